@@ -1,0 +1,141 @@
+# hwprof.fish - fish completion for hwprof: commands, per-command options, events, files and pids.
+# tests/e2e/options-consistency.sh reads the "complete" lines: one option per line, with
+# "__fish_use_subcommand" (global options, commands) or "__hwprof_command_is CMD" in its condition.
+
+# Succeeds when the command of hwprof on the line (its first word that is not an option) is $argv[1].
+function __hwprof_command_is
+    for t in (commandline -opc)[2..-1]
+        string match -q -- '-*' $t; and continue
+        test "$t" = $argv[1]
+        return
+    end
+    return 1
+end
+
+# The event names `hwprof list` prints (its first column), each after the text up to the last
+# ',' or '{' of the current token, so that lists and groups complete element by element.
+function __hwprof_events
+    set -l prog (commandline -opc)[1]
+    command -q -- $prog; or set prog hwprof
+    command -q -- $prog; or return
+    set -l tok (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
+    set -l head (string match -r -- '^.*[,{]' $tok)
+    set -l part (string replace -r -- '^.*[,{]' '' $tok)
+    for line in (command $prog list $part 2>/dev/null)
+        set -l f (string split -n ' ' -- $line)
+        if contains -- "$f[2]" yes no
+            printf '%s%s\t%s\n' "$head" $f[1] (string join ' ' -- $f[3..-1])
+        end
+    end
+end
+
+# Process ids (with their command names), after the text up to the last ',' of the token.
+function __hwprof_pids
+    set -l head (string match -r -- '^.*,' (string replace -r -- '^--[a-z-]+=' '' (commandline -ct)))
+    for pid in (__fish_complete_pids)
+        printf '%s%s\n' "$head" $pid
+    end
+end
+
+# Succeeds when the token being completed belongs to the command that `hwprof record` runs:
+# after "--", or at or after the first word of record that is neither an option nor its value.
+# With an argument, prints the index (in `commandline -opc`) where that command starts.
+function __hwprof_in_workload
+    set -l toks (commandline -opc)
+    set -l i (contains -i -- record $toks); or return 1
+    set -l n (count $toks)
+    set -l pending # "value": the next token is an option's value; "fp": it may be -g's mode
+    set -l pid 0
+    for k in (seq (math $i + 1) $n)
+        set -l t $toks[$k]
+        if test "$pending" = value
+            set pending
+            continue
+        else if test "$pending" = fp
+            set pending
+            test "$t" = fp; and continue
+        end
+        switch $t
+            case --
+                set -q argv[1]; and echo (math $k + 1)
+                return 0
+            case --pid
+                set pid 1
+                set pending value
+            case --event --freq --count --output --duration --mmap-pages
+                set pending value
+            case --call-graph
+                set pending fp
+            case '--pid=*'
+                set pid 1
+            case '--*'
+            case '-?*'
+                # A cluster such as -qe: the first letter that takes a value ends it.
+                set -l letters (string split '' -- (string sub -s 2 -- $t))
+                for j in (seq (count $letters))
+                    set -l l $letters[$j]
+                    test $l = p; and set pid 1
+                    if contains -- $l e F c o p d m g
+                        if test $j -eq (count $letters)
+                            if test $l = g
+                                set pending fp
+                            else
+                                set pending value
+                            end
+                        end
+                        break
+                    end
+                end
+            case '*'
+                set -q argv[1]; and echo $k
+                return 0
+        end
+    end
+    # No command yet: the current token starts it unless it is an option or an option's value.
+    test "$pending" = value; and return 1
+    test $pid = 1; and return 1
+    string match -q -- '-*' (commandline -ct); and return 1
+    set -q argv[1]; and echo (math $n + 1)
+    return 0
+end
+
+# Completes the workload's command line as if it were typed on its own.
+function __hwprof_complete_workload
+    set -l at (__hwprof_in_workload index)
+    set -l toks (commandline -opc)
+    set -l cmd $toks[$at..-1] (commandline -ct)
+    complete -C (string join ' ' -- (string escape -- $cmd[1..-2]) $cmd[-1])
+end
+
+complete -c hwprof -f
+
+# Global options and commands.
+complete -c hwprof -n __fish_use_subcommand -s h -l help -d 'Show help and exit'
+complete -c hwprof -n __fish_use_subcommand -s V -l version -d 'Show the version and exit'
+complete -c hwprof -n __fish_use_subcommand -a record -d 'Run a command or attach to processes and record samples'
+complete -c hwprof -n __fish_use_subcommand -a list -d 'List events and whether this kernel can open them'
+complete -c hwprof -n __fish_use_subcommand -a help -d 'Show the help of a command'
+
+# hwprof help COMMAND
+complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record list help'
+
+# hwprof record
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s e -l event -x -a '(__hwprof_events)' -d 'Events to sample ({a,b} is a group)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s F -l freq -x -d 'Sampling frequency in Hz (default 999)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s c -l count -x -d 'Sample every PERIOD events'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s g -l call-graph -a fp -d 'Record callchains (mode fp, the default)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l no-callchain -d 'Record no callchains'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s o -l output -r -F -d 'Output file (default hwprof.data)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s p -l pid -x -a '(__hwprof_pids)' -d 'Attach to running processes'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s d -l duration -x -d 'Stop after SECONDS'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l no-fallback -d 'Fail when a hardware event cannot be opened'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s m -l mmap-pages -x -a '1 2 4 8 16 32 64 128 256 512 1024' -d 'Ring-buffer pages per CPU'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s q -l quiet -d 'Print no summary'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s h -l help -d 'Show help and exit'
+# "-g fp": the mode in the next word; otherwise that word is the command.
+complete -c hwprof -n '__hwprof_command_is record; and __fish_prev_arg_in -g --call-graph' -a fp -d 'Frame pointers'
+complete -c hwprof -n '__hwprof_command_is record; and __hwprof_in_workload' -x -a '(__hwprof_complete_workload)'
+
+# hwprof list [PATTERN]
+complete -c hwprof -n '__hwprof_command_is list' -s h -l help -d 'Show help and exit'
+complete -c hwprof -n '__hwprof_command_is list' -x -a '(__hwprof_events)'

@@ -1,0 +1,304 @@
+/* cmd-record.c - `hwprof record`: parse options, then wire events -> perf_event -> ring buffers -> perf.data via the recorder. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "events.h"
+#include "recorder.h"
+
+enum {
+    OPT_EVENT = 1,
+    OPT_FREQ,
+    OPT_COUNT,
+    OPT_CALL_GRAPH,
+    OPT_NO_CALLCHAIN,
+    OPT_OUTPUT,
+    OPT_PID,
+    OPT_DURATION,
+    OPT_NO_FALLBACK,
+    OPT_MMAP_PAGES,
+    OPT_QUIET,
+    OPT_HELP,
+};
+
+static const char *const call_graph_modes[] = {"fp", NULL};
+
+static const struct cli_option record_options[] = {
+    {OPT_EVENT, 'e', "event", CLI_REQUIRED_ARG, "EVENTS",
+     "events to sample, comma-separated; {a,b} is a group (default: cycles)", NULL, NULL},
+    {OPT_FREQ, 'F', "freq", CLI_REQUIRED_ARG, "HZ", "samples per second (default: 999)", NULL, NULL},
+    {OPT_COUNT, 'c', "count", CLI_REQUIRED_ARG, "PERIOD", "sample every PERIOD events instead", NULL, NULL},
+    {OPT_CALL_GRAPH, 'g', "call-graph", CLI_OPTIONAL_WORD, "MODE",
+     "record callchains: fp (frame pointers, the default)", call_graph_modes, NULL},
+    {OPT_NO_CALLCHAIN, 0, "no-callchain", CLI_NO_ARG, NULL, "record no callchains", NULL, NULL},
+    {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE", "output file (default: hwprof.data)", NULL, NULL},
+    {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
+     "attach to running processes instead of running a command", NULL, NULL},
+    {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
+    {OPT_NO_FALLBACK, 0, "no-fallback", CLI_NO_ARG, NULL,
+     "fail instead of sampling cpu-clock when a hardware event cannot be opened", NULL, NULL},
+    {OPT_MMAP_PAGES, 'm', "mmap-pages", CLI_REQUIRED_ARG, "PAGES",
+     "ring-buffer data pages per CPU, a power of two (default: 128)", NULL, NULL},
+    {OPT_QUIET, 'q', "quiet", CLI_NO_ARG, NULL, "print no summary", NULL, NULL},
+    {OPT_HELP, 'h', "help", CLI_NO_ARG, NULL, "show this help", NULL, NULL},
+};
+
+static const char *const record_usage[] = {
+    "record [options] [--] COMMAND [ARGS...]",
+    "record [options] -p PID[,PID...]",
+    NULL,
+};
+
+static const struct cli_command record_command = {
+    .name = "record",
+    .usage = record_usage,
+    .description =
+        "Run COMMAND, or attach to running processes, and sample it with perf events into a\n"
+        "perf.data file (readable by perf report and perf script). Follows every thread and child.",
+    .options = record_options,
+    .noptions = HW_ARRAY_SIZE(record_options),
+};
+
+struct record_args {
+    const char *events;
+    uint64_t freq, period;
+    bool callchain, no_fallback, quiet, help;
+    const char *output;
+    pid_t *pids;
+    size_t npids;
+    double duration;
+    unsigned mmap_pages;
+};
+
+static int record_parse_pids(struct record_args *a, const char *s, struct hw_err *err)
+{
+    char *copy = hw_strdup(s);
+    if (!copy)
+        return hw_errf(err, "out of memory");
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (hw_parse_u64(tok, &v) < 0 || v == 0 || v > 0x3fffffff) {
+            hw_errf(err, "invalid pid '%s' in --pid (give numbers separated by commas)", tok);
+            free(copy);
+            return -1;
+        }
+        pid_t *np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
+        if (!np) {
+            free(copy);
+            return hw_errf(err, "out of memory");
+        }
+        a->pids = np;
+        a->pids[a->npids++] = (pid_t)v;
+    }
+    free(copy);
+    if (a->npids == 0)
+        return hw_errf(err, "--pid needs at least one pid");
+    return 0;
+}
+
+static int record_parse_positive(const char *opt, const char *s, uint64_t *out, struct hw_err *err)
+{
+    if (hw_parse_u64(s, out) < 0 || *out == 0)
+        return hw_errf(err, "invalid value '%s' for %s: give a positive whole number", s, opt);
+    return 0;
+}
+
+/* Parses the options; returns the index of COMMAND in argv, or -1 with err. */
+static int record_parse(struct record_args *a, int argc, char **argv, struct hw_err *err)
+{
+    struct cli_parser p;
+    cli_init(&p, &record_command, argc, argv);
+    const char *v;
+    int id;
+    bool have_freq = false;
+    while ((id = cli_next(&p, &v, err)) > 0) {
+        uint64_t n;
+        switch (id) {
+        case OPT_EVENT:
+            a->events = v;
+            break;
+        case OPT_FREQ:
+            if (record_parse_positive("--freq", v, &a->freq, err) < 0)
+                return -1;
+            have_freq = true;
+            break;
+        case OPT_COUNT:
+            if (record_parse_positive("--count", v, &a->period, err) < 0)
+                return -1;
+            break;
+        case OPT_CALL_GRAPH:
+            if (v && strcmp(v, "fp") != 0)
+                return hw_errf(err, "unsupported call-graph mode '%s' (supported: fp)", v);
+            a->callchain = true;
+            break;
+        case OPT_NO_CALLCHAIN:
+            a->callchain = false;
+            break;
+        case OPT_OUTPUT:
+            if (!*v)
+                return hw_errf(err, "--output needs a file name");
+            a->output = v;
+            break;
+        case OPT_PID:
+            if (record_parse_pids(a, v, err) < 0)
+                return -1;
+            break;
+        case OPT_DURATION: {
+            char *end;
+            errno = 0;
+            a->duration = strtod(v, &end);
+            if (errno || *end || !(a->duration > 0) || !isfinite(a->duration) || a->duration > 1e7)
+                return hw_errf(err, "invalid value '%s' for --duration: give seconds, e.g. 10 or 0.5", v);
+            break;
+        }
+        case OPT_NO_FALLBACK:
+            a->no_fallback = true;
+            break;
+        case OPT_MMAP_PAGES:
+            if (record_parse_positive("--mmap-pages", v, &n, err) < 0)
+                return -1;
+            if (n & (n - 1) || n > (1u << 20))
+                return hw_errf(err, "invalid value '%s' for --mmap-pages: give a power of two such as 64 or 128", v);
+            a->mmap_pages = (unsigned)n;
+            break;
+        case OPT_QUIET:
+            a->quiet = true;
+            break;
+        case OPT_HELP:
+            a->help = true;
+            return p.index;
+        }
+    }
+    if (id < 0)
+        return -1;
+    if (have_freq && a->period)
+        return hw_errf(err, "give either --freq or --count, not both");
+    return p.index;
+}
+
+static void record_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "hwprof: %s\n", msg);
+}
+
+static void record_print_size(FILE *out, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        fprintf(out, "hwprof: wrote %s\n", path);
+        return;
+    }
+    double kib = (double)st.st_size / 1024.0;
+    if (kib < 1024)
+        fprintf(out, "hwprof: wrote %s (%.1f KiB)\n", path, kib);
+    else
+        fprintf(out, "hwprof: wrote %s (%.1f MiB)\n", path, kib / 1024.0);
+}
+
+static void record_print_summary(const struct recorder_result *res, const char *output)
+{
+    const char *leader = NULL;
+    for (size_t e = 0; e < res->nevents; e++) {
+        const struct recorder_event_stats *s = &res->events[e];
+        if (s->member) {
+            fprintf(stderr, "hwprof: %s: read at each %s sample\n", s->name, leader ? leader : "leader");
+            continue;
+        }
+        leader = s->name;
+        fprintf(stderr, "hwprof: %s: %llu samples, %llu lost\n", s->name,
+                (unsigned long long)s->samples, (unsigned long long)s->lost);
+    }
+    if (res->lost_unattributed)
+        fprintf(stderr, "hwprof: %llu more samples lost\n", (unsigned long long)res->lost_unattributed);
+    if (res->throttled)
+        fprintf(stderr, "hwprof: the kernel throttled sampling %llu times (lower -F to avoid it)\n",
+                (unsigned long long)res->throttled);
+    if (res->corrupt)
+        fprintf(stderr, "hwprof: %llu unreadable records in the ring buffers were skipped\n",
+                (unsigned long long)res->corrupt);
+    record_print_size(stderr, output);
+}
+
+int cmd_record(int argc, char **argv)
+{
+    struct record_args a = {.events = "cycles", .freq = 999, .callchain = true, .output = "hwprof.data",
+                            .mmap_pages = 128};
+    struct hw_err err = {{0}};
+    int cmd_at = record_parse(&a, argc, argv, &err);
+    if (cmd_at < 0) {
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+        free(a.pids);
+        return HW_EXIT_USAGE;
+    }
+    if (a.help) {
+        cli_print_help(stdout, "hwprof", &record_command);
+        free(a.pids);
+        return 0;
+    }
+    bool have_cmd = cmd_at < argc;
+    if (have_cmd == (a.npids > 0)) {
+        fprintf(stderr, "hwprof: %s\n", have_cmd ? "give either a command or --pid, not both"
+                                                 : "no command given: 'hwprof record [options] -- COMMAND' "
+                                                   "or 'hwprof record -p PID'");
+        free(a.pids);
+        return HW_EXIT_USAGE;
+    }
+
+    struct hw_event_list events = {0};
+    if (events_init(&err) < 0 || events_parse(a.events, pe_kernel_allowed(), &events, &err) < 0) {
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+        free(a.pids);
+        return HW_EXIT_ERROR;
+    }
+    /* the file's CMDLINE feature: "hwprof record ..." */
+    char **cmdline = calloc((size_t)argc + 2, sizeof(*cmdline));
+    if (!cmdline) {
+        fprintf(stderr, "hwprof: out of memory\n");
+        events_free(&events);
+        free(a.pids);
+        return HW_EXIT_ERROR;
+    }
+    cmdline[0] = "hwprof";
+    memcpy(cmdline + 1, argv, (size_t)argc * sizeof(*argv));
+    struct recorder_opts opts = {
+        .output = a.output,
+        .events = &events,
+        .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
+               .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
+               .wakeup_bytes = a.mmap_pages * 4096u / 4},
+        .mmap_pages = a.mmap_pages,
+        .pids = a.pids,
+        .npids = a.npids,
+        .argv = argv + cmd_at,
+        .duration = a.duration,
+        .cmdline_argc = argc + 1,
+        .cmdline_argv = cmdline,
+        .version = "hwprof " PACKAGE_VERSION,
+        .notice = record_notice,
+    };
+    struct recorder_result res;
+    int rc = recorder_run(&opts, &res, &err);
+    int code;
+    if (rc < 0) {
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+        code = res.command_not_found ? 127 : HW_EXIT_ERROR;
+    } else {
+        if (!a.quiet)
+            record_print_summary(&res, a.output);
+        code = res.workload_ran ? res.workload_exit : 0;
+    }
+    recorder_result_free(&res);
+    free(cmdline);
+    events_free(&events);
+    free(a.pids);
+    return code;
+}

@@ -1,0 +1,63 @@
+/* events.h - turn user event strings ("cycles:u,{cpu-clock,page-faults}") into perf_event_attr via libpfm4. */
+#ifndef HWPROF_EVENTS_H
+#define HWPROF_EVENTS_H
+
+#include <linux/perf_event.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+/* One event the user named. attr holds what libpfm4 encoded (type, config, config1/2,
+ * exclude_user/kernel/hv, and period/freq if given as libpfm modifiers); the sampling fields
+ * (sample_type, freq, inherit, ...) are filled later by the perf_event module. */
+struct hw_event {
+    char *name;             /* as the user wrote it, e.g. "cycles:u" (malloc'd) */
+    char *fqname;           /* libpfm4's fully qualified name, e.g. "perf::PERF_COUNT_HW_CPU_CYCLES:u=1:k=0" */
+    struct perf_event_attr attr;
+    int group;              /* events with the same group number >= 0 form one group; -1 = not grouped */
+    bool leader;            /* first event of its group (or a lone event) */
+    bool plm_explicit;      /* the user gave a privilege modifier (:u, :k, :h) */
+};
+
+struct hw_event_list {
+    struct hw_event *ev;
+    size_t n;
+};
+
+/* Initializes libpfm4 once. Returns 0 or -1 with err. Safe to call more than once. */
+int events_init(struct hw_err *err);
+
+/* Parses a comma-separated event list. "{a,b,c}" makes a group whose first member leads.
+ * kernel_default: when an event has no privilege modifier, also count the kernel (else user only).
+ * Unknown names give an error naming up to three nearest known events.
+ * Returns 0 with out filled (free with events_free), or -1 with err. */
+int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out, struct hw_err *err);
+
+void events_free(struct hw_event_list *list);
+
+/* True when the event needs a hardware PMU (PERF_TYPE_HARDWARE, HW_CACHE, RAW or a dynamic PMU type
+ * that is a CPU PMU), i.e. it is a candidate for the cpu-clock fallback. */
+bool events_is_hardware(const struct perf_event_attr *attr);
+
+/* Replaces ev's encoding by cpu-clock, keeping its exclude_* bits and any period/freq.
+ * ev->name becomes "cpu-clock" (the old name is returned through *old_name, caller frees).
+ * Returns 0 or -1 with err. */
+int events_fallback_cpu_clock(struct hw_event *ev, char **old_name, struct hw_err *err);
+
+/* An entry of `hwprof list`. */
+struct hw_event_info {
+    const char *name;       /* what the user types: "cycles", "perf::PERF_COUNT_SW_CPU_CLOCK", "amd64_fam19h_zen4::RETIRED_INSTRUCTIONS" */
+    const char *pmu;        /* libpfm4 PMU name ("perf", "amd64_fam19h_zen4", ...) or "generic" */
+    const char *desc;       /* one-line description, may be "" */
+    bool generic;           /* a perf generic name (cycles, cpu-clock, L1-dcache-load-misses, ...) */
+    struct perf_event_attr attr; /* its encoding with user-only privilege, to probe whether it opens */
+};
+
+/* Calls cb for every event a user can name whose name contains pattern (case-insensitive;
+ * NULL or "" = all): generic names first, then the events of every PMU libpfm4 reports present.
+ * Stops early and returns cb's value if it returns non-zero. Returns 0, or -1 with err. */
+int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info, void *arg), void *arg,
+                struct hw_err *err);
+
+#endif

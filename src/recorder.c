@@ -1,0 +1,629 @@
+/* recorder.c - run a recording: open events for a workload or attached pids, drain ring buffers into a perf.data file. */
+#include "recorder.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "addrspace.h"
+#include "buildid.h"
+#include "decode.h"
+#include "perfdata.h"
+#include "procsynth.h"
+#include "ringbuf.h"
+#include "workload.h"
+
+#define RECORDER_PENDING_MAX 65536 /* sample addresses whose mapping was not known yet */
+
+struct pending_hit {
+    int32_t pid;
+    uint64_t addr;
+};
+
+/* Everything one recording owns. */
+struct recording {
+    const struct recorder_opts *opts;
+    struct recorder_result *res;
+    struct pe_set set;
+    struct ringbuf *rbs;
+    size_t nrbs;
+    struct pd_writer *writer;
+    struct addrspace *as;
+    struct dec_format *formats;    /* per event */
+    struct workload wl;
+    bool have_workload;
+    int sigfd;
+    sigset_t old_mask;
+    bool mask_set;
+    struct sigaction old_int, old_term, old_xfsz;
+    int *pidfds;                   /* attach mode: one per pid */
+    size_t npidfds;
+    uint64_t first_time, last_time;
+    struct pending_hit *pending;
+    size_t npending;
+};
+
+static void recorder_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void recorder_ignore_signal(int sig)
+{
+    (void)sig;
+}
+
+/* Routes SIGINT and SIGTERM to a signalfd (even when the shell started us with them ignored). */
+static int recorder_catch_signals(struct recording *r, struct hw_err *err)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = recorder_ignore_signal;
+    sigaction(SIGINT, &sa, &r->old_int);
+    sigaction(SIGTERM, &sa, &r->old_term);
+    /* a file size limit (ulimit -f) must fail the write with EFBIG, not kill us mid-file */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &sa, &r->old_xfsz);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &set, &r->old_mask) < 0)
+        return hw_errf_errno(err, errno, "cannot block signals");
+    r->mask_set = true;
+    r->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (r->sigfd < 0)
+        return hw_errf_errno(err, errno, "cannot create a signalfd");
+    return 0;
+}
+
+static void recorder_restore_signals(struct recording *r)
+{
+    if (r->sigfd >= 0)
+        close(r->sigfd);
+    r->sigfd = -1;
+    if (r->mask_set) {
+        sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
+        sigaction(SIGINT, &r->old_int, NULL);
+        sigaction(SIGTERM, &r->old_term, NULL);
+        sigaction(SIGXFSZ, &r->old_xfsz, NULL);
+        r->mask_set = false;
+    }
+}
+
+/* Returns the pending signal number, or 0. */
+static int recorder_read_signal(struct recording *r)
+{
+    struct signalfd_siginfo si;
+    if (r->sigfd >= 0 && read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        return (int)si.ssi_signo;
+    return 0;
+}
+
+static void recorder_mark_hit(struct recording *r, int32_t pid, uint64_t addr)
+{
+    const struct as_map *m = as_find(r->as, pid, addr);
+    if (m) {
+        m->dso->hit = true;
+        return;
+    }
+    if (r->npending < RECORDER_PENDING_MAX) {
+        /* the FORK or MMAP may sit in another CPU's buffer, not drained yet */
+        r->pending[r->npending].pid = pid;
+        r->pending[r->npending].addr = addr;
+        r->npending++;
+    }
+}
+
+static void recorder_note_sample(struct recording *r, int ev, const void *rec, size_t len)
+{
+    struct dec_sample s;
+    if (dec_sample(&r->formats[ev], rec, len, &s, NULL) < 0) {
+        r->res->corrupt++;
+        return;
+    }
+    r->res->events[ev].samples++;
+    if (!r->first_time || s.time < r->first_time)
+        r->first_time = s.time;
+    if (s.time > r->last_time)
+        r->last_time = s.time;
+    recorder_mark_hit(r, (int32_t)s.pid, s.ip);
+    for (uint64_t i = 0; i < s.nr_callchain; i++) {
+        uint64_t a = s.callchain[i];
+        if (a >= PERF_CONTEXT_MAX || a == s.ip)
+            continue;
+        recorder_mark_hit(r, (int32_t)s.pid, a);
+    }
+}
+
+/* Feeds one record into the statistics and the address spaces (for the build-id table). */
+static int recorder_note_record(struct recording *r, const struct perf_event_header *h,
+                                struct hw_err *err)
+{
+    uint64_t id;
+    int ev = 0;
+    if (dec_record_id(&r->formats[0], h, h->size, &id) == 0) {
+        ev = pe_event_of_id(&r->set, id);
+        if (ev < 0)
+            ev = 0;
+    }
+    switch (h->type) {
+    case PERF_RECORD_SAMPLE:
+        recorder_note_sample(r, ev, h, h->size);
+        break;
+    case PERF_RECORD_MMAP:
+    case PERF_RECORD_MMAP2: {
+        struct dec_mmap m;
+        if (dec_mmap(h, h->size, &m, NULL) < 0)
+            break;
+        int32_t pid = m.kernel ? -1 : (int32_t)m.pid;
+        if (as_mmap(r->as, pid, m.start, m.len, m.pgoff, m.has_mmap2 ? m.prot : 4, m.filename, err) < 0)
+            return -1;
+        break;
+    }
+    case PERF_RECORD_COMM: {
+        struct dec_comm c;
+        if (dec_comm(h, h->size, &c, NULL) == 0 && c.exec && c.pid == c.tid)
+            as_exec(r->as, (int32_t)c.pid);
+        break;
+    }
+    case PERF_RECORD_FORK: {
+        struct dec_task t;
+        if (dec_task(h, h->size, &t, NULL) == 0 && t.pid != t.ppid &&
+            as_fork(r->as, (int32_t)t.ppid, (int32_t)t.pid, err) < 0)
+            return -1;
+        break;
+    }
+    case PERF_RECORD_LOST: {
+        struct dec_lost l;
+        if (dec_lost(h, h->size, &l, NULL) == 0) {
+            int lev = pe_event_of_id(&r->set, l.id);
+            if (lev >= 0)
+                r->res->events[lev].lost += l.lost;
+            else
+                r->res->lost_unattributed += l.lost;
+        }
+        break;
+    }
+    case PERF_RECORD_THROTTLE:
+        r->res->throttled++;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Copies every record buffered in every ring buffer to the file. Returns records written or -1. */
+static long recorder_drain(struct recording *r, struct hw_err *err)
+{
+    long n = 0;
+    for (size_t i = 0; i < r->nrbs; i++) {
+        struct ringbuf *rb = &r->rbs[i];
+        if (ringbuf_begin(rb) == 0)
+            continue;
+        const struct perf_event_header *h;
+        while ((h = ringbuf_next(rb))) {
+            if (pd_writer_write(r->writer, h, h->size, err) < 0)
+                return -1;
+            if (recorder_note_record(r, h, err) < 0)
+                return -1;
+            n++;
+        }
+        ringbuf_end(rb);
+    }
+    if (n > 0) {
+        struct perf_event_header fr = {.type = PD_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
+        if (pd_writer_write(r->writer, &fr, sizeof(fr), err) < 0)
+            return -1;
+    }
+    return n;
+}
+
+static int recorder_emit_synth(void *arg, const void *rec, size_t len, struct hw_err *err)
+{
+    struct recording *r = arg;
+    if (pd_writer_write(r->writer, rec, len, err) < 0)
+        return -1;
+    return recorder_note_record(r, rec, err);
+}
+
+static bool recorder_samples_kernel(const struct pe_set *set)
+{
+    for (size_t e = 0; e < set->nevents; e++)
+        if (!set->attrs[e].exclude_kernel)
+            return true;
+    return false;
+}
+
+/* Writes the records describing what existed before the recording began. */
+static int recorder_synthesize(struct recording *r, struct hw_err *err)
+{
+    struct synth_ctx ctx = {
+        .sample_type = r->set.attrs[0].sample_type,
+        .id = r->set.ids[pe_index(&r->set, 0, 0, 0)],
+        .emit = recorder_emit_synth,
+        .arg = r,
+    };
+    if (recorder_samples_kernel(&r->set) && synth_kernel_mmap(&ctx, err) < 0)
+        return -1;
+    for (size_t i = 0; i < r->opts->npids; i++)
+        if (synth_process(&ctx, r->opts->pids[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+static int recorder_alloc_result(struct recording *r, struct hw_err *err)
+{
+    struct recorder_result *res = r->res;
+    res->nevents = r->set.nevents;
+    res->events = calloc(res->nevents, sizeof(*res->events));
+    res->names = calloc(res->nevents, sizeof(*res->names));
+    r->formats = calloc(res->nevents, sizeof(*r->formats));
+    if (!res->events || !res->names || !r->formats)
+        return hw_errf(err, "out of memory");
+    for (size_t e = 0; e < res->nevents; e++) {
+        res->names[e] = hw_strdup(r->set.names[e]);
+        if (!res->names[e])
+            return hw_errf(err, "out of memory");
+        res->events[e].name = res->names[e];
+        res->events[e].member = !r->set.attrs[e].disabled;
+        dec_format_from_attr(&r->formats[e], &r->set.attrs[e]);
+    }
+    return 0;
+}
+
+static int recorder_map_buffers(struct recording *r, struct hw_err *err)
+{
+    r->rbs = calloc(r->set.ncpus, sizeof(*r->rbs));
+    if (!r->rbs)
+        return hw_errf(err, "out of memory");
+    for (size_t c = 0; c < r->set.ncpus; c++) {
+        int fd = pe_buffer_fd(&r->set, c);
+        if (fd < 0)
+            continue;
+        if (ringbuf_mmap(&r->rbs[r->nrbs], fd, r->opts->mmap_pages, err) < 0)
+            return -1;
+        r->nrbs++;
+    }
+    return pe_redirect_outputs(&r->set, err);
+}
+
+/* The targets to open events on: the workload's pid, or every thread of every attached pid. */
+static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, struct hw_err *err)
+{
+    if (r->have_workload) {
+        *targets = malloc(sizeof(pid_t));
+        if (!*targets)
+            return hw_errf(err, "out of memory");
+        (*targets)[0] = r->wl.pid;
+        *n = 1;
+        return 0;
+    }
+    pid_t *all = NULL;
+    size_t nall = 0;
+    for (size_t i = 0; i < r->opts->npids; i++) {
+        pid_t *tids;
+        size_t nt;
+        if (synth_list_threads(r->opts->pids[i], &tids, &nt, err) < 0) {
+            free(all);
+            return -1;
+        }
+        pid_t *na = realloc(all, (nall + nt) * sizeof(*all));
+        if (!na) {
+            free(tids);
+            free(all);
+            return hw_errf(err, "out of memory");
+        }
+        all = na;
+        memcpy(all + nall, tids, nt * sizeof(*tids));
+        nall += nt;
+        free(tids);
+    }
+    *targets = all;
+    *n = nall;
+    return 0;
+}
+
+static int recorder_open_pidfds(struct recording *r, struct hw_err *err)
+{
+    r->pidfds = calloc(r->opts->npids ? r->opts->npids : 1, sizeof(int));
+    if (!r->pidfds)
+        return hw_errf(err, "out of memory");
+    for (size_t i = 0; i < r->opts->npids; i++) {
+#ifdef SYS_pidfd_open
+        r->pidfds[i] = (int)syscall(SYS_pidfd_open, r->opts->pids[i], 0);
+#else
+        r->pidfds[i] = -1;
+#endif
+    }
+    r->npidfds = r->opts->npids;
+    return 0;
+}
+
+/* Polls until the recording should stop. Returns 0 or -1 with err. */
+static int recorder_loop(struct recording *r, struct hw_err *err)
+{
+    size_t nfds = r->nrbs + 2 + r->npidfds;
+    struct pollfd *pfd = calloc(nfds, sizeof(*pfd));
+    if (!pfd)
+        return hw_errf(err, "out of memory");
+    for (size_t i = 0; i < r->nrbs; i++)
+        pfd[i] = (struct pollfd){.fd = r->rbs[i].fd, .events = POLLIN};
+    size_t sig_at = r->nrbs, wl_at = r->nrbs + 1, pid_at = r->nrbs + 2;
+    pfd[sig_at] = (struct pollfd){.fd = r->sigfd, .events = POLLIN};
+    pfd[wl_at] = (struct pollfd){.fd = r->have_workload ? r->wl.pidfd : -1, .events = POLLIN};
+    for (size_t i = 0; i < r->npidfds; i++)
+        pfd[pid_at + i] = (struct pollfd){.fd = r->pidfds[i], .events = POLLIN};
+
+    uint64_t start = hw_now_ns();
+    uint64_t deadline = r->opts->duration > 0 ? start + (uint64_t)(r->opts->duration * 1e9) : 0;
+    uint64_t escalate_at = 0;
+    int escalation = 0;
+    size_t alive = r->npidfds;
+    int rc = 0;
+    for (;;) {
+        int timeout = 500;
+        uint64_t now = hw_now_ns();
+        if (deadline) {
+            if (now >= deadline)
+                break;
+            uint64_t left_ms = (deadline - now) / 1000000 + 1;
+            if (left_ms < (uint64_t)timeout)
+                timeout = (int)left_ms;
+        }
+        if (r->have_workload && r->wl.pidfd < 0 && timeout > 100)
+            timeout = 100; /* no pidfd: poll the child */
+        if (escalate_at && timeout > 100)
+            timeout = 100;
+        int pr = poll(pfd, nfds, timeout);
+        if (pr < 0 && errno != EINTR) {
+            rc = hw_errf_errno(err, errno, "poll failed");
+            break;
+        }
+        for (size_t i = 0; i < r->nrbs; i++)
+            if (pfd[i].revents & (POLLHUP | POLLERR))
+                pfd[i].events = 0; /* its task is gone; keep draining it, stop polling it */
+        if (recorder_drain(r, err) < 0) {
+            rc = -1;
+            break;
+        }
+        int sig = recorder_read_signal(r);
+        if (sig) {
+            r->res->stop_signal = sig;
+            if (!r->have_workload)
+                break;
+            /* pass the signal on; if the workload ignores it, insist after a while */
+            workload_signal(&r->wl, sig);
+            escalate_at = hw_now_ns() + 2000000000ull;
+        }
+        if (escalate_at && hw_now_ns() >= escalate_at) {
+            workload_signal(&r->wl, escalation == 0 ? SIGTERM : SIGKILL);
+            escalation++;
+            escalate_at = hw_now_ns() + 3000000000ull;
+        }
+        if (r->have_workload && workload_poll_exited(&r->wl))
+            break;
+        for (size_t i = 0; i < r->npidfds; i++)
+            if (pfd[pid_at + i].fd >= 0 && (pfd[pid_at + i].revents & POLLIN)) {
+                pfd[pid_at + i].fd = -1;
+                alive--;
+            }
+        if (r->npidfds && alive == 0)
+            break;
+    }
+    free(pfd);
+    return rc;
+}
+
+/* Collects the build ids of every binary a sample touched. */
+static int recorder_build_ids(struct recording *r, struct pd_build_id **out, size_t *nout,
+                              struct hw_err *err)
+{
+    for (size_t i = 0; i < r->npending; i++) {
+        const struct as_map *m = as_find(r->as, r->pending[i].pid, r->pending[i].addr);
+        if (m)
+            m->dso->hit = true;
+    }
+    size_t n;
+    struct as_dso *const *dsos = as_dsos(r->as, &n);
+    struct pd_build_id *v = calloc(n ? n : 1, sizeof(*v));
+    if (!v)
+        return hw_errf(err, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct as_dso *d = dsos[i];
+        if (!d->hit)
+            continue;
+        struct pd_build_id *b = &v[k];
+        b->pid = -1;
+        if (d->kernel || strncmp(d->path, "[kernel.kallsyms]", 17) == 0) {
+            b->kernel = true;
+            b->filename = "[kernel.kallsyms]";
+            b->id_len = buildid_read_kernel(b->id);
+        } else if (d->path[0] == '/') {
+            b->filename = d->path;
+            b->id_len = d->build_id_size ? d->build_id_size : buildid_read_file(d->path, b->id);
+            if (d->build_id_size)
+                memcpy(b->id, d->build_id, d->build_id_size);
+        } else {
+            continue; /* [vdso], //anon, ... */
+        }
+        if (b->id_len > 0)
+            k++;
+    }
+    *out = v;
+    *nout = k;
+    return 0;
+}
+
+static int recorder_finish(struct recording *r, struct hw_err *err)
+{
+    struct pd_build_id *bids = NULL;
+    size_t nbids = 0;
+    if (recorder_build_ids(r, &bids, &nbids, err) < 0)
+        return -1;
+    struct pd_meta meta;
+    struct pd_uname_storage us;
+    pd_meta_from_system(&meta, &us, r->opts->version);
+    meta.argc = r->opts->cmdline_argc;
+    meta.argv = r->opts->cmdline_argv;
+    meta.first_sample_time = r->first_time;
+    meta.last_sample_time = r->last_time;
+    uint64_t size = pd_writer_data_size(r->writer);
+    int rc = pd_writer_finish(r->writer, &meta, bids, nbids, err);
+    r->writer = NULL;
+    free(bids);
+    r->res->file_size = size; /* refined by the caller with stat */
+    return rc;
+}
+
+static void recorder_teardown(struct recording *r)
+{
+    if (r->writer)
+        pd_writer_abort(r->writer);
+    r->writer = NULL;
+    for (size_t i = 0; i < r->nrbs; i++)
+        ringbuf_close(&r->rbs[i]);
+    free(r->rbs);
+    pe_close(&r->set);
+    if (r->have_workload)
+        workload_cleanup(&r->wl);
+    for (size_t i = 0; i < r->npidfds; i++)
+        if (r->pidfds[i] >= 0)
+            close(r->pidfds[i]);
+    free(r->pidfds);
+    recorder_restore_signals(r);
+    as_free(r->as);
+    free(r->formats);
+    free(r->pending);
+}
+
+static int recorder_setup(struct recording *r, struct hw_err *err)
+{
+    const struct recorder_opts *o = r->opts;
+    r->as = as_new();
+    r->pending = malloc(RECORDER_PENDING_MAX * sizeof(*r->pending));
+    if (!r->as || !r->pending)
+        return hw_errf(err, "out of memory");
+    recorder_raise_fd_limit();
+    if (r->have_workload) {
+        if (workload_check_command(o->argv[0], err) < 0) {
+            r->res->command_not_found = true;
+            return -1;
+        }
+        if (workload_prepare(&r->wl, o->argv, err) < 0)
+            return -1;
+    } else if (recorder_open_pidfds(r, err) < 0) {
+        return -1;
+    }
+    if (recorder_catch_signals(r, err) < 0)
+        return -1;
+    int *cpus;
+    int ncpus = hw_online_cpus(&cpus, err);
+    if (ncpus < 0)
+        return -1;
+    pid_t *targets;
+    size_t ntargets = 0;
+    if (recorder_targets(r, &targets, &ntargets, err) < 0) {
+        free(cpus);
+        return -1;
+    }
+    int rc = pe_open(&r->set, o->events, &o->pe, targets, ntargets, cpus, (size_t)ncpus, o->notice,
+                     o->notice_arg, err);
+    free(targets);
+    free(cpus);
+    if (rc < 0 || recorder_alloc_result(r, err) < 0 || recorder_map_buffers(r, err) < 0)
+        return -1;
+
+    struct pd_attr *attrs = calloc(r->set.nevents, sizeof(*attrs));
+    uint64_t *ids = calloc(r->set.ntargets * r->set.ncpus * r->set.nevents, sizeof(*ids));
+    if (!attrs || !ids) {
+        free(attrs);
+        free(ids);
+        return hw_errf(err, "out of memory");
+    }
+    size_t per = r->set.ntargets * r->set.ncpus;
+    for (size_t e = 0; e < r->set.nevents; e++) {
+        size_t k = 0;
+        for (size_t t = 0; t < r->set.ntargets; t++)
+            for (size_t c = 0; c < r->set.ncpus; c++)
+                if (r->set.fds[pe_index(&r->set, t, c, e)] >= 0)
+                    ids[e * per + k++] = r->set.ids[pe_index(&r->set, t, c, e)];
+        attrs[e] = (struct pd_attr){.attr = r->set.attrs[e], .ids = ids + e * per, .nids = k,
+                                    .name = r->set.names[e], .group_size = pe_group_size(&r->set, e)};
+    }
+    rc = pd_writer_open(&r->writer, o->output, attrs, r->set.nevents, err);
+    free(attrs);
+    free(ids);
+    return rc;
+}
+
+int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, struct hw_err *err)
+{
+    memset(res, 0, sizeof(*res));
+    struct recording r;
+    memset(&r, 0, sizeof(r));
+    r.opts = opts;
+    r.res = res;
+    r.sigfd = -1;
+    r.have_workload = opts->npids == 0;
+    r.wl.pid = -1;
+    r.wl.go_fd = r.wl.err_fd = r.wl.pidfd = -1;
+
+    int rc = recorder_setup(&r, err);
+    if (rc == 0)
+        rc = recorder_synthesize(&r, err);
+    if (rc == 0 && r.have_workload) {
+        int exec_errno;
+        rc = workload_start(&r.wl, &exec_errno, err);
+        if (rc < 0) {
+            res->command_not_found = true;
+            if (exec_errno == ENOENT)
+                hw_errf(err, "command not found: %s", opts->argv[0]);
+            else
+                hw_errf_errno(err, exec_errno, "cannot execute %s", opts->argv[0]);
+        }
+    } else if (rc == 0) {
+        rc = pe_enable(&r.set, true, err);
+    }
+    if (rc == 0) {
+        rc = recorder_loop(&r, err);
+        if (rc == 0 && !r.have_workload)
+            rc = pe_enable(&r.set, false, err);
+        if (rc == 0 && recorder_drain(&r, err) < 0)
+            rc = -1;
+    }
+    if (r.have_workload && rc == 0) {
+        workload_wait(&r.wl);
+        res->workload_ran = true;
+        res->workload_exit = workload_exit_code(&r.wl);
+    }
+    for (size_t i = 0; i < r.nrbs; i++)
+        res->corrupt += r.rbs[i].corrupt;
+    if (rc == 0)
+        rc = recorder_finish(&r, err);
+    recorder_teardown(&r);
+    return rc;
+}
+
+void recorder_result_free(struct recorder_result *res)
+{
+    if (res->names)
+        for (size_t e = 0; e < res->nevents; e++)
+            free(res->names[e]);
+    free(res->names);
+    free(res->events);
+    memset(res, 0, sizeof(*res));
+}

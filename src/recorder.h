@@ -1,0 +1,59 @@
+/* recorder.h - run a recording: open events for a workload or attached pids, drain ring buffers into a perf.data file. */
+#ifndef HWPROF_RECORDER_H
+#define HWPROF_RECORDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "events.h"
+#include "perf_event.h"
+#include "util.h"
+
+struct recorder_opts {
+    const char *output;            /* final file name */
+    struct hw_event_list *events;  /* parsed events; fallbacks modify it */
+    struct pe_config pe;
+    unsigned mmap_pages;           /* data pages per CPU ring buffer, power of two */
+    const pid_t *pids;             /* attach to these processes ... */
+    size_t npids;
+    char *const *argv;             /* ... or run this command (when npids == 0) */
+    double duration;               /* stop after this many seconds (0: no limit) */
+    int cmdline_argc;              /* hwprof's own command line, for the file's CMDLINE feature */
+    char *const *cmdline_argv;
+    const char *version;
+    pe_notice_fn notice;           /* fallback notices and other remarks for the user */
+    void *notice_arg;
+};
+
+struct recorder_event_stats {
+    const char *name;              /* points into the result */
+    bool member;                   /* group member: read at each sample of its leader */
+    uint64_t samples;
+    uint64_t lost;                 /* samples lost (LOST records attributed to this event) */
+};
+
+struct recorder_result {
+    size_t nevents;
+    struct recorder_event_stats *events;
+    char **names;
+    uint64_t lost_unattributed;    /* LOST records whose id matched no event */
+    uint64_t throttled;            /* THROTTLE records */
+    uint64_t corrupt;              /* ring-buffer headers that could not be read */
+    uint64_t file_size;
+    bool command_not_found;        /* the command could not be found or executed */
+    bool workload_ran;
+    int workload_exit;             /* the workload's exit code (128+signal if killed) */
+    int stop_signal;               /* SIGINT/SIGTERM that stopped the recording, or 0 */
+};
+
+/* Records until the workload exits (or all attached processes exit), --duration elapses, or
+ * SIGINT/SIGTERM arrives; the file appears under its final name only when complete.
+ * Returns 0 with res filled, or -1 with err (no file is left behind; res->command_not_found tells a
+ * missing command apart). Free res with recorder_result_free in both cases. */
+int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, struct hw_err *err);
+
+void recorder_result_free(struct recorder_result *res);
+
+#endif

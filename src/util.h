@@ -1,0 +1,67 @@
+/* util.h - error messages returned to callers, growable buffers and small string helpers shared by all modules. */
+#ifndef HWPROF_UTIL_H
+#define HWPROF_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An error message filled in by library code and printed by the subcommand. */
+struct hw_err {
+    char msg[1024];
+};
+
+/* Formats a message into err (if err is non-NULL). Always returns -1 so callers can `return hw_errf(...)`. */
+int hw_errf(struct hw_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Like hw_errf, and appends ": strerror(errnum)". Returns -1. */
+int hw_errf_errno(struct hw_err *err, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A growable byte buffer. Zero-initialize before use; free with hw_buf_free. */
+struct hw_buf {
+    unsigned char *data;
+    size_t len;
+    size_t cap;
+};
+
+/* Appends n bytes. Returns 0, or -1 when out of memory (buffer unchanged). */
+int hw_buf_append(struct hw_buf *b, const void *p, size_t n);
+/* Ensures room for n more bytes. Returns 0 or -1 when out of memory. */
+int hw_buf_reserve(struct hw_buf *b, size_t n);
+void hw_buf_free(struct hw_buf *b);
+
+/* Levenshtein distance between a and b (case-insensitive). */
+size_t hw_edit_distance(const char *a, const char *b);
+
+/* Fills out[] with up to max candidates closest to name (distance <= limit), best first.
+ * Returns how many were stored. */
+size_t hw_closest(const char *name, const char *const *cands, size_t ncands, size_t limit,
+                  const char **out, size_t max);
+
+/* Returns a malloc'd copy of s, or NULL when out of memory. */
+char *hw_strdup(const char *s);
+
+/* Reads a small text file (e.g. under /proc) into buf, NUL-terminated, trailing newline removed.
+ * Returns the length, or -1 with errno set. */
+long hw_read_small_file(const char *path, char *buf, size_t size);
+
+/* Parses an unsigned decimal integer that must fill all of s. Returns 0 or -1. */
+int hw_parse_u64(const char *s, uint64_t *out);
+
+/* Number of CPUs configured (possible) and online. */
+unsigned hw_ncpus_online(void);
+unsigned hw_ncpus_configured(void);
+
+/* Lists the online CPU numbers (from /sys/devices/system/cpu/online). Returns count, or -1.
+ * *cpus is malloc'd. */
+int hw_online_cpus(int **cpus, struct hw_err *err);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t hw_now_ns(void);
+
+#define HW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define HW_ALIGN(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
+
+#endif
