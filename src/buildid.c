@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -203,34 +204,56 @@ static int buildid_scan_area(const struct buildid_elf *e, const struct buildid_a
     return r;
 }
 
-/* Scans the PT_NOTE segments. Returns id length, 0, or -1 (errno) for a corrupt table; *bad is
- * set when a note segment was unreadable. */
-static int buildid_scan_segments(const struct buildid_elf *e, uint8_t id[HW_BUILD_ID_MAX],
-                                 bool *bad)
+/* Where a header-table entry keeps the fields of a note area; wide is the byte width (4 or 8) of
+ * the offset, size and alignment fields. The type field is 32 bits in every layout. */
+struct buildid_layout {
+    uint32_t note_type;
+    size_t entsize, wide, type, offset, size, align;
+};
+
+#define BUILDID_LAYOUT(T, note, f_type, f_off, f_size, f_align)                                    \
+    {                                                                                              \
+        note, sizeof(T), sizeof(((T *)0)->f_off), offsetof(T, f_type), offsetof(T, f_off),         \
+            offsetof(T, f_size), offsetof(T, f_align)                                              \
+    }
+
+static const struct buildid_layout buildid_phdr64 =
+    BUILDID_LAYOUT(Elf64_Phdr, PT_NOTE, p_type, p_offset, p_filesz, p_align);
+static const struct buildid_layout buildid_phdr32 =
+    BUILDID_LAYOUT(Elf32_Phdr, PT_NOTE, p_type, p_offset, p_filesz, p_align);
+static const struct buildid_layout buildid_shdr64 =
+    BUILDID_LAYOUT(Elf64_Shdr, SHT_NOTE, sh_type, sh_offset, sh_size, sh_addralign);
+static const struct buildid_layout buildid_shdr32 =
+    BUILDID_LAYOUT(Elf32_Shdr, SHT_NOTE, sh_type, sh_offset, sh_size, sh_addralign);
+
+/* Reads a 4- or 8-byte field of an entry (native byte order). */
+static uint64_t buildid_field(const struct buildid_layout *l, const unsigned char *p, size_t off)
 {
-    if (e->phnum == 0 || e->phoff == 0)
-        return 0;
-    size_t minsize = e->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-    unsigned char *t = buildid_read_table(e, e->phoff, e->phnum, e->phentsize, minsize);
+    if (l->wide == 8) {
+        uint64_t v;
+        memcpy(&v, p + off, sizeof(v));
+        return v;
+    }
+    return buildid_get32(p + off);
+}
+
+/* Reads the header table of num entries at off and scans the note areas its entries describe
+ * until an id is found. Returns id length, 0, or -1 (errno) for a corrupt table; *bad is set
+ * when a note area was unreadable. */
+static int buildid_scan_table(const struct buildid_elf *e, const struct buildid_layout *l,
+                              uint64_t off, uint32_t num, uint32_t entsize,
+                              uint8_t id[HW_BUILD_ID_MAX], bool *bad)
+{
+    unsigned char *t = buildid_read_table(e, off, num, entsize, l->entsize);
     if (!t)
         return -1;
     int found = 0;
-    for (uint32_t i = 0; i < e->phnum && found == 0; i++) {
-        struct buildid_area a;
-        const unsigned char *p = t + (size_t)i * e->phentsize;
-        if (e->is64) {
-            Elf64_Phdr ph;
-            memcpy(&ph, p, sizeof(ph));
-            if (ph.p_type != PT_NOTE)
-                continue;
-            a = (struct buildid_area){ph.p_offset, ph.p_filesz, ph.p_align};
-        } else {
-            Elf32_Phdr ph;
-            memcpy(&ph, p, sizeof(ph));
-            if (ph.p_type != PT_NOTE)
-                continue;
-            a = (struct buildid_area){ph.p_offset, ph.p_filesz, ph.p_align};
-        }
+    for (uint32_t i = 0; i < num && found == 0; i++) {
+        const unsigned char *p = t + (size_t)i * entsize;
+        if (buildid_get32(p + l->type) != l->note_type)
+            continue;
+        struct buildid_area a = {buildid_field(l, p, l->offset), buildid_field(l, p, l->size),
+                                 buildid_field(l, p, l->align)};
         int r = buildid_scan_area(e, &a, id);
         if (r < 0)
             *bad = true;
@@ -241,60 +264,36 @@ static int buildid_scan_segments(const struct buildid_elf *e, uint8_t id[HW_BUIL
     return found;
 }
 
-/* Scans the SHT_NOTE sections; same returns as buildid_scan_segments. */
+/* Scans the PT_NOTE segments; same returns as buildid_scan_table. */
+static int buildid_scan_segments(const struct buildid_elf *e, uint8_t id[HW_BUILD_ID_MAX],
+                                 bool *bad)
+{
+    if (e->phnum == 0 || e->phoff == 0)
+        return 0;
+    const struct buildid_layout *l = e->is64 ? &buildid_phdr64 : &buildid_phdr32;
+    return buildid_scan_table(e, l, e->phoff, e->phnum, e->phentsize, id, bad);
+}
+
+/* Scans the SHT_NOTE sections; same returns as buildid_scan_table. */
 static int buildid_scan_sections(const struct buildid_elf *e, uint8_t id[HW_BUILD_ID_MAX],
                                  bool *bad)
 {
     if (e->shoff == 0)
         return 0;
-    size_t minsize = e->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    const struct buildid_layout *l = e->is64 ? &buildid_shdr64 : &buildid_shdr32;
     uint32_t shnum = e->shnum;
     if (shnum == 0) {
         /* More than SHN_LORESERVE sections: the count is in section 0's sh_size. */
-        unsigned char *t0 = buildid_read_table(e, e->shoff, 1, e->shentsize, minsize);
+        unsigned char *t0 = buildid_read_table(e, e->shoff, 1, e->shentsize, l->entsize);
         if (!t0)
             return -1;
-        if (e->is64) {
-            Elf64_Shdr sh;
-            memcpy(&sh, t0, sizeof(sh));
-            shnum = sh.sh_size > UINT32_MAX ? UINT32_MAX : (uint32_t)sh.sh_size;
-        } else {
-            Elf32_Shdr sh;
-            memcpy(&sh, t0, sizeof(sh));
-            shnum = sh.sh_size;
-        }
+        uint64_t n = buildid_field(l, t0, l->size);
+        shnum = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
         free(t0);
         if (shnum == 0)
             return 0;
     }
-    unsigned char *t = buildid_read_table(e, e->shoff, shnum, e->shentsize, minsize);
-    if (!t)
-        return -1;
-    int found = 0;
-    for (uint32_t i = 0; i < shnum && found == 0; i++) {
-        struct buildid_area a;
-        const unsigned char *p = t + (size_t)i * e->shentsize;
-        if (e->is64) {
-            Elf64_Shdr sh;
-            memcpy(&sh, p, sizeof(sh));
-            if (sh.sh_type != SHT_NOTE)
-                continue;
-            a = (struct buildid_area){sh.sh_offset, sh.sh_size, sh.sh_addralign};
-        } else {
-            Elf32_Shdr sh;
-            memcpy(&sh, p, sizeof(sh));
-            if (sh.sh_type != SHT_NOTE)
-                continue;
-            a = (struct buildid_area){sh.sh_offset, sh.sh_size, sh.sh_addralign};
-        }
-        int r = buildid_scan_area(e, &a, id);
-        if (r < 0)
-            *bad = true;
-        else
-            found = r;
-    }
-    free(t);
-    return found;
+    return buildid_scan_table(e, l, e->shoff, shnum, e->shentsize, id, bad);
 }
 
 /* Closes fd without disturbing errno. */

@@ -267,18 +267,12 @@ static void events_attr_names(const char *text, bool umask, char *buf, size_t si
     }
 }
 
-/* Collects candidate names for suggestions: generic names plus the events of present PMUs
- * ("pmu::event" when qualified is true). Strings are either static or stored in *strs. */
-static int events_candidates(bool qualified, const char ***out, size_t *nout, struct hw_buf *strs,
-                             struct hw_buf *ptrs)
+/* Calls fn for every event of every present libpfm4 PMU except perf_raw. Returns 0, or the first
+ * nonzero value fn returned. */
+static int events_for_each_pmu_event(int (*fn)(const pfm_pmu_info_t *pi, int idx,
+                                               const pfm_event_info_t *ei, void *arg),
+                                     void *arg)
 {
-    for (size_t i = 0; i < HW_ARRAY_SIZE(events_generic_table); i++) {
-        const char *n = events_generic_table[i].name;
-        if (hw_buf_append(ptrs, &n, sizeof(n)) < 0)
-            return -1;
-    }
-    /* offsets into strs are recorded first and turned into pointers at the end (strs moves) */
-    struct hw_buf offs = {0};
     pfm_pmu_t pmu;
     pfm_for_all_pmus(pmu)
     {
@@ -294,32 +288,66 @@ static int events_candidates(bool qualified, const char ***out, size_t *nout, st
             ei.size = sizeof(ei);
             if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &ei) != PFM_SUCCESS)
                 continue;
-            if (!qualified) {
-                if (hw_buf_append(ptrs, &ei.name, sizeof(ei.name)) < 0)
-                    goto oom;
-                continue;
-            }
-            size_t off = strs->len;
-            if (hw_buf_append(&offs, &off, sizeof(off)) < 0 ||
-                hw_buf_append(strs, pi.name, strlen(pi.name)) < 0 ||
-                hw_buf_append(strs, "::", 2) < 0 ||
-                hw_buf_append(strs, ei.name, strlen(ei.name) + 1) < 0)
-                goto oom;
+            int rc = fn(&pi, idx, &ei, arg);
+            if (rc)
+                return rc;
         }
     }
-    for (size_t i = 0; i < offs.len / sizeof(size_t); i++) {
+    return 0;
+}
+
+/* State of events_candidates while it walks the PMU events. */
+struct events_cand_ctx {
+    bool qualified;
+    struct hw_buf *strs, *ptrs;
+    struct hw_buf offs; /* offsets into strs of the qualified names */
+};
+
+/* events_for_each_pmu_event callback of events_candidates: records one name; -1 when out of
+ * memory. */
+static int events_candidate_add(const pfm_pmu_info_t *pi, int idx, const pfm_event_info_t *ei,
+                                void *arg)
+{
+    struct events_cand_ctx *c = arg;
+    (void)idx;
+    if (!c->qualified)
+        return hw_buf_append(c->ptrs, &ei->name, sizeof(ei->name)) < 0 ? -1 : 0;
+    size_t off = c->strs->len;
+    if (hw_buf_append(&c->offs, &off, sizeof(off)) < 0 ||
+        hw_buf_append(c->strs, pi->name, strlen(pi->name)) < 0 ||
+        hw_buf_append(c->strs, "::", 2) < 0 ||
+        hw_buf_append(c->strs, ei->name, strlen(ei->name) + 1) < 0)
+        return -1;
+    return 0;
+}
+
+/* Collects candidate names for suggestions: generic names plus the events of present PMUs
+ * ("pmu::event" when qualified is true). Strings are either static or stored in *strs. */
+static int events_candidates(bool qualified, const char ***out, size_t *nout, struct hw_buf *strs,
+                             struct hw_buf *ptrs)
+{
+    for (size_t i = 0; i < HW_ARRAY_SIZE(events_generic_table); i++) {
+        const char *n = events_generic_table[i].name;
+        if (hw_buf_append(ptrs, &n, sizeof(n)) < 0)
+            return -1;
+    }
+    /* offsets into strs are recorded first and turned into pointers at the end (strs moves) */
+    struct events_cand_ctx c = {.qualified = qualified, .strs = strs, .ptrs = ptrs};
+    if (events_for_each_pmu_event(events_candidate_add, &c) != 0)
+        goto oom;
+    for (size_t i = 0; i < c.offs.len / sizeof(size_t); i++) {
         size_t off;
-        memcpy(&off, offs.data + i * sizeof(size_t), sizeof(off));
+        memcpy(&off, c.offs.data + i * sizeof(size_t), sizeof(off));
         const char *s = (const char *)strs->data + off;
         if (hw_buf_append(ptrs, &s, sizeof(s)) < 0)
             goto oom;
     }
-    hw_buf_free(&offs);
+    hw_buf_free(&c.offs);
     *out = (const char **)(void *)ptrs->data;
     *nout = ptrs->len / sizeof(const char *);
     return 0;
 oom:
-    hw_buf_free(&offs);
+    hw_buf_free(&c.offs);
     return -1;
 }
 
@@ -631,6 +659,35 @@ static int events_list_encode(const char *qname, int idx, int nattrs, struct per
     return ret == PFM_SUCCESS ? 0 : -1;
 }
 
+/* State of events_list while it walks the PMU events. */
+struct events_list_ctx {
+    const char *pattern;
+    int (*cb)(const struct hw_event_info *info, void *arg);
+    void *arg;
+};
+
+/* events_for_each_pmu_event callback of events_list: reports one PMU event matching the pattern;
+ * returns what the user callback returned. */
+static int events_list_pmu_event(const pfm_pmu_info_t *pi, int idx, const pfm_event_info_t *ei,
+                                 void *arg)
+{
+    const struct events_list_ctx *c = arg;
+    char qname[512];
+    snprintf(qname, sizeof(qname), "%s::%s", pi->name, ei->name);
+    if (!events_match(qname, c->pattern))
+        return 0;
+    struct hw_event_info info;
+    memset(&info, 0, sizeof(info));
+    char desc[256];
+    info.name = qname;
+    info.pmu = pi->name;
+    info.desc = events_first_line(ei->desc, desc, sizeof(desc));
+    info.generic = false;
+    if (events_list_encode(qname, idx, ei->nattrs, &info.attr) < 0)
+        return 0; /* cannot be encoded at all: nothing a user could type */
+    return c->cb(&info, c->arg);
+}
+
 int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info, void *arg),
                 void *arg, struct hw_err *err)
 {
@@ -659,38 +716,6 @@ int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info,
             return rc;
     }
 
-    pfm_pmu_t pmu;
-    pfm_for_all_pmus(pmu)
-    {
-        pfm_pmu_info_t pi;
-        memset(&pi, 0, sizeof(pi));
-        pi.size = sizeof(pi);
-        if (pfm_get_pmu_info(pmu, &pi) != PFM_SUCCESS || !pi.is_present ||
-            strcmp(pi.name, "perf_raw") == 0)
-            continue;
-        for (int idx = pi.first_event; idx != -1; idx = pfm_get_event_next(idx)) {
-            pfm_event_info_t ei;
-            memset(&ei, 0, sizeof(ei));
-            ei.size = sizeof(ei);
-            if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &ei) != PFM_SUCCESS)
-                continue;
-            char qname[512];
-            snprintf(qname, sizeof(qname), "%s::%s", pi.name, ei.name);
-            if (!events_match(qname, pattern))
-                continue;
-            struct hw_event_info info;
-            memset(&info, 0, sizeof(info));
-            char desc[256];
-            info.name = qname;
-            info.pmu = pi.name;
-            info.desc = events_first_line(ei.desc, desc, sizeof(desc));
-            info.generic = false;
-            if (events_list_encode(qname, idx, ei.nattrs, &info.attr) < 0)
-                continue; /* cannot be encoded at all: nothing a user could type */
-            int rc = cb(&info, arg);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
+    struct events_list_ctx c = {pattern, cb, arg};
+    return events_for_each_pmu_event(events_list_pmu_event, &c);
 }

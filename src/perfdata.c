@@ -50,33 +50,14 @@ struct pd_writer {
 
 /* ---- low-level I/O ---- */
 
-/* write(2) until everything is written; -1 with errno. */
-static int pd_write_all(int fd, const void *p, size_t n)
+/* Writes all n bytes, retrying short writes and EINTR: with write(2) at the file position when at
+ * is NULL, else with pwrite(2) from offset *at. Returns 0, or -1 with errno. */
+static int pd_write_all(int fd, const void *p, size_t n, const uint64_t *at)
 {
     const char *c = p;
+    uint64_t off = at ? *at : 0;
     while (n > 0) {
-        ssize_t r = write(fd, c, n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (r == 0) {
-            errno = EIO;
-            return -1;
-        }
-        c += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-/* pwrite(2) until everything is written; -1 with errno. */
-static int pd_pwrite_all(int fd, const void *p, size_t n, uint64_t off)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t r = pwrite(fd, c, n, (off_t)off);
+        ssize_t r = at ? pwrite(fd, c, n, (off_t)off) : write(fd, c, n);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -117,7 +98,7 @@ static int pd_flush(struct pd_writer *w, struct hw_err *err)
 {
     if (w->buf_len == 0)
         return 0;
-    if (pd_write_all(w->fd, w->buf, w->buf_len) < 0) {
+    if (pd_write_all(w->fd, w->buf, w->buf_len, NULL) < 0) {
         w->failed = true;
         return pd_io_err(w, err, errno, "write");
     }
@@ -258,7 +239,7 @@ static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
     }
     free(id_offsets);
     w->data_offset = off;
-    if (pd_write_all(w->fd, w->buf, n) < 0)
+    if (pd_write_all(w->fd, w->buf, n, NULL) < 0)
         return pd_io_err(w, err, errno, "write");
     return 0;
 }
@@ -578,7 +559,7 @@ int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta,
     uint64_t feat_off = w->data_offset + w->data_size;
     if (pd_build_features(w, meta, bids, nbids, feat_off, &feats, h.features, err) < 0)
         goto fail;
-    if (pd_pwrite_all(w->fd, feats.data, feats.len, feat_off) < 0) {
+    if (pd_write_all(w->fd, feats.data, feats.len, &feat_off) < 0) {
         pd_io_err(w, err, errno, "write");
         goto fail;
     }
@@ -588,7 +569,7 @@ int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta,
     h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct pd_section);
     h.attrs = (struct pd_section){w->attrs_offset, w->nattrs * h.attr_size};
     h.data = (struct pd_section){w->data_offset, w->data_size};
-    if (pd_pwrite_all(w->fd, &h, sizeof(h), 0) < 0) {
+    if (pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0) {
         pd_io_err(w, err, errno, "write");
         goto fail;
     }
