@@ -252,6 +252,11 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
         return hw_errf(err, "no output file name given");
     if (nattrs == 0 || !attrs)
         return hw_errf(err, "internal error: a perf.data file needs at least one event attribute");
+    /* The finished file is renamed over path: never replace a directory, device or pipe. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return hw_errf(err, "cannot write %s: it is %s; give a regular file name with -o", path,
+                       S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
     /* The prologue is written from the 1 MiB buffer: bound its size. */
     uint64_t prologue = PD_HEADER_SIZE;
     for (size_t i = 0; i < nattrs; i++) {

@@ -620,6 +620,16 @@ static void test_errors(const char *dir)
     unlink(path);
     CHECK_EQ_U64(count_files(dir), 0);
 
+    /* The output is a directory or a device: refused before anything is created, and the
+     * device is left alone (a rename over /dev/null would replace it by a regular file). */
+    CHECK_EQ_U64(pd_writer_open(&w, dir, &attr, 1, &err), (uint64_t)-1);
+    CHECK(strstr(err.msg, "a directory") != NULL);
+    CHECK_EQ_U64(pd_writer_open(&w, "/dev/null", &attr, 1, &err), (uint64_t)-1);
+    CHECK(strstr(err.msg, "not a regular file") != NULL);
+    struct stat st;
+    CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+    CHECK_EQ_U64(count_files(dir), 0);
+
     /* No attributes. */
     snprintf(path, sizeof(path), "%s/x.data", dir);
     CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 0, &err), (uint64_t)-1);
