@@ -28,7 +28,9 @@ enum {
     OPT_HELP,
 };
 
-static const char *const call_graph_modes[] = {"fp", NULL};
+/* -g takes the next word when it names a call-graph mode; only fp is supported, the others are
+ * recognised so that "-g dwarf" is an error rather than a command named "dwarf". */
+static const char *const call_graph_modes[] = {"fp", "dwarf", "lbr", NULL};
 
 static const struct cli_option record_options[] = {
     {OPT_EVENT, 'e', "event", CLI_REQUIRED_ARG, "EVENTS",
