@@ -37,6 +37,25 @@ function __hwprof_pids
     end
 end
 
+# Recordings (*.data) and directories that start with the current token (after "--input=").
+function __hwprof_data_files
+    set -l tok (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
+    set -l home
+    if string match -qr -- '^~(/|$)' $tok
+        set home 1
+        set tok (string replace -r -- '^~' $HOME $tok)
+    end
+    for f in $tok*
+        if test -d $f
+            set f $f/
+        else if not string match -q -- '*.data' $f
+            continue
+        end
+        test -n "$home"; and set f (string replace -- $HOME '~' $f)
+        printf '%s\n' $f
+    end
+end
+
 # Succeeds when the token being completed belongs to the command that `hwprof record` runs:
 # after "--", or at or after the first word of record that is neither an option nor its value.
 # With an argument, prints the index (in `commandline -opc`) where that command starts.
@@ -113,11 +132,12 @@ complete -c hwprof -f
 complete -c hwprof -n __fish_use_subcommand -s h -l help -d 'Show help and exit'
 complete -c hwprof -n __fish_use_subcommand -s V -l version -d 'Show the version and exit'
 complete -c hwprof -n __fish_use_subcommand -a record -d 'Run a command or attach to processes and record samples'
+complete -c hwprof -n __fish_use_subcommand -a report -d 'Print the hottest functions of a recording'
 complete -c hwprof -n __fish_use_subcommand -a list -d 'List events and whether this kernel can open them'
 complete -c hwprof -n __fish_use_subcommand -a help -d 'Show the help of a command'
 
 # hwprof help COMMAND
-complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record list help'
+complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record report list help'
 
 # hwprof record
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s e -l event -x -a '(__hwprof_events)' -d 'Events to sample ({a,b} is a group)'
@@ -135,6 +155,24 @@ complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload'
 # "-g fp": the mode in the next word; otherwise that word is the command.
 complete -c hwprof -n '__hwprof_command_is record; and __fish_prev_arg_in -g --call-graph' -a fp -d 'Frame pointers'
 complete -c hwprof -n '__hwprof_command_is record; and __hwprof_in_workload' -x -a '(__hwprof_complete_workload)'
+
+# hwprof report: only the file and the event are completed; the pids, command names and functions
+# of a recording are not those of the running system.
+complete -c hwprof -n '__hwprof_command_is report' -s i -l input -x -a '(__hwprof_data_files)' -d 'Recording to read (default hwprof.data)'
+complete -c hwprof -n '__hwprof_command_is report' -l top -d 'Print the hottest functions (the default)'
+complete -c hwprof -n '__hwprof_command_is report' -l cum -d 'Sort by cumulative value instead of flat'
+complete -c hwprof -n '__hwprof_command_is report' -s n -l limit -x -d 'Print at most N rows (default 30, 0 for all)'
+complete -c hwprof -n '__hwprof_command_is report' -l lines -d 'One row per function and source line'
+complete -c hwprof -n '__hwprof_command_is report' -l no-inline -d 'Charge inlined code to the function it was inlined into'
+complete -c hwprof -n '__hwprof_command_is report' -l sample-index -x -a 'samples cpu-clock task-clock page-faults context-switches cycles instructions cache-misses' -d 'Event whose values to show'
+complete -c hwprof -n '__hwprof_command_is report' -l comm -x -d 'Only samples of these command names'
+complete -c hwprof -n '__hwprof_command_is report' -l pid -x -d 'Only samples of these processes'
+complete -c hwprof -n '__hwprof_command_is report' -l tid -x -d 'Only samples of these threads'
+complete -c hwprof -n '__hwprof_command_is report' -l focus -x -d 'Only samples with a function matching REGEX'
+complete -c hwprof -n '__hwprof_command_is report' -l ignore -x -d 'Drop samples with a function matching REGEX'
+complete -c hwprof -n '__hwprof_command_is report' -l stdio -d 'Plain text output even on a terminal'
+complete -c hwprof -n '__hwprof_command_is report' -l debuginfod -d 'Allow fetching debug info with debuginfod'
+complete -c hwprof -n '__hwprof_command_is report' -s h -l help -d 'Show help and exit'
 
 # hwprof list [PATTERN]
 complete -c hwprof -n '__hwprof_command_is list' -s h -l help -d 'Show help and exit'

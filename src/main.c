@@ -17,6 +17,7 @@ struct command {
 
 static const struct command commands[] = {
     {"record", cmd_record, "Run a command (or attach to processes) and sample it into a perf.data file"},
+    {"report", cmd_report, "Print the hottest functions of a recording, symbolized with inlines and lines"},
     {"list", cmd_list, "List the events you can name, and whether this machine can open them"},
     {"help", NULL, "Show the help of a command"},
 };

@@ -26,6 +26,8 @@ struct pr_build_id {
     char *filename;
 };
 
+struct pr_id_entry;
+
 struct pr_group {                /* HEADER_GROUP_DESC */
     uint32_t leader;             /* attr index */
     uint32_t nr_members;         /* leader included */
@@ -50,6 +52,8 @@ struct pr_file {
     /* private */
     int fd;
     const unsigned char *map;    /* the whole file, mmapped read-only */
+    struct pr_id_entry *id_index; /* every id of every attr, sorted, for pr_attr_index */
+    size_t nid_index;
 };
 
 /* Opens and validates a perf.data file. Errors are one line and say why: not a perf.data file,

@@ -1,0 +1,561 @@
+/* profile_load.c - build a profile from a recording: decode records, follow address spaces, symbolize stacks, add values per event. */
+#include "profile_load.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "addrspace.h"
+#include "buildid.h"
+#include "decode.h"
+#include "hashmap.h"
+
+#define LOAD_MAX_STACK 1024
+
+/* Last running total of a group member per (id, tid), to turn group reads into deltas. */
+struct load_read_key {
+    uint64_t id;
+    uint32_t tid;
+    uint64_t last;
+};
+
+struct load_comm {
+    uint32_t tid;
+    uint32_t comm; /* profile string id */
+};
+
+struct loader {
+    const struct pr_file *f;
+    struct profile *p;
+    struct load_info *info;
+    struct addrspace *as;
+    struct symbolizer *sym;
+    struct dec_format *fmts;   /* per attr */
+    int *type_of_attr;         /* sample type index per attr, -1 for none */
+    struct load_read_key *reads;
+    size_t nreads, cap_reads;
+    struct hw_map read_map;
+    struct load_comm *comms;
+    size_t ncomms, cap_comms;
+    struct hw_map comm_map;
+    char **dso_hex;            /* build id hex per dso index ("" when unknown) */
+    size_t ndso_hex;
+    uint64_t addrs[LOAD_MAX_STACK];
+    bool callers[LOAD_MAX_STACK];
+    bool kernel[LOAD_MAX_STACK];
+    uint32_t locs[LOAD_MAX_STACK];
+    int64_t *values;
+};
+
+void load_type_name(const char *event, char *buf, size_t size)
+{
+    const char *start = strstr(event, "::");
+    size_t skip = start ? (size_t)(start - event) + 2 : 0;
+    size_t len = skip + strcspn(event + skip, ":");
+    snprintf(buf, size, "%.*s", (int)len, event);
+}
+
+static bool load_is_clock(const struct perf_event_attr *a)
+{
+    return a->type == PERF_TYPE_SOFTWARE &&
+           (a->config == PERF_COUNT_SW_CPU_CLOCK || a->config == PERF_COUNT_SW_TASK_CLOCK);
+}
+
+static bool load_is_dummy(const struct perf_event_attr *a)
+{
+    return a->type == PERF_TYPE_SOFTWARE && a->config == PERF_COUNT_SW_DUMMY;
+}
+
+/* Sample types: samples/count, then one per event. */
+static int load_types(struct loader *l, struct hw_err *err)
+{
+    const struct pr_file *f = l->f;
+    if (prof_add_type(l->p, "samples", "count", -1) < 0)
+        return hw_errf(err, "out of memory");
+    bool have_cpu = false;
+    for (size_t i = 0; i < f->nattrs; i++) {
+        const struct perf_event_attr *a = &f->attrs[i].attr;
+        l->type_of_attr[i] = -1;
+        if (load_is_dummy(a))
+            continue;
+        char name[256];
+        load_type_name(f->attrs[i].name, name, sizeof(name));
+        int64_t t;
+        if (load_is_clock(a) && !have_cpu) {
+            have_cpu = true;
+            t = prof_add_type(l->p, "cpu", "nanoseconds", (int)i);
+        } else {
+            t = prof_add_type(l->p, name, load_is_clock(a) ? "nanoseconds" : "count", (int)i);
+        }
+        if (t < 0)
+            return hw_errf(err, "out of memory");
+        l->type_of_attr[i] = (int)t;
+        if (l->p->period_type == PROF_NONE) {
+            l->p->period_type = (uint32_t)t;
+            l->p->default_type = (uint32_t)t;
+            if (!a->freq)
+                l->p->period = (int64_t)a->sample_period;
+            else if (load_is_clock(a) && a->sample_freq)
+                l->p->period = (int64_t)(1000000000ull / a->sample_freq);
+        }
+    }
+    return 0;
+}
+
+struct load_read_ctx {
+    const struct loader *l;
+    uint64_t id;
+    uint32_t tid;
+};
+
+static bool load_read_eq(const void *ctx, uint32_t val)
+{
+    const struct load_read_ctx *k = ctx;
+    const struct load_read_key *r = &k->l->reads[val];
+    return r->id == k->id && r->tid == k->tid;
+}
+
+/* The stored running total for (id, tid), created as 0 when new. NULL when out of memory. */
+static struct load_read_key *load_read_slot(struct loader *l, uint64_t id, uint32_t tid)
+{
+    struct load_read_ctx k = {l, id, tid};
+    uint64_t h = hw_hash_u64(hw_hash_u64(5, id), tid);
+    uint32_t idx;
+    if (hw_map_find(&l->read_map, h, load_read_eq, &k, &idx))
+        return &l->reads[idx];
+    if (l->nreads == l->cap_reads) {
+        size_t cap = l->cap_reads ? l->cap_reads * 2 : 64;
+        struct load_read_key *n = realloc(l->reads, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        l->reads = n;
+        l->cap_reads = cap;
+    }
+    idx = (uint32_t)l->nreads;
+    if (hw_map_insert(&l->read_map, h, idx) < 0)
+        return NULL;
+    l->reads[l->nreads++] = (struct load_read_key){id, tid, 0};
+    return &l->reads[idx];
+}
+
+struct load_comm_ctx {
+    const struct loader *l;
+    uint32_t tid;
+};
+
+static bool load_comm_eq(const void *ctx, uint32_t val)
+{
+    const struct load_comm_ctx *k = ctx;
+    return k->l->comms[val].tid == k->tid;
+}
+
+/* The comm string id of tid, or 0 (""). */
+static uint32_t load_comm_of(const struct loader *l, uint32_t tid)
+{
+    struct load_comm_ctx k = {l, tid};
+    uint32_t idx;
+    if (hw_map_find(&l->comm_map, hw_hash_u64(6, tid), load_comm_eq, &k, &idx))
+        return l->comms[idx].comm;
+    return 0;
+}
+
+static int load_set_comm(struct loader *l, uint32_t tid, uint32_t comm)
+{
+    struct load_comm_ctx k = {l, tid};
+    uint32_t idx;
+    uint64_t h = hw_hash_u64(6, tid);
+    if (hw_map_find(&l->comm_map, h, load_comm_eq, &k, &idx)) {
+        l->comms[idx].comm = comm;
+        return 0;
+    }
+    if (l->ncomms == l->cap_comms) {
+        size_t cap = l->cap_comms ? l->cap_comms * 2 : 64;
+        struct load_comm *n = realloc(l->comms, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        l->comms = n;
+        l->cap_comms = cap;
+    }
+    if (hw_map_insert(&l->comm_map, h, (uint32_t)l->ncomms) < 0)
+        return -1;
+    l->comms[l->ncomms++] = (struct load_comm){tid, comm};
+    return 0;
+}
+
+/* Fills dso's build id from the file's HEADER_BUILD_ID table when the records gave none. */
+static void load_feature_build_id(const struct pr_file *f, struct as_dso *d)
+{
+    if (d->build_id_size)
+        return;
+    bool kernel = d->kernel || strncmp(d->path, "[kernel.kallsyms]", 17) == 0;
+    for (size_t i = 0; i < f->nbuild_ids; i++) {
+        const struct pr_build_id *b = &f->build_ids[i];
+        if (b->id_len <= 0 || b->id_len > 20)
+            continue;
+        bool match = kernel ? (b->kernel && strncmp(b->filename, "[kernel.kallsyms]", 17) == 0)
+                            : strcmp(b->filename, d->path) == 0;
+        if (match) {
+            memcpy(d->build_id, b->id, (size_t)b->id_len);
+            d->build_id_size = (uint8_t)b->id_len;
+            return;
+        }
+    }
+}
+
+/* The build id of d as lowercase hex ("" when unknown), cached per dso. NULL when out of memory. */
+static const char *load_dso_hex(struct loader *l, struct as_dso *d)
+{
+    if (d->index >= l->ndso_hex) {
+        size_t n = d->index + 64;
+        char **v = realloc(l->dso_hex, n * sizeof(*v));
+        if (!v)
+            return NULL;
+        memset(v + l->ndso_hex, 0, (n - l->ndso_hex) * sizeof(*v));
+        l->dso_hex = v;
+        l->ndso_hex = n;
+    }
+    if (!l->dso_hex[d->index]) {
+        load_feature_build_id(l->f, d);
+        char hex[2 * 20 + 1] = "";
+        if (d->build_id_size)
+            buildid_to_hex(d->build_id, d->build_id_size, hex);
+        l->dso_hex[d->index] = hw_strdup(hex);
+    }
+    return l->dso_hex[d->index];
+}
+
+/* The profile mapping of m. Returns its index or -1 (out of memory). */
+static int64_t load_mapping(struct loader *l, const struct as_map *m)
+{
+    const char *hex = load_dso_hex(l, m->dso);
+    if (!hex)
+        return -1;
+    return prof_mapping(l->p, m->start, m->end, m->pgoff, m->dso->path, hex);
+}
+
+/* Symbolizes one address into a new location. Returns its index or -1 (out of memory). */
+static int64_t load_new_location(struct loader *l, const struct as_map *m, int64_t mapping, int32_t pid,
+                                 uint64_t addr, bool caller)
+{
+    struct prof_line lines[64];
+    size_t n = 0;
+    uint64_t loc_addr = caller ? addr - 1 : addr;
+    if (!m) {
+        int64_t fn = prof_function(l->p, "[unknown]", "[unknown]", "", 0);
+        if (fn < 0)
+            return -1;
+        lines[n++] = (struct prof_line){(uint32_t)fn, 0};
+    } else {
+        struct sym_binary bin = {
+            .path = m->dso->path,
+            .build_id = m->dso->build_id_size ? m->dso->build_id : NULL,
+            .build_id_len = m->dso->build_id_size,
+            .kernel = m->dso->kernel,
+        };
+        struct sym_result r;
+        sym_lookup(l->sym, &bin, m->start, m->end, m->pgoff, pid, addr, caller, &r);
+        for (size_t i = 0; i < r.nframes && n < HW_ARRAY_SIZE(lines); i++) {
+            const struct sym_frame *fr = &r.frames[i];
+            int64_t fn = prof_function(l->p, fr->function, fr->system_name, fr->file ? fr->file : "",
+                                       fr->start_line);
+            if (fn < 0)
+                return -1;
+            lines[n++] = (struct prof_line){(uint32_t)fn, fr->line};
+        }
+        struct prof_mapping *pm = &l->p->mappings[mapping];
+        if (r.symbolized) {
+            pm->has_functions = true;
+            pm->has_inline_frames = pm->has_inline_frames || r.nframes > 1;
+        }
+        if (r.has_lines) {
+            pm->has_filenames = true;
+            pm->has_line_numbers = true;
+        }
+    }
+    return prof_add_location(l->p, m ? (uint32_t)mapping : PROF_NONE, loc_addr, lines, n);
+}
+
+/* The location of one stack address (symbolized on first sight). Returns its index or -1. */
+static int64_t load_location(struct loader *l, int32_t pid, uint64_t addr, bool kernel, bool caller)
+{
+    const struct as_map *m = as_find(l->as, kernel ? -1 : pid, addr);
+    int64_t mapping = PROF_NONE;
+    if (m && (mapping = load_mapping(l, m)) < 0)
+        return -1;
+    uint64_t loc_addr = caller ? addr - 1 : addr;
+    int64_t loc = prof_find_location(l->p, (uint32_t)mapping, loc_addr);
+    if (loc >= 0)
+        return loc;
+    return load_new_location(l, m, mapping, pid, addr, caller);
+}
+
+/* Collects the addresses of a sample, leaf first, with their privilege level. */
+static size_t load_stack(struct loader *l, const struct dec_sample *s)
+{
+    bool kernel = (s->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+    size_t n = 0;
+    if (!s->nr_callchain) {
+        l->addrs[0] = s->ip;
+        l->kernel[0] = kernel;
+        l->callers[0] = false;
+        return 1;
+    }
+    for (uint64_t i = 0; i < s->nr_callchain && n < LOAD_MAX_STACK; i++) {
+        uint64_t a = s->callchain[i];
+        if (a >= PERF_CONTEXT_MAX) {
+            if (a == PERF_CONTEXT_KERNEL)
+                kernel = true;
+            else if (a == PERF_CONTEXT_USER)
+                kernel = false;
+            continue;
+        }
+        l->addrs[n] = a;
+        l->kernel[n] = kernel;
+        l->callers[n] = n > 0; /* every entry after the first is a return address */
+        n++;
+    }
+    return n;
+}
+
+/* Adds the values of a group read: each member's delta since its last read in this thread. */
+static int load_group_values(struct loader *l, int attr, const struct dec_sample *s)
+{
+    if (!(l->fmts[attr].read_format & PERF_FORMAT_GROUP))
+        return 0;
+    for (uint32_t i = 0; i < s->nr_values; i++) {
+        const struct dec_read_value *v = &s->values[i];
+        int j = v->id ? pr_attr_index(l->f, v->id) : -1;
+        if (j < 0 || j == attr || l->type_of_attr[j] < 0)
+            continue;
+        struct load_read_key *slot = load_read_slot(l, v->id, s->tid);
+        if (!slot)
+            return -1;
+        int64_t delta = v->value >= slot->last ? (int64_t)(v->value - slot->last) : 0;
+        slot->last = v->value;
+        l->values[l->type_of_attr[j]] += delta;
+    }
+    return 0;
+}
+
+static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_err *err)
+{
+    if (rec->attr < 0 || l->type_of_attr[rec->attr] < 0)
+        return 0;
+    struct dec_sample s;
+    struct hw_err why;
+    if (dec_sample(&l->fmts[rec->attr], rec->h, rec->h->size, &s, &why) < 0)
+        return hw_errf(err, "sample at byte %llu: %s", (unsigned long long)rec->offset, why.msg);
+    struct load_info *info = l->info;
+    info->sample_records++;
+    if (s.time && (!info->first_time || s.time < info->first_time))
+        info->first_time = s.time;
+    if (s.time > info->last_time)
+        info->last_time = s.time;
+
+    memset(l->values, 0, l->p->ntypes * sizeof(*l->values));
+    l->values[0] = 1;
+    const struct perf_event_attr *a = &l->f->attrs[rec->attr].attr;
+    uint64_t period = (l->fmts[rec->attr].sample_type & PERF_SAMPLE_PERIOD) ? s.period
+                      : a->freq                                               ? 1
+                                                                              : a->sample_period;
+    l->values[l->type_of_attr[rec->attr]] += (int64_t)period;
+    if ((l->fmts[rec->attr].sample_type & PERF_SAMPLE_READ) && load_group_values(l, rec->attr, &s) < 0)
+        return hw_errf(err, "out of memory");
+
+    size_t n = load_stack(l, &s);
+    for (size_t i = 0; i < n; i++) {
+        int64_t loc = load_location(l, (int32_t)s.pid, l->addrs[i], l->kernel[i], l->callers[i]);
+        if (loc < 0)
+            return hw_errf(err, "out of memory");
+        l->locs[i] = (uint32_t)loc;
+    }
+    uint32_t comm = load_comm_of(l, s.tid);
+    if (!comm)
+        comm = load_comm_of(l, s.pid);
+    struct prof_labels labels = {
+        .pid = s.pid,
+        .tid = s.tid,
+        .comm = l->p->strings[comm],
+        .cpu = (l->fmts[rec->attr].sample_type & PERF_SAMPLE_CPU) ? (int32_t)s.cpu : -1,
+    };
+    if (prof_add_sample(l->p, l->locs, n, l->values, &labels) < 0)
+        return hw_errf(err, "out of memory");
+    return 0;
+}
+
+/* MMAP/MMAP2: the mapping joins its process's address space; the first program mapped is the
+ * profile's main binary (its mapping comes first). */
+static int load_mmap(struct loader *l, const struct pr_record *rec, struct hw_err *err)
+{
+    const struct dec_format *fmt = rec->attr >= 0 ? &l->fmts[rec->attr] : &l->fmts[0];
+    size_t len = rec->h->size - dec_trailer_size(fmt);
+    struct dec_mmap m;
+    if (dec_mmap(rec->h, len, &m, NULL) < 0 && dec_mmap(rec->h, rec->h->size, &m, NULL) < 0)
+        return 0; /* malformed: skipped like an unknown record */
+    int32_t pid = m.kernel ? -1 : (int32_t)m.pid;
+    uint32_t prot = m.has_mmap2 ? m.prot : 4 /* PROT_EXEC */;
+    if (as_mmap(l->as, pid, m.start, m.len, m.pgoff, prot, m.filename, err) < 0)
+        return -1;
+    const struct as_map *am = as_find(l->as, pid, m.start);
+    if (am && m.has_build_id && m.build_id_size <= 20) {
+        memcpy(am->dso->build_id, m.build_id, m.build_id_size);
+        am->dso->build_id_size = m.build_id_size;
+    }
+    if (!l->info->main_binary && !m.kernel && m.filename[0] == '/' && (prot & 4) && am) {
+        l->info->main_binary = hw_strdup(m.filename);
+        if (!l->info->main_binary || load_mapping(l, am) < 0)
+            return hw_errf(err, "out of memory");
+    }
+    return 0;
+}
+
+static int load_sideband(struct loader *l, const struct pr_record *rec, struct hw_err *err)
+{
+    const struct perf_event_header *h = rec->h;
+    switch (h->type) {
+    case PERF_RECORD_MMAP:
+    case PERF_RECORD_MMAP2:
+        return load_mmap(l, rec, err);
+    case PERF_RECORD_COMM: {
+        struct dec_comm c;
+        if (dec_comm(h, h->size, &c, NULL) < 0)
+            return 0;
+        int64_t id = prof_string(l->p, c.comm);
+        if (id < 0 || load_set_comm(l, c.tid, (uint32_t)id) < 0)
+            return hw_errf(err, "out of memory");
+        if (c.exec && c.pid == c.tid)
+            as_exec(l->as, (int32_t)c.pid);
+        return 0;
+    }
+    case PERF_RECORD_FORK: {
+        struct dec_task t;
+        if (dec_task(h, h->size, &t, NULL) < 0)
+            return 0;
+        uint32_t parent = load_comm_of(l, t.ptid);
+        if (parent && !load_comm_of(l, t.tid) && load_set_comm(l, t.tid, parent) < 0)
+            return hw_errf(err, "out of memory");
+        if (t.pid != t.ppid && as_fork(l->as, (int32_t)t.ppid, (int32_t)t.pid, err) < 0)
+            return -1;
+        return 0;
+    }
+    case PERF_RECORD_EXIT: {
+        struct dec_task t;
+        if (dec_task(h, h->size, &t, NULL) == 0 && t.pid == t.tid)
+            as_exit(l->as, (int32_t)t.pid);
+        return 0;
+    }
+    case PERF_RECORD_LOST: {
+        struct dec_lost lost;
+        if (dec_lost(h, h->size, &lost, NULL) == 0)
+            l->info->lost += lost.lost;
+        return 0;
+    }
+    case PERF_RECORD_LOST_SAMPLES: {
+        uint64_t n;
+        if (h->size >= sizeof(*h) + 8) {
+            memcpy(&n, (const char *)h + sizeof(*h), 8);
+            l->info->lost += n;
+        }
+        return 0;
+    }
+    default:
+        return 0; /* unknown and uninteresting records are skipped by their size */
+    }
+}
+
+/* The recording comes from the running kernel: same host name and release. */
+static bool load_same_kernel(const struct pr_file *f)
+{
+    struct utsname u;
+    if (uname(&u) < 0 || !f->osrelease)
+        return false;
+    return strcmp(u.release, f->osrelease) == 0 && (!f->hostname || strcmp(u.nodename, f->hostname) == 0);
+}
+
+static void load_free(struct loader *l)
+{
+    as_free(l->as);
+    sym_free(l->sym);
+    free(l->fmts);
+    free(l->type_of_attr);
+    free(l->reads);
+    hw_map_free(&l->read_map);
+    free(l->comms);
+    hw_map_free(&l->comm_map);
+    for (size_t i = 0; i < l->ndso_hex; i++)
+        free(l->dso_hex[i]);
+    free(l->dso_hex);
+    free(l->values);
+}
+
+static int load_setup(struct loader *l, const struct load_options *opts, struct hw_err *err)
+{
+    const struct pr_file *f = l->f;
+    struct sym_options so = {.debuginfod = opts->debuginfod, .demangle = true,
+                             .use_kallsyms = load_same_kernel(f)};
+    l->as = as_new();
+    l->p = prof_new();
+    l->fmts = calloc(f->nattrs, sizeof(*l->fmts));
+    l->type_of_attr = calloc(f->nattrs, sizeof(*l->type_of_attr));
+    if (!l->as || !l->p || !l->fmts || !l->type_of_attr)
+        return hw_errf(err, "out of memory");
+    l->sym = sym_new(&so, opts->warn, opts->warn_arg, err);
+    if (!l->sym)
+        return -1;
+    for (size_t i = 0; i < f->nattrs; i++)
+        dec_format_from_attr(&l->fmts[i], &f->attrs[i].attr);
+    if (load_types(l, err) < 0)
+        return -1;
+    l->values = calloc(l->p->ntypes, sizeof(*l->values));
+    if (!l->values)
+        return hw_errf(err, "out of memory");
+    return 0;
+}
+
+int profile_load(const struct pr_file *f, const struct load_options *opts, struct profile **out,
+                 struct load_info *info, struct hw_err *err)
+{
+    struct loader l;
+    memset(&l, 0, sizeof(l));
+    memset(info, 0, sizeof(*info));
+    *out = NULL;
+    l.f = f;
+    l.info = info;
+    int rc = load_setup(&l, opts, err);
+    struct pr_iter *it = NULL;
+    if (rc == 0)
+        rc = pr_iter_new(&it, f, err);
+    struct pr_record rec;
+    int more;
+    while (rc == 0 && (more = pr_iter_next(it, &rec, err)) != 0) {
+        if (more < 0) {
+            rc = -1;
+            break;
+        }
+        rc = rec.h->type == PERF_RECORD_SAMPLE ? load_sample(&l, &rec, err) : load_sideband(&l, &rec, err);
+    }
+    pr_iter_free(it);
+    if (rc == 0) {
+        if (f->last_sample_time && (!info->first_time || !info->last_time)) {
+            info->first_time = f->first_sample_time;
+            info->last_time = f->last_sample_time;
+        }
+        l.p->duration_nanos = (int64_t)(info->last_time - info->first_time);
+        uint64_t hits;
+        sym_stats(l.sym, &info->unique_addresses, &hits);
+        *out = l.p;
+        l.p = NULL;
+    } else {
+        load_info_free(info);
+    }
+    prof_free(l.p);
+    load_free(&l);
+    return rc;
+}
+
+void load_info_free(struct load_info *info)
+{
+    free(info->main_binary);
+    memset(info, 0, sizeof(*info));
+}

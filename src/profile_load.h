@@ -1,0 +1,42 @@
+/* profile_load.h - build a profile from a recording: decode records, follow address spaces, symbolize stacks, add values per event. */
+#ifndef HWPROF_PROFILE_LOAD_H
+#define HWPROF_PROFILE_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "perfreader.h"
+#include "profile.h"
+#include "symbolize.h"
+#include "util.h"
+
+struct load_options {
+    bool debuginfod;         /* let the symbolizer use debuginfod */
+    sym_warn_fn warn;        /* symbolization warnings (once each) */
+    void *warn_arg;
+};
+
+/* Facts about the recording that outputs print in their headers. */
+struct load_info {
+    char *main_binary;       /* path of the first program mapped, or NULL */
+    uint64_t sample_records; /* PERF_RECORD_SAMPLE records read */
+    uint64_t lost;           /* samples the kernel reported lost */
+    uint64_t first_time, last_time; /* perf clock, ns */
+    uint64_t unique_addresses;      /* symbolized once each */
+};
+
+/* Reads every record of f (in time order) into a new profile: sample types "samples/count" then
+ * one per event ("cpu/nanoseconds" for the first clock event, "<event>/count" otherwise; a group
+ * member's value is the delta of its running total per thread); locations with inline chains;
+ * labels pid, tid, comm, cpu. Returns 0 with *out and *info filled (free with prof_free and
+ * load_info_free), or -1 with err. */
+int profile_load(const struct pr_file *f, const struct load_options *opts, struct profile **out,
+                 struct load_info *info, struct hw_err *err);
+
+void load_info_free(struct load_info *info);
+
+/* The sample type name of an event name: modifiers dropped ("cpu-clock:ppp" -> "cpu-clock",
+ * "perf::cpu-clock:u" -> "perf::cpu-clock"), written into buf. */
+void load_type_name(const char *event, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,1352 @@
+/* symbolize.c - turn (binary, address) into functions, source lines and inline chains with libdw; each unique address once. */
+#include "symbolize.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* From libstdc++ (link with -lstdc++): demangles C++ names. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/* ---- storage: a bump allocator and interned strings ---- */
+
+/* Frames and interned strings live in chunks that never move, until sym_free. */
+struct sym_chunk {
+    struct sym_chunk *next;
+    size_t used, cap;
+    alignas(16) unsigned char data[];
+};
+
+/* Open-addressing set of interned strings. */
+struct sym_strtab {
+    const char **strs;
+    uint64_t *hashes; /* 0: empty slot */
+    size_t cap, n;
+};
+
+/* ---- binaries ---- */
+
+enum sym_kind {
+    SYM_KIND_ELF,    /* a file: symbolized with libdw */
+    SYM_KIND_KERNEL, /* [kernel.kallsyms] and kernel modules */
+    SYM_KIND_VDSO,   /* [vdso], [vsyscall]: one frame named after the mapping */
+    SYM_KIND_ANON,   /* anonymous memory ([heap], //anon, JIT code): /tmp/perf-PID.map */
+};
+
+/* A PT_LOAD: the file range [offset, offset + filesz) is mapped at vaddr. */
+struct sym_segment {
+    uint64_t offset, filesz, vaddr;
+};
+
+/* One address range of a CU, for modules whose CUs libdw cannot find by address (no
+ * .debug_aranges, as clang emits). Addresses are module (Dwfl) addresses. */
+struct sym_cu_range {
+    Dwarf_Addr low, high;
+    Dwarf_Addr bias;
+    Dwarf_Die cu;
+};
+
+struct sym_bin {
+    const char *path; /* interned, as recorded */
+    const uint8_t *build_id; /* arena copy, NULL if none was recorded */
+    int build_id_len;
+    bool kernel_flag;
+    uint64_t hash;
+    uint32_t index;
+    enum sym_kind kind;
+    const char *base; /* interned name used in placeholders: basename, "[anon]", "[heap]" */
+
+    /* SYM_KIND_ELF, filled by sym_bin_load on first use */
+    bool loaded;
+    bool usable; /* false: placeholders only (missing, unreadable, build-id mismatch) */
+    Dwfl *dwfl;
+    Dwfl_Module *mod;
+    GElf_Addr mod_bias; /* Dwfl address = file vaddr + mod_bias */
+    struct sym_segment *segs;
+    size_t nsegs;
+    Dwarf *dw; /* NULL: no debug info */
+    struct sym_cu_range *cus;
+    size_t ncus;
+    bool cus_built;
+};
+
+/* A kernel text symbol from /proc/kallsyms. */
+struct sym_ksym {
+    uint64_t addr;
+    const char *name;
+};
+
+/* A JIT symbol from /tmp/perf-PID.map: [start, start + size). */
+struct sym_jitsym {
+    uint64_t start, size;
+    const char *name;
+};
+
+struct sym_jitmap {
+    int32_t pid;
+    struct sym_jitsym *syms;
+    size_t n;
+};
+
+/* A cached result, keyed by (binary, pid, key, caller). */
+struct sym_entry {
+    uint64_t hash; /* 0: empty slot */
+    uint64_t key;
+    uint32_t bin;
+    int32_t pid;
+    bool caller;
+    bool symbolized;
+    bool has_lines;
+    uint32_t nframes;
+    const struct sym_frame *frames;
+};
+
+struct symbolizer {
+    struct sym_options opts;
+    char *root; /* "" for "/" */
+    char *debuginfo_path;
+    Dwfl_Callbacks callbacks;
+    sym_warn_fn warn;
+    void *warn_arg;
+
+    struct sym_chunk *chunks;
+    struct sym_strtab strs;
+
+    struct sym_bin **bins;
+    size_t nbins, capbins;
+    uint32_t *bin_slots; /* index + 1, 0: empty */
+    size_t bin_slots_cap;
+    struct sym_bin *last_bin;
+
+    struct sym_entry *cache;
+    size_t cache_cap, cache_n;
+
+    bool ksyms_loaded;
+    struct sym_ksym *ksyms;
+    size_t nksyms;
+
+    struct sym_jitmap *jits;
+    size_t njits;
+
+    /* scratch for building one result */
+    struct sym_frame *tmp;
+    size_t tmp_cap;
+
+    uint64_t unique, hits;
+    uint32_t crc_table[256];
+};
+
+/* Returned when even a placeholder cannot be allocated. */
+static const struct sym_frame sym_oom_frame = {
+    .function = "[out of memory]",
+    .system_name = "[out of memory]",
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t sym_mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+static uint64_t sym_hash_bytes(const void *p, size_t n, uint64_t h)
+{
+    const unsigned char *b = p;
+    h ^= 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    h = sym_mix(h);
+    return h ? h : 1;
+}
+
+static void sym_warnf(struct symbolizer *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void sym_warnf(struct symbolizer *s, const char *fmt, ...)
+{
+    if (!s->warn)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    s->warn(s->warn_arg, msg);
+}
+
+static void *sym_alloc(struct symbolizer *s, size_t size)
+{
+    size = (size + 15) & ~(size_t)15;
+    struct sym_chunk *c = s->chunks;
+    if (!c || c->cap - c->used < size) {
+        size_t cap = size > 65536 ? size : 65536;
+        c = malloc(sizeof(*c) + cap);
+        if (!c)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        c->next = s->chunks;
+        s->chunks = c;
+    }
+    void *p = c->data + c->used;
+    c->used += size;
+    return p;
+}
+
+/* Returns the interned copy of str[0..len), or NULL when out of memory. */
+static const char *sym_intern_n(struct symbolizer *s, const char *str, size_t len)
+{
+    struct sym_strtab *t = &s->strs;
+    uint64_t h = sym_hash_bytes(str, len, 0);
+    if (t->cap) {
+        for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+            if (!t->hashes[i])
+                break;
+            if (t->hashes[i] == h && strncmp(t->strs[i], str, len) == 0 && !t->strs[i][len])
+                return t->strs[i];
+        }
+    }
+    if ((t->n + 1) * 4 > t->cap * 3) {
+        size_t ncap = t->cap ? t->cap * 2 : 1024;
+        const char **nstrs = calloc(ncap, sizeof(*nstrs));
+        uint64_t *nh = calloc(ncap, sizeof(*nh));
+        if (!nstrs || !nh) {
+            free(nstrs);
+            free(nh);
+            return NULL;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->hashes[i])
+                continue;
+            size_t j = t->hashes[i] & (ncap - 1);
+            while (nh[j])
+                j = (j + 1) & (ncap - 1);
+            nh[j] = t->hashes[i];
+            nstrs[j] = t->strs[i];
+        }
+        free(t->strs);
+        free(t->hashes);
+        t->strs = nstrs;
+        t->hashes = nh;
+        t->cap = ncap;
+    }
+    char *copy = sym_alloc(s, len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, str, len);
+    copy[len] = '\0';
+    size_t i = h & (t->cap - 1);
+    while (t->hashes[i])
+        i = (i + 1) & (t->cap - 1);
+    t->hashes[i] = h;
+    t->strs[i] = copy;
+    t->n++;
+    return copy;
+}
+
+static const char *sym_intern(struct symbolizer *s, const char *str)
+{
+    return sym_intern_n(s, str, strlen(str));
+}
+
+/* Returns root + path in a malloc'd string, or NULL when out of memory. */
+static char *sym_rooted(const struct symbolizer *s, const char *path)
+{
+    size_t lr = strlen(s->root), lp = strlen(path);
+    char *p = malloc(lr + lp + 1);
+    if (p) {
+        memcpy(p, s->root, lr);
+        memcpy(p + lr, path, lp + 1);
+    }
+    return p;
+}
+
+static void sym_hex(const uint8_t *id, int len, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < len; i++) {
+        out[2 * i] = digits[id[i] >> 4];
+        out[2 * i + 1] = digits[id[i] & 15];
+    }
+    out[2 * (len > 0 ? len : 0)] = '\0';
+}
+
+/* ---- finding separate debug info without debuginfod ---- */
+
+static void sym_crc_init(uint32_t table[256])
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+}
+
+/* The .gnu_debuglink CRC-32 of the whole file. Returns 0, or -1 on a read error. */
+static int sym_file_crc(const struct symbolizer *s, int fd, uint32_t *out)
+{
+    unsigned char buf[65536];
+    uint32_t crc = 0xffffffffu;
+    for (;;) {
+        ssize_t r = read(fd, buf, sizeof(buf));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (r == 0)
+            break;
+        for (ssize_t i = 0; i < r; i++)
+            crc = s->crc_table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
+    }
+    if (lseek(fd, 0, SEEK_SET) < 0)
+        return -1;
+    *out = crc ^ 0xffffffffu;
+    return 0;
+}
+
+/* Opens path as the debug file of main_st if it is another file and its CRC matches (crc 0: no
+ * check, as libdwfl does for .gnu_debugaltlink). Returns the fd or -1. */
+static int sym_try_debug(const struct symbolizer *s, const char *path, const struct stat *main_st,
+                         GElf_Word crc)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    uint32_t have;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (main_st && st.st_dev == main_st->st_dev && st.st_ino == main_st->st_ino) ||
+        (crc != 0 && (sym_file_crc(s, fd, &have) < 0 || have != crc))) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* find_debuginfo callback. With opts.debuginfod, libdwfl's standard search (which ends with a
+ * debuginfod query when DEBUGINFOD_URLS is set). Otherwise a local search only: by build id under
+ * ROOT/usr/lib/debug/.build-id, then the .gnu_debuglink name in the file's directory, its .debug
+ * subdirectory and ROOT/usr/lib/debug/DIR. */
+static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+                              Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+                              GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+    const struct symbolizer *s = *userdata;
+    if (s->opts.debuginfod)
+        return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+                                            debuglink_file, debuglink_crc, debuginfo_file_name);
+    int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                          debuglink_crc, debuginfo_file_name);
+    if (fd >= 0 || !file_name || file_name[0] != '/')
+        return fd;
+
+    struct stat main_st;
+    bool have_main = stat(file_name, &main_st) == 0;
+    const char *slash = strrchr(file_name, '/');
+    size_t dirlen = (size_t)(slash - file_name); /* without the trailing slash */
+    char link[512];
+    if (debuglink_file)
+        snprintf(link, sizeof(link), "%s", debuglink_file);
+    else
+        snprintf(link, sizeof(link), "%s.debug", slash + 1);
+
+    char path[4096];
+    size_t rootlen = strlen(s->root);
+    const char *dir_in_root = file_name;
+    if (rootlen && strncmp(file_name, s->root, rootlen) == 0 && file_name[rootlen] == '/')
+        dir_in_root = file_name + rootlen;
+    int dir_in_root_len = (int)(dirlen - (size_t)(dir_in_root - file_name));
+    for (int k = 0; k < 4; k++) {
+        int n;
+        if (link[0] == '/') {
+            if (k > 0)
+                break;
+            n = snprintf(path, sizeof(path), "%s%s", s->root, link);
+        } else if (k == 0)
+            n = snprintf(path, sizeof(path), "%.*s/%s", (int)dirlen, file_name, link);
+        else if (k == 1)
+            n = snprintf(path, sizeof(path), "%.*s/.debug/%s", (int)dirlen, file_name, link);
+        else if (k == 2)
+            n = snprintf(path, sizeof(path), "%s/usr/lib/debug%.*s/%s", s->root,
+                         dir_in_root_len, dir_in_root, link);
+        else
+            n = snprintf(path, sizeof(path), "%s/usr/lib/debug/%s", s->root, link);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            continue;
+        fd = sym_try_debug(s, path, have_main ? &main_st : NULL, debuglink_crc);
+        if (fd >= 0) {
+            *debuginfo_file_name = hw_strdup(path);
+            return fd;
+        }
+    }
+    errno = 0;
+    return -1;
+}
+
+/* find_elf callback: never used, the modules are reported with their file (report_offline). */
+static int sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                        char **file_name, Elf **elfp)
+{
+    (void)mod, (void)userdata, (void)modname, (void)base, (void)file_name, (void)elfp;
+    errno = ENOENT;
+    return -1;
+}
+
+/* ---- symbolizer ---- */
+
+struct symbolizer *sym_new(const struct sym_options *opts, sym_warn_fn warn, void *warn_arg,
+                           struct hw_err *err)
+{
+    struct symbolizer *s = calloc(1, sizeof(*s));
+    if (!s) {
+        hw_errf(err, "out of memory creating the symbolizer");
+        return NULL;
+    }
+    if (opts)
+        s->opts = *opts;
+    const char *root = opts && opts->root ? opts->root : "";
+    size_t rl = strlen(root);
+    while (rl > 0 && root[rl - 1] == '/')
+        rl--;
+    s->root = malloc(rl + 1);
+    const char *dbg = "/usr/lib/debug";
+    s->debuginfo_path = malloc(sizeof(":.debug:") + rl + strlen(dbg));
+    if (!s->root || !s->debuginfo_path) {
+        sym_free(s);
+        hw_errf(err, "out of memory creating the symbolizer");
+        return NULL;
+    }
+    memcpy(s->root, root, rl);
+    s->root[rl] = '\0';
+    sprintf(s->debuginfo_path, ":.debug:%s%s", s->root, dbg);
+    s->opts.root = s->root;
+    s->callbacks.find_elf = sym_find_elf;
+    s->callbacks.find_debuginfo = sym_find_debuginfo;
+    s->callbacks.section_address = dwfl_offline_section_address;
+    s->callbacks.debuginfo_path = &s->debuginfo_path;
+    s->warn = warn;
+    s->warn_arg = warn_arg;
+    sym_crc_init(s->crc_table);
+    return s;
+}
+
+void sym_free(struct symbolizer *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->nbins; i++) {
+        struct sym_bin *b = s->bins[i];
+        if (b->dwfl)
+            dwfl_end(b->dwfl);
+        free(b->segs);
+        free(b->cus);
+        free(b);
+    }
+    free(s->bins);
+    free(s->bin_slots);
+    free(s->cache);
+    free(s->ksyms);
+    for (size_t i = 0; i < s->njits; i++)
+        free(s->jits[i].syms);
+    free(s->jits);
+    free(s->tmp);
+    free(s->strs.strs);
+    free(s->strs.hashes);
+    while (s->chunks) {
+        struct sym_chunk *next = s->chunks->next;
+        free(s->chunks);
+        s->chunks = next;
+    }
+    free(s->root);
+    free(s->debuginfo_path);
+    free(s);
+}
+
+void sym_stats(const struct symbolizer *s, uint64_t *unique, uint64_t *hits)
+{
+    if (unique)
+        *unique = s->unique;
+    if (hits)
+        *hits = s->hits;
+}
+
+/* ---- binaries table ---- */
+
+static bool sym_has_prefix(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool sym_bin_matches(const struct sym_bin *b, const struct sym_binary *bin)
+{
+    int len = bin->build_id ? bin->build_id_len : 0;
+    if (len < 0)
+        len = 0;
+    return b->kernel_flag == bin->kernel && b->build_id_len == len &&
+           strcmp(b->path, bin->path) == 0 && (len == 0 || memcmp(b->build_id, bin->build_id, len) == 0);
+}
+
+static uint64_t sym_bin_hash(const struct sym_binary *bin)
+{
+    int len = bin->build_id && bin->build_id_len > 0 ? bin->build_id_len : 0;
+    uint64_t h = sym_hash_bytes(bin->path, strlen(bin->path), bin->kernel);
+    return sym_hash_bytes(bin->build_id, (size_t)len, h);
+}
+
+static void sym_bin_classify(struct symbolizer *s, struct sym_bin *b)
+{
+    const char *p = b->path;
+    if (b->kernel_flag || sym_has_prefix(p, "[kernel")) {
+        b->kind = SYM_KIND_KERNEL;
+        b->base = sym_intern(s, "[kernel]");
+    } else if (strcmp(p, "[vdso]") == 0 || strcmp(p, "[vsyscall]") == 0 ||
+               strcmp(p, "[vvar]") == 0) {
+        b->kind = SYM_KIND_VDSO;
+        b->base = p;
+    } else if (sym_has_prefix(p, "//anon") || sym_has_prefix(p, "/anon_hugepage") ||
+               sym_has_prefix(p, "/dev/zero") || sym_has_prefix(p, "/memfd:") ||
+               sym_has_prefix(p, "/SYSV") || p[0] != '/') {
+        b->kind = SYM_KIND_ANON;
+        b->base = p[0] == '[' ? p : sym_intern(s, "[anon]");
+    } else {
+        b->kind = SYM_KIND_ELF;
+        const char *slash = strrchr(p, '/');
+        const char *base = slash[1] ? slash + 1 : p;
+        size_t len = strlen(base);
+        if (len > 10 && strcmp(base + len - 10, " (deleted)") == 0)
+            len -= 10;
+        b->base = sym_intern_n(s, base, len);
+    }
+    if (!b->base)
+        b->base = p;
+}
+
+/* Returns the binary record for bin, creating it; NULL when out of memory. */
+static struct sym_bin *sym_bin_get(struct symbolizer *s, const struct sym_binary *bin)
+{
+    if (s->last_bin && sym_bin_matches(s->last_bin, bin))
+        return s->last_bin;
+    uint64_t h = sym_bin_hash(bin);
+    if (s->bin_slots_cap) {
+        for (size_t i = h & (s->bin_slots_cap - 1);; i = (i + 1) & (s->bin_slots_cap - 1)) {
+            uint32_t v = s->bin_slots[i];
+            if (!v)
+                break;
+            struct sym_bin *b = s->bins[v - 1];
+            if (b->hash == h && sym_bin_matches(b, bin)) {
+                s->last_bin = b;
+                return b;
+            }
+        }
+    }
+    if (s->nbins == s->capbins) {
+        size_t ncap = s->capbins ? s->capbins * 2 : 16;
+        struct sym_bin **nb = realloc(s->bins, ncap * sizeof(*nb));
+        if (!nb)
+            return NULL;
+        s->bins = nb;
+        s->capbins = ncap;
+    }
+    if ((s->nbins + 1) * 2 > s->bin_slots_cap) {
+        size_t ncap = s->bin_slots_cap ? s->bin_slots_cap * 2 : 64;
+        uint32_t *ns = calloc(ncap, sizeof(*ns));
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < s->nbins; i++) {
+            size_t j = s->bins[i]->hash & (ncap - 1);
+            while (ns[j])
+                j = (j + 1) & (ncap - 1);
+            ns[j] = (uint32_t)i + 1;
+        }
+        free(s->bin_slots);
+        s->bin_slots = ns;
+        s->bin_slots_cap = ncap;
+    }
+    struct sym_bin *b = calloc(1, sizeof(*b));
+    if (!b)
+        return NULL;
+    b->path = sym_intern(s, bin->path);
+    int len = bin->build_id && bin->build_id_len > 0 ? bin->build_id_len : 0;
+    uint8_t *id = len ? sym_alloc(s, (size_t)len) : NULL;
+    if (!b->path || (len && !id)) {
+        free(b);
+        return NULL;
+    }
+    if (len)
+        memcpy(id, bin->build_id, (size_t)len);
+    b->build_id = id;
+    b->build_id_len = len;
+    b->kernel_flag = bin->kernel;
+    b->hash = h;
+    b->index = (uint32_t)s->nbins;
+    sym_bin_classify(s, b);
+    s->bins[s->nbins++] = b;
+    size_t j = h & (s->bin_slots_cap - 1);
+    while (s->bin_slots[j])
+        j = (j + 1) & (s->bin_slots_cap - 1);
+    s->bin_slots[j] = b->index + 1;
+    s->last_bin = b;
+    return b;
+}
+
+/* Opens an ELF binary with libdw: checks its build id, reads its PT_LOADs, loads debug info.
+ * Warns once when it cannot be symbolized fully. */
+static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
+{
+    b->loaded = true;
+    size_t plen = strlen(b->path);
+    char *full = sym_rooted(s, b->path);
+    if (!full)
+        return;
+    /* A mapping of a file deleted since: its new version (if any) is checked by build id. */
+    size_t flen = strlen(full);
+    if (plen > 10 && strcmp(full + flen - 10, " (deleted)") == 0)
+        full[flen - 10] = '\0';
+
+    int fd = open(full, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        sym_warnf(s,
+                  "cannot open %s: %s: its frames are shown as %s+0xOFFSET (deleted since the "
+                  "recording, or recorded on another machine?)",
+                  full, strerror(errno), b->base);
+        free(full);
+        return;
+    }
+    close(fd);
+
+    b->dwfl = dwfl_begin(&s->callbacks);
+    if (!b->dwfl) {
+        sym_warnf(s, "cannot symbolize %s: %s", full, dwfl_errmsg(-1));
+        free(full);
+        return;
+    }
+    dwfl_report_begin(b->dwfl);
+    b->mod = dwfl_report_offline(b->dwfl, b->base, full, -1);
+    dwfl_report_end(b->dwfl, NULL, NULL);
+    if (!b->mod) {
+        sym_warnf(s, "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET", full,
+                  dwfl_errmsg(-1), b->base);
+        free(full);
+        return;
+    }
+    void **userdata;
+    dwfl_module_info(b->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
+    *userdata = s; /* for sym_find_debuginfo */
+
+    GElf_Addr bias = 0;
+    Elf *elf = dwfl_module_getelf(b->mod, &bias);
+    if (!elf) {
+        sym_warnf(s, "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET", full,
+                  dwfl_errmsg(-1), b->base);
+        free(full);
+        return;
+    }
+    b->mod_bias = bias;
+
+    if (b->build_id_len > 0) {
+        const unsigned char *bits = NULL;
+        GElf_Addr id_vaddr;
+        int n = dwfl_module_build_id(b->mod, &bits, &id_vaddr);
+        if (n != b->build_id_len || memcmp(bits, b->build_id, (size_t)n) != 0) {
+            char have[2 * 64 + 1] = "none", want[2 * 64 + 1];
+            if (n > 0)
+                sym_hex(bits, n > 64 ? 64 : n, have);
+            sym_hex(b->build_id, b->build_id_len > 64 ? 64 : b->build_id_len, want);
+            sym_warnf(s,
+                      "%s has build id %s but the recording expects %s: not symbolizing it "
+                      "(rebuilt since recording?)",
+                      full, have, want);
+            free(full);
+            return;
+        }
+    }
+
+    size_t phnum = 0;
+    if (elf_getphdrnum(elf, &phnum) == 0 && phnum > 0) {
+        b->segs = calloc(phnum, sizeof(*b->segs));
+        for (size_t i = 0; b->segs && i < phnum; i++) {
+            GElf_Phdr ph;
+            if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_filesz > 0)
+                b->segs[b->nsegs++] =
+                    (struct sym_segment){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+        }
+    }
+    if (b->nsegs == 0) {
+        sym_warnf(s, "%s has no loadable segments: its frames are shown as %s+0xOFFSET", full,
+                  b->base);
+        free(full);
+        return;
+    }
+
+    Dwarf_Addr dwbias;
+    b->dw = dwfl_module_getdwarf(b->mod, &dwbias);
+    bool symtab = dwfl_module_getsymtab(b->mod) > 0;
+    if (!b->dw && !symtab)
+        sym_warnf(s,
+                  "%s has no symbols and no debug info: its frames are shown as %s+0xOFFSET "
+                  "(install its debug symbols, e.g. the -dbgsym package)",
+                  full, b->base);
+    else if (!b->dw)
+        sym_warnf(s,
+                  "no debug info for %s: function names without source lines or inlined frames "
+                  "(install its debug symbols, e.g. the -dbgsym package)",
+                  full);
+    b->usable = true;
+    free(full);
+}
+
+/* ---- DWARF ---- */
+
+static int sym_cu_range_cmp(const void *a, const void *b)
+{
+    const struct sym_cu_range *x = a, *y = b;
+    return x->low < y->low ? -1 : x->low > y->low;
+}
+
+/* Builds the table of all CU ranges (once per binary). */
+static void sym_cu_build(struct sym_bin *b)
+{
+    b->cus_built = true;
+    size_t cap = 0;
+    Dwarf_Die *cu = NULL;
+    Dwarf_Addr bias;
+    while ((cu = dwfl_module_nextcu(b->mod, cu, &bias)) != NULL) {
+        Dwarf_Addr base, start, end;
+        ptrdiff_t off = 0;
+        while ((off = dwarf_ranges(cu, off, &base, &start, &end)) > 0) {
+            if (end <= start)
+                continue;
+            if (b->ncus == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                struct sym_cu_range *n = realloc(b->cus, ncap * sizeof(*n));
+                if (!n)
+                    return;
+                b->cus = n;
+                cap = ncap;
+            }
+            b->cus[b->ncus++] = (struct sym_cu_range){start + bias, end + bias, bias, *cu};
+        }
+    }
+    if (b->ncus)
+        qsort(b->cus, b->ncus, sizeof(*b->cus), sym_cu_range_cmp);
+}
+
+/* Finds the CU holding module address a by walking all CUs' ranges (for CUs that
+ * dwfl_module_addrdie misses). Returns it in *mem, or NULL. */
+static Dwarf_Die *sym_cu_fallback(struct sym_bin *b, Dwarf_Addr a, Dwarf_Die *mem,
+                                  Dwarf_Addr *bias)
+{
+    if (!b->cus_built)
+        sym_cu_build(b);
+    /* the last range starting at or below a; ranges may nest (rarely), so look back a bit */
+    size_t lo = 0, hi = b->ncus;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->cus[mid].low <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo, k = 0; i > 0 && k < 8; i--, k++) {
+        const struct sym_cu_range *r = &b->cus[i - 1];
+        if (a >= r->low && a < r->high) {
+            *mem = r->cu;
+            *bias = r->bias;
+            return mem;
+        }
+    }
+    return NULL;
+}
+
+static bool sym_is_function_tag(int tag)
+{
+    return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+           tag == DW_TAG_entry_point;
+}
+
+/* Fills f->function and f->system_name from an ELF or DWARF name, demangled if asked; leaves
+ * f->function NULL when out of memory. */
+static void sym_set_names(struct symbolizer *s, struct sym_frame *f, const char *linkage,
+                          const char *name)
+{
+    const char *sys = linkage ? linkage : name;
+    f->system_name = sym_intern(s, sys);
+    f->function = f->system_name;
+    if (f->system_name && s->opts.demangle && sys[0] == '_' && sys[1] == 'Z') {
+        int status = -1;
+        char *d = __cxa_demangle(sys, NULL, NULL, &status);
+        const char *p = d && status == 0 ? sym_intern(s, d) : NULL;
+        if (p)
+            f->function = p;
+        free(d);
+    }
+}
+
+/* Names a function DIE (following abstract origins). */
+static void sym_die_names(struct symbolizer *s, Dwarf_Die *die, struct sym_frame *f,
+                          const char *fallback)
+{
+    Dwarf_Attribute mem;
+    const char *linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &mem));
+    if (!linkage)
+        linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &mem));
+    const char *name = dwarf_diename(die);
+    if (!linkage && !name)
+        name = fallback ? fallback : "??";
+    sym_set_names(s, f, linkage, name);
+    int line;
+    if (dwarf_decl_line(die, &line) == 0 && line > 0)
+        f->start_line = (uint32_t)line;
+}
+
+/* Interns a source file name; a relative one is joined to the CU's compilation directory (as
+ * eu-addr2line shows it). */
+static const char *sym_intern_file(struct symbolizer *s, Dwarf_Die *cu, const char *file)
+{
+    if (!file)
+        return NULL;
+    if (file[0] != '/') {
+        Dwarf_Attribute mem;
+        const char *dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &mem));
+        char buf[4096];
+        if (dir && dir[0] && snprintf(buf, sizeof(buf), "%s/%s", dir, file) < (int)sizeof(buf))
+            return sym_intern(s, buf);
+    }
+    return sym_intern(s, file);
+}
+
+static struct sym_frame *sym_tmp_frame(struct symbolizer *s, size_t i)
+{
+    if (i >= s->tmp_cap) {
+        size_t ncap = s->tmp_cap ? s->tmp_cap * 2 : 16;
+        struct sym_frame *n = realloc(s->tmp, ncap * sizeof(*n));
+        if (!n)
+            return NULL;
+        s->tmp = n;
+        s->tmp_cap = ncap;
+    }
+    memset(&s->tmp[i], 0, sizeof(s->tmp[i]));
+    return &s->tmp[i];
+}
+
+/* Builds the inline chain of module address a into s->tmp. Returns the number of frames (0 when
+ * DWARF does not know the address). symname: the ELF symbol, used when DWARF has no name;
+ * unknown: the name when neither knows it but the line table does (*named set to false). */
+static size_t sym_dwarf_frames(struct symbolizer *s, struct sym_bin *b, Dwarf_Addr a,
+                               const char *symname, const char *unknown, bool *named)
+{
+    Dwarf_Addr cubias = 0;
+    Dwarf_Die cu_mem;
+    Dwarf_Die *cu = dwfl_module_addrdie(b->mod, a, &cubias);
+    if (!cu)
+        cu = sym_cu_fallback(b, a, &cu_mem, &cubias);
+    if (!cu)
+        return 0;
+    Dwarf_Addr pc = a - cubias;
+
+    /* the innermost frame's line from the line table */
+    const char *file = NULL;
+    int line = 0;
+    Dwarf_Line *dl = dwarf_getsrc_die(cu, pc);
+    if (dl) {
+        file = dwarf_linesrc(dl, NULL, NULL);
+        if (dwarf_lineno(dl, &line) != 0)
+            line = 0;
+    }
+
+    size_t n = 0;
+    Dwarf_Die *scopes = NULL;
+    int nscopes = dwarf_getscopes(cu, pc, &scopes);
+    int first = -1;
+    for (int i = 0; i < nscopes; i++) {
+        if (sym_is_function_tag(dwarf_tag(&scopes[i]))) {
+            first = i;
+            break;
+        }
+    }
+    Dwarf_Die *chain = NULL;
+    int nchain = first >= 0 ? dwarf_getscopes_die(&scopes[first], &chain) : -1;
+    free(scopes);
+    if (nchain <= 0) {
+        /* line info without a function DIE (assembly, padding): one frame named by the ELF
+         * symbol, or unknown */
+        free(chain);
+        if (!symname && !file)
+            return 0;
+        struct sym_frame *f = sym_tmp_frame(s, 0);
+        if (!f)
+            return 0;
+        *named = symname != NULL;
+        sym_set_names(s, f, NULL, symname ? symname : unknown);
+        f->file = sym_intern_file(s, cu, file);
+        f->line = file ? (uint32_t)line : 0;
+        return f->function ? 1 : 0;
+    }
+
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
+    for (int i = 0; i < nchain; i++) {
+        int tag = dwarf_tag(&chain[i]);
+        if (!sym_is_function_tag(tag))
+            continue;
+        struct sym_frame *f = sym_tmp_frame(s, n);
+        if (!f)
+            break;
+        n++;
+        bool outer = tag != DW_TAG_inlined_subroutine;
+        sym_die_names(s, &chain[i], f, outer ? symname : NULL);
+        if (!f->function) {
+            n--;
+            break;
+        }
+        f->file = sym_intern_file(s, cu, file);
+        f->line = f->file ? (uint32_t)line : 0;
+        if (outer)
+            break;
+        f->inlined = true;
+        /* the next (outer) frame is at this inlined call's site */
+        Dwarf_Attribute mem;
+        Dwarf_Word v;
+        file = NULL;
+        line = 0;
+        if (files && dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &mem), &v) == 0)
+            file = dwarf_filesrc(files, v, NULL, NULL);
+        if (dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &mem), &v) == 0)
+            line = (int)v;
+    }
+    free(chain);
+    /* the chain must end with an out-of-line function */
+    if (n > 0 && s->tmp[n - 1].inlined) {
+        struct sym_frame *f = sym_tmp_frame(s, n);
+        if (f) {
+            sym_set_names(s, f, NULL, symname ? symname : "??");
+            f->file = sym_intern_file(s, cu, file);
+            f->line = f->file ? (uint32_t)line : 0;
+            if (f->function)
+                n++;
+        }
+    }
+    return n;
+}
+
+/* ---- results ---- */
+
+/* Stores the n frames of s->tmp in the arena and fills out. */
+static void sym_result_set(struct symbolizer *s, size_t n, bool symbolized, struct sym_result *out)
+{
+    struct sym_frame *frames = sym_alloc(s, n * sizeof(*frames));
+    if (!frames) {
+        out->frames = &sym_oom_frame;
+        out->nframes = 1;
+        out->symbolized = false;
+        out->has_lines = false;
+        return;
+    }
+    memcpy(frames, s->tmp, n * sizeof(*frames));
+    out->frames = frames;
+    out->nframes = n;
+    out->symbolized = symbolized;
+    out->has_lines = frames[0].file != NULL && frames[0].line != 0;
+}
+
+/* One frame named name (interned here). */
+static void sym_result_one(struct symbolizer *s, const char *name, bool symbolized,
+                           struct sym_result *out)
+{
+    struct sym_frame *f = sym_tmp_frame(s, 0);
+    const char *p = sym_intern(s, name);
+    if (!f || !p) {
+        out->frames = &sym_oom_frame;
+        out->nframes = 1;
+        out->symbolized = false;
+        out->has_lines = false;
+        return;
+    }
+    f->function = f->system_name = p;
+    sym_result_set(s, 1, symbolized, out);
+}
+
+static void sym_placeholder(struct symbolizer *s, const char *base, uint64_t off,
+                            struct sym_result *out)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s+0x%llx", base, (unsigned long long)off);
+    sym_result_one(s, buf, false, out);
+}
+
+/* Symbolizes file offset fo of an ELF binary. Placeholders show the file offset (not the
+ * vaddr), which is known even when the file is not. */
+static void sym_resolve_elf(struct symbolizer *s, struct sym_bin *b, uint64_t fo, bool caller,
+                            struct sym_result *out)
+{
+    if (!b->loaded)
+        sym_bin_load(s, b);
+    if (!b->usable) {
+        sym_placeholder(s, b->base, fo, out);
+        return;
+    }
+    /* a return address: the call instruction ends right before it, maybe at a segment's end */
+    uint64_t lookup = caller && fo > 0 ? fo - 1 : fo;
+    const struct sym_segment *seg = NULL;
+    for (size_t i = 0; i < b->nsegs; i++) {
+        if (lookup >= b->segs[i].offset && lookup - b->segs[i].offset < b->segs[i].filesz) {
+            seg = &b->segs[i];
+            break;
+        }
+    }
+    if (!seg) {
+        sym_placeholder(s, b->base, fo, out);
+        return;
+    }
+    Dwarf_Addr a = lookup - seg->offset + seg->vaddr + b->mod_bias;
+
+    GElf_Off symoff;
+    GElf_Sym sym;
+    const char *symname = dwfl_module_addrinfo(b->mod, a, &symoff, &sym, NULL, NULL, NULL);
+    if (symname && !symname[0])
+        symname = NULL;
+    char unknown[512];
+    snprintf(unknown, sizeof(unknown), "%s+0x%llx", b->base, (unsigned long long)fo);
+    bool named = true;
+    size_t n = b->dw ? sym_dwarf_frames(s, b, a, symname, unknown, &named) : 0;
+    if (n > 0) {
+        sym_result_set(s, n, named, out);
+        return;
+    }
+    if (!symname) {
+        sym_placeholder(s, b->base, fo, out);
+        return;
+    }
+    struct sym_frame *f = sym_tmp_frame(s, 0);
+    if (!f) {
+        sym_placeholder(s, b->base, fo, out);
+        return;
+    }
+    sym_set_names(s, f, NULL, symname);
+    if (!f->function) {
+        sym_placeholder(s, b->base, fo, out);
+        return;
+    }
+    sym_result_set(s, 1, true, out);
+}
+
+/* ---- kernel ---- */
+
+static int sym_ksym_cmp(const void *a, const void *b)
+{
+    const struct sym_ksym *x = a, *y = b;
+    return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Loads the text symbols of ROOT/proc/kallsyms (once). */
+static void sym_kallsyms_load(struct symbolizer *s)
+{
+    s->ksyms_loaded = true;
+    char *path = sym_rooted(s, "/proc/kallsyms");
+    if (!path)
+        return;
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        sym_warnf(s, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
+                  strerror(errno));
+        free(path);
+        return;
+    }
+    size_t cap = 0;
+    bool nonzero = false;
+    char *line = NULL;
+    size_t linecap = 0;
+    while (getline(&line, &linecap, f) > 0) {
+        char *end;
+        unsigned long long addr = strtoull(line, &end, 16);
+        if (end == line || *end != ' ')
+            continue;
+        char type = end[1];
+        if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+            continue;
+        if (end[2] != ' ')
+            continue;
+        char *name = end + 3;
+        size_t len = strcspn(name, " \t\n");
+        if (len == 0)
+            continue;
+        if (s->nksyms == cap) {
+            size_t ncap = cap ? cap * 2 : 4096;
+            struct sym_ksym *n = realloc(s->ksyms, ncap * sizeof(*n));
+            if (!n)
+                break;
+            s->ksyms = n;
+            cap = ncap;
+        }
+        const char *iname = sym_intern_n(s, name, len);
+        if (!iname)
+            break;
+        s->ksyms[s->nksyms++] = (struct sym_ksym){addr, iname};
+        nonzero |= addr != 0;
+    }
+    free(line);
+    fclose(f);
+    if (!nonzero) {
+        if (s->nksyms)
+            sym_warnf(s,
+                      "%s shows no addresses: kernel frames are shown as [kernel] (run as root "
+                      "or set the sysctl kernel.kptr_restrict=0)",
+                      path);
+        else
+            sym_warnf(s, "%s holds no text symbols: kernel frames are shown as [kernel]", path);
+        s->nksyms = 0;
+    }
+    free(path);
+    if (s->nksyms)
+        qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), sym_ksym_cmp);
+}
+
+static void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller,
+                               struct sym_result *out)
+{
+    if (!s->opts.use_kallsyms) {
+        sym_result_one(s, "[kernel]", false, out);
+        return;
+    }
+    if (!s->ksyms_loaded)
+        sym_kallsyms_load(s);
+    uint64_t a = caller && addr > 0 ? addr - 1 : addr;
+    size_t lo = 0, hi = s->nksyms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->ksyms[mid].addr <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0) {
+        sym_result_one(s, "[kernel]", false, out);
+        return;
+    }
+    sym_result_one(s, s->ksyms[lo - 1].name, true, out);
+}
+
+/* ---- JIT code: /tmp/perf-PID.map ---- */
+
+static int sym_jitsym_cmp(const void *a, const void *b)
+{
+    const struct sym_jitsym *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Returns the perf map of pid, reading ROOT/tmp/perf-PID.map on first use (an empty map when
+ * there is none), or NULL when out of memory. */
+static struct sym_jitmap *sym_jitmap_get(struct symbolizer *s, int32_t pid)
+{
+    for (size_t i = 0; i < s->njits; i++)
+        if (s->jits[i].pid == pid)
+            return &s->jits[i];
+    struct sym_jitmap *nj = realloc(s->jits, (s->njits + 1) * sizeof(*nj));
+    if (!nj)
+        return NULL;
+    s->jits = nj;
+    struct sym_jitmap *m = &s->jits[s->njits++];
+    *m = (struct sym_jitmap){.pid = pid};
+    char rel[64];
+    snprintf(rel, sizeof(rel), "/tmp/perf-%d.map", (int)pid);
+    char *path = sym_rooted(s, rel);
+    FILE *f = path ? fopen(path, "re") : NULL;
+    free(path);
+    if (!f)
+        return m;
+    size_t cap = 0;
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &linecap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        char *p = line, *end;
+        unsigned long long start = strtoull(p, &end, 16);
+        if (end == p || *end != ' ')
+            continue;
+        p = end + 1;
+        unsigned long long size = strtoull(p, &end, 16);
+        if (end == p || *end != ' ' || !end[1])
+            continue;
+        if (m->n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            struct sym_jitsym *n = realloc(m->syms, ncap * sizeof(*n));
+            if (!n)
+                break;
+            m->syms = n;
+            cap = ncap;
+        }
+        const char *name = sym_intern(s, end + 1);
+        if (!name)
+            break;
+        m->syms[m->n++] = (struct sym_jitsym){start, size, name};
+    }
+    free(line);
+    fclose(f);
+    if (m->n)
+        qsort(m->syms, m->n, sizeof(*m->syms), sym_jitsym_cmp);
+    return m;
+}
+
+/* Anonymous memory: a JIT symbol, or a placeholder "[anon]+0xOFFSET" with the offset into the
+ * mapping (there is no file). */
+static void sym_resolve_anon(struct symbolizer *s, struct sym_bin *b, int32_t pid,
+                             uint64_t map_start, uint64_t addr, bool caller,
+                             struct sym_result *out)
+{
+    struct sym_jitmap *m = sym_jitmap_get(s, pid);
+    uint64_t a = caller && addr > 0 ? addr - 1 : addr;
+    if (m && m->n) {
+        /* symbols may overlap (code regenerated): take the last one starting at or below a */
+        size_t lo = 0, hi = m->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (m->syms[mid].start <= a)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t i = lo; i > 0 && lo - i < 16; i--) {
+            const struct sym_jitsym *j = &m->syms[i - 1];
+            if (a - j->start < j->size) {
+                sym_result_one(s, j->name, true, out);
+                return;
+            }
+        }
+    }
+    sym_placeholder(s, b->base, addr >= map_start ? addr - map_start : addr, out);
+}
+
+/* ---- lookups ---- */
+
+static bool sym_cache_grow(struct symbolizer *s)
+{
+    size_t ncap = s->cache_cap ? s->cache_cap * 2 : 4096;
+    struct sym_entry *n = calloc(ncap, sizeof(*n));
+    if (!n)
+        return false;
+    for (size_t i = 0; i < s->cache_cap; i++) {
+        if (!s->cache[i].hash)
+            continue;
+        size_t j = s->cache[i].hash & (ncap - 1);
+        while (n[j].hash)
+            j = (j + 1) & (ncap - 1);
+        n[j] = s->cache[i];
+    }
+    free(s->cache);
+    s->cache = n;
+    s->cache_cap = ncap;
+    return true;
+}
+
+void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start,
+                uint64_t map_end, uint64_t map_pgoff, int32_t pid, uint64_t addr,
+                bool caller_address, struct sym_result *out)
+{
+    (void)map_end;
+    struct sym_bin *b = bin && bin->path ? sym_bin_get(s, bin) : NULL;
+    if (!b) {
+        out->frames = &sym_oom_frame;
+        out->nframes = 1;
+        out->symbolized = false;
+        out->has_lines = false;
+        return;
+    }
+
+    /* The key identifies the result: file offset for files (independent of where the file was
+     * mapped), the address for the kernel and for anonymous memory (per process). */
+    uint64_t key = 0;
+    int32_t kpid = 0;
+    bool caller = caller_address;
+    switch (b->kind) {
+    case SYM_KIND_ELF:
+        key = addr - map_start + map_pgoff;
+        break;
+    case SYM_KIND_KERNEL:
+        key = s->opts.use_kallsyms ? addr : 0;
+        caller = s->opts.use_kallsyms && caller;
+        break;
+    case SYM_KIND_VDSO:
+        caller = false;
+        break;
+    case SYM_KIND_ANON:
+        key = addr;
+        kpid = pid;
+        break;
+    }
+    uint64_t h = sym_mix(key ^ sym_mix(((uint64_t)b->index << 33) ^ ((uint64_t)(uint32_t)kpid << 1) ^
+                                       (uint64_t)caller));
+    h = h ? h : 1;
+    if (s->cache_cap) {
+        for (size_t i = h & (s->cache_cap - 1);; i = (i + 1) & (s->cache_cap - 1)) {
+            const struct sym_entry *e = &s->cache[i];
+            if (!e->hash)
+                break;
+            if (e->hash == h && e->key == key && e->bin == b->index && e->pid == kpid &&
+                e->caller == caller) {
+                s->hits++;
+                out->frames = e->frames;
+                out->nframes = e->nframes;
+                out->symbolized = e->symbolized;
+                out->has_lines = e->has_lines;
+                return;
+            }
+        }
+    }
+
+    s->unique++;
+    switch (b->kind) {
+    case SYM_KIND_ELF:
+        sym_resolve_elf(s, b, key, caller, out);
+        break;
+    case SYM_KIND_KERNEL:
+        sym_resolve_kernel(s, addr, caller, out);
+        break;
+    case SYM_KIND_VDSO:
+        sym_result_one(s, b->base, false, out);
+        break;
+    case SYM_KIND_ANON:
+        sym_resolve_anon(s, b, pid, map_start, addr, caller, out);
+        break;
+    }
+    if (out->frames == &sym_oom_frame)
+        return;
+    if ((s->cache_n + 1) * 4 > s->cache_cap * 3 && !sym_cache_grow(s))
+        return;
+    size_t i = h & (s->cache_cap - 1);
+    while (s->cache[i].hash)
+        i = (i + 1) & (s->cache_cap - 1);
+    s->cache[i] = (struct sym_entry){
+        .hash = h,
+        .key = key,
+        .bin = b->index,
+        .pid = kpid,
+        .caller = caller,
+        .symbolized = out->symbolized,
+        .has_lines = out->has_lines,
+        .nframes = (uint32_t)out->nframes,
+        .frames = out->frames,
+    };
+    s->cache_n++;
+}

@@ -1,0 +1,37 @@
+#!/bin/bash
+# report-recurse.sh - e2e: hwprof report counts a recursive function once per sample in cum.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -eu
+. "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+. "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/report-lib.sh"
+
+require_perf_events
+require_prog recurse
+cd "$T"
+
+run_hwprof rec record -e cpu-clock -o f.data -- "$PROGS/recurse"
+expect_rc rec 0
+# The callchains really are recursive: most samples have recurse at least 4 times.
+perf_samples f.data >s.tsv
+deep=$(count_where s.tsv '$5 ~ /^recurse;recurse;recurse;recurse;/')
+note "samples: $(count_samples s.tsv), with recurse 4+ deep: $deep"
+assert_ge "fraction of samples with recurse 4+ frames deep" "$(fraction "$deep" "$(count_samples s.tsv)")" 0.3
+
+for idx in cpu-clock samples; do
+    run_report "top-$idx" -i f.data --stdio -n 0 --sample-index "$idx"
+    check_table "top-$idx.tsv"
+    flat=$(row_field "top-$idx.tsv" recurse 2)
+    cum=$(row_field "top-$idx.tsv" recurse 5)
+    main=$(row_field "top-$idx.tsv" main 5)
+    note "--sample-index $idx: recurse flat% $flat, cum% $cum; main cum% $main"
+    assert_le "recurse cum% (--sample-index $idx)" "$cum" 100
+    assert_le "|recurse cum% - main cum%| (--sample-index $idx)" "$(abs_diff "$cum" "$main")" 1
+    assert_ge "recurse flat% (--sample-index $idx)" "$flat" 80
+    # In absolute numbers too: recurse's cum is at most the total.
+    total=$(sum_where "top-$idx.tsv" 1 1)
+    assert_le "recurse cum / sum of flat (--sample-index $idx)" \
+        "$(ratio "$(row_field "top-$idx.tsv" recurse 4)" "$total")" 1.0001
+done
+run_report cum -i f.data --stdio -n 0 --cum
+check_table cum.tsv cum
+exit 0

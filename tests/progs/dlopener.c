@@ -1,0 +1,50 @@
+/* dlopener.c - test workload: dlopen()s the library argv[1] (libdl-target.so) and runs its dl_hot() ~0.4 s. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#if defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+
+static void *volatile frame_sink;
+#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+
+typedef unsigned long (*dl_hot_fn)(double seconds);
+
+/* Not static, so the symbol stays global and the tests can find it by name. */
+unsigned long dlopener_run(dl_hot_fn fn, double seconds);
+
+static volatile unsigned long sink;
+
+/* Calls the library's hot function, so the callchain shows dl_hot <- dlopener_run <- main. */
+NOINLINE unsigned long dlopener_run(dl_hot_fn fn, double seconds)
+{
+    FORCE_FRAME();
+    return fn(seconds) + 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: dlopener PATH/libdl-target.so [SECONDS]\n");
+        return 2;
+    }
+    double seconds = argc > 2 ? atof(argv[2]) : 0.4;
+    void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        fprintf(stderr, "dlopener: %s\n", dlerror());
+        return 1;
+    }
+    dl_hot_fn fn = (dl_hot_fn)dlsym(lib, "dl_hot");
+    if (!fn) {
+        fprintf(stderr, "dlopener: %s\n", dlerror());
+        return 1;
+    }
+    sink = dlopener_run(fn, seconds);
+    printf("dlopener: checksum %lx\n", sink);
+    /* Keep the library mapped until exit, so its samples' mapping stays valid. */
+    return 0;
+}

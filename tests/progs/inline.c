@@ -1,0 +1,88 @@
+/* inline.c - test workload: always_inline inline_outer() -> inline_inner() inlined into the noinline caller_a() and caller_b(). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#if defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE __attribute__((noinline, noclone))
+#endif
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* GCC sets up no frame in a leaf function that needs no stack, even with -fno-omit-frame-pointer,
+   and a frame-pointer unwinder then skips its caller. Taking the frame address forces the frame. */
+static void *volatile frame_sink;
+#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+
+/* Not static, so the symbols stay global and the tests can find them by name. */
+unsigned long caller_a(double seconds);
+unsigned long caller_b(double seconds);
+
+/* Work units per call; volatile so the compiler cannot specialise the loops. */
+static volatile unsigned long unit_ops = 20000;
+static volatile unsigned long sink;
+
+static double inline_cpu_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The innermost inlined level: most of the samples land here. */
+static ALWAYS_INLINE unsigned long inline_inner(unsigned long x, unsigned long n)
+{
+    for (unsigned long i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    return x;
+}
+
+/* The hot inline function: a little work of its own around the inner loop. */
+static ALWAYS_INLINE unsigned long inline_outer(unsigned long x)
+{
+    unsigned long n = unit_ops;
+
+    x = x * 2654435761u + n;
+    x = inline_inner(x, n);
+    return x ^ (x >> 29);
+}
+
+/* Runs inline_outer for SECONDS of CPU time; returns a checksum. */
+NOINLINE unsigned long caller_a(double seconds)
+{
+    double end = inline_cpu_seconds() + seconds;
+    unsigned long acc = 1;
+
+    FORCE_FRAME();
+    do {
+        acc += inline_outer(acc);
+    } while (inline_cpu_seconds() < end);
+    return acc;
+}
+
+/* The same as caller_a with another constant, so the two copies of inline_outer differ. */
+NOINLINE unsigned long caller_b(double seconds)
+{
+    double end = inline_cpu_seconds() + seconds;
+    unsigned long acc = 2;
+
+    FORCE_FRAME();
+    do {
+        acc ^= inline_outer(acc + 7);
+    } while (inline_cpu_seconds() < end);
+    return acc;
+}
+
+int main(int argc, char **argv)
+{
+    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
+
+    sink = caller_a(seconds / 2) + caller_b(seconds / 2);
+    printf("inline: checksum %lx\n", sink);
+    return 0;
+}
