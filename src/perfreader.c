@@ -721,8 +721,24 @@ struct pr_iter {
     struct pr_ent *ents;
     size_t n;
     size_t pos;
-    uint64_t *abuf; /* PR_MAX_RECORD bytes, for records at unaligned offsets */
+    uint64_t *abuf;      /* PR_MAX_RECORD bytes, for records at unaligned offsets */
+    uint64_t *suffix_min; /* [i]: the lowest file offset among ents[i..n) */
+    uint64_t released;   /* pages of the mapping below this offset were given back */
+    uint64_t page;
 };
+
+/* Gives the mapping's pages below file offset upto back to the kernel (they are re-read from the
+ * file if touched again), so a large recording is never resident in memory all at once. */
+static void pr_release_below(struct pr_iter *it, uint64_t upto)
+{
+    upto &= ~(it->page - 1);
+    if (upto <= it->released)
+        return;
+    madvise((void *)(uintptr_t)(it->f->map + it->released), (size_t)(upto - it->released), MADV_DONTNEED);
+    it->released = upto;
+}
+
+#define PR_RELEASE_EVERY (1u << 20) /* bytes walked between releases in the sequential passes */
 
 /* Checks the record header at data offset off (relative to the section) and returns the offset
  * of the next record in *next. Returns 0 or -1 with err. */
@@ -834,6 +850,7 @@ int pr_iter_new(struct pr_iter **out, const struct pr_file *f, struct hw_err *er
     if (!it)
         return hw_errf(err, "out of memory");
     it->f = f;
+    it->page = (uint64_t)sysconf(_SC_PAGESIZE);
     it->abuf = malloc(PR_MAX_RECORD);
     if (!it->abuf) {
         free(it);
@@ -845,7 +862,10 @@ int pr_iter_new(struct pr_iter **out, const struct pr_file *f, struct hw_err *er
     for (uint64_t off = 0, next; off < f->data_size; off = next, n++) {
         if (pr_step(f, off, &next, err) < 0)
             goto fail;
+        if ((off ^ next) & ~(uint64_t)(PR_RELEASE_EVERY - 1))
+            pr_release_below(it, f->data_offset + off);
     }
+    it->released = 0;
     /* Pass 2: time and attr of each record (n <= data_size / 8). */
     if (n) {
         it->ents = malloc(n * sizeof(*it->ents));
@@ -862,10 +882,24 @@ int pr_iter_new(struct pr_iter **out, const struct pr_file *f, struct hw_err *er
             goto fail;
         if (i > 0 && it->ents[i].time < it->ents[i - 1].time)
             sorted = false;
+        if ((off ^ next) & ~(uint64_t)(PR_RELEASE_EVERY - 1))
+            pr_release_below(it, f->data_offset + off);
     }
+    it->released = 0;
     it->n = n;
     if (!sorted)
         qsort(it->ents, n, sizeof(*it->ents), pr_ent_cmp);
+    if (n) {
+        it->suffix_min = malloc(n * sizeof(*it->suffix_min));
+        if (!it->suffix_min) {
+            hw_errf(err, "out of memory indexing %zu records of %s", n, f->path);
+            goto fail;
+        }
+        it->suffix_min[n - 1] = it->ents[n - 1].offset;
+        for (size_t k = n - 1; k-- > 0;)
+            it->suffix_min[k] = it->ents[k].offset < it->suffix_min[k + 1] ? it->ents[k].offset
+                                                                            : it->suffix_min[k + 1];
+    }
     *out = it;
     return 0;
 fail:
@@ -878,6 +912,8 @@ int pr_iter_next(struct pr_iter *it, struct pr_record *rec, struct hw_err *err)
     (void)err; /* every record was validated by pr_iter_new */
     if (it->pos >= it->n)
         return 0;
+    if ((it->pos & 1023) == 0 && it->pos)
+        pr_release_below(it, it->suffix_min[it->pos]); /* no record left to read lies below */
     const struct pr_ent *e = &it->ents[it->pos++];
     const unsigned char *p = it->f->map + e->offset;
     if (e->offset % 8 == 0) {
@@ -900,5 +936,6 @@ void pr_iter_free(struct pr_iter *it)
         return;
     free(it->ents);
     free(it->abuf);
+    free(it->suffix_min);
     free(it);
 }

@@ -137,14 +137,10 @@ static bool prof_fn_eq(const void *ctx, uint32_t val)
     return memcmp(&k->p->functions[val], &k->f, sizeof(k->f)) == 0;
 }
 
-int64_t prof_function(struct profile *p, const char *name, const char *system_name, const char *filename,
-                      uint32_t start_line)
+int64_t prof_function_ids(struct profile *p, uint32_t name, uint32_t system_name, uint32_t filename,
+                          uint32_t start_line)
 {
-    int64_t n = prof_string(p, name), s = prof_string(p, system_name ? system_name : name),
-            f = prof_string(p, filename);
-    if (n < 0 || s < 0 || f < 0)
-        return -1;
-    struct prof_fn_key k = {p, {(uint32_t)n, (uint32_t)s, (uint32_t)f, start_line}};
+    struct prof_fn_key k = {p, {name, system_name, filename, start_line}};
     uint64_t h = hw_hash_bytes(&k.f, sizeof(k.f), 1);
     uint32_t idx;
     if (hw_map_find(&p->function_map, h, prof_fn_eq, &k, &idx))
@@ -156,6 +152,16 @@ int64_t prof_function(struct profile *p, const char *name, const char *system_na
         return -1;
     p->functions[p->nfunctions++] = k.f;
     return idx;
+}
+
+int64_t prof_function(struct profile *p, const char *name, const char *system_name, const char *filename,
+                      uint32_t start_line)
+{
+    int64_t n = prof_string(p, name), s = prof_string(p, system_name ? system_name : name),
+            f = prof_string(p, filename);
+    if (n < 0 || s < 0 || f < 0)
+        return -1;
+    return prof_function_ids(p, (uint32_t)n, (uint32_t)s, (uint32_t)f, start_line);
 }
 
 struct prof_map_key {
@@ -172,14 +178,11 @@ static bool prof_map_eq(const void *ctx, uint32_t val)
            m->filename == k->filename;
 }
 
-int64_t prof_mapping(struct profile *p, uint64_t start, uint64_t limit, uint64_t offset, const char *filename,
-                     const char *build_id_hex)
+int64_t prof_mapping_ids(struct profile *p, uint64_t start, uint64_t limit, uint64_t offset, uint32_t filename,
+                         uint32_t build_id)
 {
-    int64_t f = prof_string(p, filename), b = prof_string(p, build_id_hex);
-    if (f < 0 || b < 0)
-        return -1;
-    struct prof_map_key k = {p, start, limit, offset, (uint32_t)f};
-    uint64_t h = hw_hash_u64(hw_hash_u64(hw_hash_u64(hw_hash_u64(2, start), limit), offset), (uint64_t)f);
+    struct prof_map_key k = {p, start, limit, offset, filename};
+    uint64_t h = hw_hash_u64(hw_hash_u64(hw_hash_u64(hw_hash_u64(2, start), limit), offset), filename);
     uint32_t idx;
     if (hw_map_find(&p->mapping_map, h, prof_map_eq, &k, &idx))
         return idx;
@@ -189,8 +192,17 @@ int64_t prof_mapping(struct profile *p, uint64_t start, uint64_t limit, uint64_t
     if (hw_map_insert(&p->mapping_map, h, idx) < 0)
         return -1;
     p->mappings[p->nmappings++] = (struct prof_mapping){
-        .start = start, .limit = limit, .offset = offset, .filename = (uint32_t)f, .build_id = (uint32_t)b};
+        .start = start, .limit = limit, .offset = offset, .filename = filename, .build_id = build_id};
     return idx;
+}
+
+int64_t prof_mapping(struct profile *p, uint64_t start, uint64_t limit, uint64_t offset, const char *filename,
+                     const char *build_id_hex)
+{
+    int64_t f = prof_string(p, filename), b = prof_string(p, build_id_hex);
+    if (f < 0 || b < 0)
+        return -1;
+    return prof_mapping_ids(p, start, limit, offset, (uint32_t)f, (uint32_t)b);
 }
 
 struct prof_loc_key {

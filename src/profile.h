@@ -103,6 +103,14 @@ int prof_add_comment(struct profile *p, const char *text);
 int64_t prof_function(struct profile *p, const char *name, const char *system_name, const char *filename,
                       uint32_t start_line);
 
+/* Like prof_function, with the strings already interned (ids from prof_string). */
+int64_t prof_function_ids(struct profile *p, uint32_t name, uint32_t system_name, uint32_t filename,
+                          uint32_t start_line);
+
+/* Like prof_mapping, with the strings already interned. */
+int64_t prof_mapping_ids(struct profile *p, uint64_t start, uint64_t limit, uint64_t offset, uint32_t filename,
+                         uint32_t build_id);
+
 /* Interns a mapping by (start, limit, offset, filename). Returns its index or -1. The first mapping
  * added is the main binary (pprof convention); callers add it first. */
 int64_t prof_mapping(struct profile *p, uint64_t start, uint64_t limit, uint64_t offset, const char *filename,

@@ -25,6 +25,11 @@ struct load_comm {
     uint32_t comm; /* profile string id */
 };
 
+struct load_dso_ids {
+    bool known;
+    uint32_t path, build_id; /* profile string ids */
+};
+
 struct loader {
     const struct pr_file *f;
     struct profile *p;
@@ -39,8 +44,12 @@ struct loader {
     struct load_comm *comms;
     size_t ncomms, cap_comms;
     struct hw_map comm_map;
-    char **dso_hex;            /* build id hex per dso index ("" when unknown) */
-    size_t ndso_hex;
+    struct load_dso_ids *dso_ids; /* interned path and build id per dso index */
+    size_t ndso_ids;
+    const char **str_ptrs;     /* symbolizer strings (interned, so equal by pointer) ... */
+    uint32_t *str_ids;         /* ... and their profile string ids */
+    size_t nstr, cap_str;
+    struct hw_map str_map;
     uint64_t addrs[LOAD_MAX_STACK];
     bool callers[LOAD_MAX_STACK];
     bool kernel[LOAD_MAX_STACK];
@@ -203,35 +212,81 @@ static void load_feature_build_id(const struct pr_file *f, struct as_dso *d)
     }
 }
 
-/* The build id of d as lowercase hex ("" when unknown), cached per dso. NULL when out of memory. */
-static const char *load_dso_hex(struct loader *l, struct as_dso *d)
+/* The profile string ids of d's path and build id (hex), cached per dso. NULL when out of memory. */
+static const struct load_dso_ids *load_dso_ids(struct loader *l, struct as_dso *d)
 {
-    if (d->index >= l->ndso_hex) {
+    if (d->index >= l->ndso_ids) {
         size_t n = d->index + 64;
-        char **v = realloc(l->dso_hex, n * sizeof(*v));
+        struct load_dso_ids *v = realloc(l->dso_ids, n * sizeof(*v));
         if (!v)
             return NULL;
-        memset(v + l->ndso_hex, 0, (n - l->ndso_hex) * sizeof(*v));
-        l->dso_hex = v;
-        l->ndso_hex = n;
+        memset(v + l->ndso_ids, 0, (n - l->ndso_ids) * sizeof(*v));
+        l->dso_ids = v;
+        l->ndso_ids = n;
     }
-    if (!l->dso_hex[d->index]) {
+    struct load_dso_ids *ids = &l->dso_ids[d->index];
+    if (!ids->known) {
         load_feature_build_id(l->f, d);
         char hex[2 * 20 + 1] = "";
         if (d->build_id_size)
             buildid_to_hex(d->build_id, d->build_id_size, hex);
-        l->dso_hex[d->index] = hw_strdup(hex);
+        int64_t path = prof_string(l->p, d->path), bid = prof_string(l->p, hex);
+        if (path < 0 || bid < 0)
+            return NULL;
+        *ids = (struct load_dso_ids){true, (uint32_t)path, (uint32_t)bid};
     }
-    return l->dso_hex[d->index];
+    return ids;
 }
 
 /* The profile mapping of m. Returns its index or -1 (out of memory). */
 static int64_t load_mapping(struct loader *l, const struct as_map *m)
 {
-    const char *hex = load_dso_hex(l, m->dso);
-    if (!hex)
+    const struct load_dso_ids *ids = load_dso_ids(l, m->dso);
+    if (!ids)
         return -1;
-    return prof_mapping(l->p, m->start, m->end, m->pgoff, m->dso->path, hex);
+    return prof_mapping_ids(l->p, m->start, m->end, m->pgoff, ids->path, ids->build_id);
+}
+
+struct load_str_ctx {
+    const struct loader *l;
+    const char *s;
+};
+
+static bool load_str_eq(const void *ctx, uint32_t val)
+{
+    const struct load_str_ctx *k = ctx;
+    return k->l->str_ptrs[val] == k->s;
+}
+
+/* The profile string id of a string the symbolizer interned (looked up by pointer). -1 on OOM. */
+static int64_t load_sym_string(struct loader *l, const char *s)
+{
+    if (!s)
+        return 0;
+    struct load_str_ctx k = {l, s};
+    uint64_t h = hw_hash_u64(8, (uint64_t)(uintptr_t)s);
+    uint32_t idx;
+    if (hw_map_find(&l->str_map, h, load_str_eq, &k, &idx))
+        return l->str_ids[idx];
+    int64_t id = prof_string(l->p, s);
+    if (id < 0)
+        return -1;
+    if (l->nstr == l->cap_str) {
+        size_t cap = l->cap_str ? l->cap_str * 2 : 256;
+        const char **np = realloc(l->str_ptrs, cap * sizeof(*np));
+        if (np)
+            l->str_ptrs = np;
+        uint32_t *ni = np ? realloc(l->str_ids, cap * sizeof(*ni)) : NULL;
+        if (!ni)
+            return -1;
+        l->str_ids = ni;
+        l->cap_str = cap;
+    }
+    if (hw_map_insert(&l->str_map, h, (uint32_t)l->nstr) < 0)
+        return -1;
+    l->str_ptrs[l->nstr] = s;
+    l->str_ids[l->nstr++] = (uint32_t)id;
+    return id;
 }
 
 /* Symbolizes one address into a new location. Returns its index or -1 (out of memory). */
@@ -257,8 +312,11 @@ static int64_t load_new_location(struct loader *l, const struct as_map *m, int64
         sym_lookup(l->sym, &bin, m->start, m->end, m->pgoff, pid, addr, caller, &r);
         for (size_t i = 0; i < r.nframes && n < HW_ARRAY_SIZE(lines); i++) {
             const struct sym_frame *fr = &r.frames[i];
-            int64_t fn = prof_function(l->p, fr->function, fr->system_name, fr->file ? fr->file : "",
-                                       fr->start_line);
+            int64_t name = load_sym_string(l, fr->function), sys = load_sym_string(l, fr->system_name),
+                    file = load_sym_string(l, fr->file);
+            if (name < 0 || sys < 0 || file < 0)
+                return -1;
+            int64_t fn = prof_function_ids(l->p, (uint32_t)name, (uint32_t)sys, (uint32_t)file, fr->start_line);
             if (fn < 0)
                 return -1;
             lines[n++] = (struct prof_line){(uint32_t)fn, fr->line};
@@ -483,9 +541,10 @@ static void load_free(struct loader *l)
     hw_map_free(&l->read_map);
     free(l->comms);
     hw_map_free(&l->comm_map);
-    for (size_t i = 0; i < l->ndso_hex; i++)
-        free(l->dso_hex[i]);
-    free(l->dso_hex);
+    free(l->dso_ids);
+    free(l->str_ptrs);
+    free(l->str_ids);
+    hw_map_free(&l->str_map);
     free(l->values);
 }
 

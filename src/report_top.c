@@ -138,7 +138,8 @@ int top_compute(const struct profile *p, const bool *keep, const struct top_opti
     for (size_t i = 0; i < b.nrows; i++)
         if (b.rows[i].flat || b.rows[i].cum)
             b.rows[n++] = b.rows[i];
-    qsort(b.rows, n, sizeof(*b.rows), o->sort_cum ? top_cmp_cum : top_cmp_flat);
+    if (n > 1)
+        qsort(b.rows, n, sizeof(*b.rows), o->sort_cum ? top_cmp_cum : top_cmp_flat);
     out->rows = b.rows;
     out->nrows = n;
     return 0;

@@ -1,5 +1,10 @@
 /* symbolize.c - turn (binary, address) into functions, source lines and inline chains with libdw; each unique address once. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "symbolize.h"
+
+#include "buildid.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -14,8 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef HAVE_CXA_DEMANGLE
 /* From libstdc++ (link with -lstdc++): demangles C++ names. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+#endif
 
 /* ---- storage: a bump allocator and interned strings ---- */
 
@@ -55,8 +62,16 @@ struct sym_cu_range {
     Dwarf_Die cu;
 };
 
+/* An ELF symbol covering [addr, addr + size) in module (Dwfl) addresses. */
+struct sym_elfsym {
+    uint64_t addr, size;
+    const char *name; /* in libelf's string table: valid until dwfl_end */
+    uint32_t shndx;
+    uint32_t rank; /* higher is preferred among symbols at one address */
+};
+
 struct sym_bin {
-    const char *path; /* interned, as recorded */
+    const char *path;        /* interned, as recorded */
     const uint8_t *build_id; /* arena copy, NULL if none was recorded */
     int build_id_len;
     bool kernel_flag;
@@ -77,12 +92,16 @@ struct sym_bin {
     struct sym_cu_range *cus;
     size_t ncus;
     bool cus_built;
+    /* sorted by address, one per address (dwfl_module_addrinfo scans all symbols per call) */
+    struct sym_elfsym *syms;
+    size_t nsyms;
+    bool syms_built;
 };
 
 /* A kernel text symbol from /proc/kallsyms. */
 struct sym_ksym {
     uint64_t addr;
-    const char *name;
+    uint32_t name; /* offset in symbolizer.knames */
 };
 
 /* A JIT symbol from /tmp/perf-PID.map: [start, start + size). */
@@ -133,6 +152,7 @@ struct symbolizer {
     bool ksyms_loaded;
     struct sym_ksym *ksyms;
     size_t nksyms;
+    struct hw_buf knames;
 
     struct sym_jitmap *jits;
     size_t njits;
@@ -145,10 +165,14 @@ struct symbolizer {
     uint32_t crc_table[256];
 };
 
-/* Returned when even a placeholder cannot be allocated. */
+/* Returned when even a placeholder cannot be allocated, and for a binary without a path. */
 static const struct sym_frame sym_oom_frame = {
     .function = "[out of memory]",
     .system_name = "[out of memory]",
+};
+static const struct sym_frame sym_unknown_frame = {
+    .function = "[unknown]",
+    .system_name = "[unknown]",
 };
 
 /* ---- small helpers ---- */
@@ -190,11 +214,12 @@ static void sym_warnf(struct symbolizer *s, const char *fmt, ...)
     s->warn(s->warn_arg, msg);
 }
 
-static void *sym_alloc(struct symbolizer *s, size_t size)
+/* Returns size bytes aligned to align (a power of two <= 16) that live until sym_free, or NULL. */
+static void *sym_alloc(struct symbolizer *s, size_t size, size_t align)
 {
-    size = (size + 15) & ~(size_t)15;
     struct sym_chunk *c = s->chunks;
-    if (!c || c->cap - c->used < size) {
+    size_t at = c ? (c->used + align - 1) & ~(align - 1) : 0;
+    if (!c || at > c->cap || c->cap - at < size) {
         size_t cap = size > 65536 ? size : 65536;
         c = malloc(sizeof(*c) + cap);
         if (!c)
@@ -203,10 +228,10 @@ static void *sym_alloc(struct symbolizer *s, size_t size)
         c->cap = cap;
         c->next = s->chunks;
         s->chunks = c;
+        at = 0;
     }
-    void *p = c->data + c->used;
-    c->used += size;
-    return p;
+    c->used = at + size;
+    return c->data + at;
 }
 
 /* Returns the interned copy of str[0..len), or NULL when out of memory. */
@@ -246,7 +271,7 @@ static const char *sym_intern_n(struct symbolizer *s, const char *str, size_t le
         t->hashes = nh;
         t->cap = ncap;
     }
-    char *copy = sym_alloc(s, len + 1);
+    char *copy = sym_alloc(s, len + 1, 1);
     if (!copy)
         return NULL;
     memcpy(copy, str, len);
@@ -322,19 +347,25 @@ static int sym_file_crc(const struct symbolizer *s, int fd, uint32_t *out)
     return 0;
 }
 
-/* Opens path as the debug file of main_st if it is another file and its CRC matches (crc 0: no
- * check, as libdwfl does for .gnu_debugaltlink). Returns the fd or -1. */
+/* Opens path as a debug file of the module whose main file is main_st: another regular file,
+ * with the .gnu_debuglink CRC crc if that is not 0, else with the build id id (if id_len > 0).
+ * Returns the fd or -1. */
 static int sym_try_debug(const struct symbolizer *s, const char *path, const struct stat *main_st,
-                         GElf_Word crc)
+                         GElf_Word crc, const unsigned char *id, int id_len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     struct stat st;
     uint32_t have;
+    uint8_t have_id[HW_BUILD_ID_MAX];
+    int have_len;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
         (main_st && st.st_dev == main_st->st_dev && st.st_ino == main_st->st_ino) ||
-        (crc != 0 && (sym_file_crc(s, fd, &have) < 0 || have != crc))) {
+        (crc != 0 && (sym_file_crc(s, fd, &have) < 0 || have != crc)) ||
+        (crc == 0 && id_len > 0 &&
+         ((have_len = buildid_read_file(path, have_id)) != id_len ||
+          memcmp(have_id, id, (size_t)id_len) != 0))) {
         close(fd);
         return -1;
     }
@@ -351,8 +382,8 @@ static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *mod
 {
     const struct symbolizer *s = *userdata;
     if (s->opts.debuginfod)
-        return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
-                                            debuglink_file, debuglink_crc, debuginfo_file_name);
+        return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
+                                            debuglink_crc, debuginfo_file_name);
     int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink_file,
                                           debuglink_crc, debuginfo_file_name);
     if (fd >= 0 || !file_name || file_name[0] != '/')
@@ -360,6 +391,14 @@ static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *mod
 
     struct stat main_st;
     bool have_main = stat(file_name, &main_st) == 0;
+    /* Without a debuglink, FILE.debug must carry the module's build id. With one, its CRC
+     * decides; libdw asks for a .gnu_debugaltlink file (dwz) with an absolute name and no CRC:
+     * that file has its own build id, not the module's. */
+    const unsigned char *id = NULL;
+    GElf_Addr id_vaddr;
+    int id_len = 0;
+    if (!debuglink_file && (id_len = dwfl_module_build_id(mod, &id, &id_vaddr)) < 0)
+        id_len = 0;
     const char *slash = strrchr(file_name, '/');
     size_t dirlen = (size_t)(slash - file_name); /* without the trailing slash */
     char link[512];
@@ -385,13 +424,13 @@ static int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *mod
         else if (k == 1)
             n = snprintf(path, sizeof(path), "%.*s/.debug/%s", (int)dirlen, file_name, link);
         else if (k == 2)
-            n = snprintf(path, sizeof(path), "%s/usr/lib/debug%.*s/%s", s->root,
-                         dir_in_root_len, dir_in_root, link);
+            n = snprintf(path, sizeof(path), "%s/usr/lib/debug%.*s/%s", s->root, dir_in_root_len,
+                         dir_in_root, link);
         else
             n = snprintf(path, sizeof(path), "%s/usr/lib/debug/%s", s->root, link);
         if (n < 0 || (size_t)n >= sizeof(path))
             continue;
-        fd = sym_try_debug(s, path, have_main ? &main_st : NULL, debuglink_crc);
+        fd = sym_try_debug(s, path, have_main ? &main_st : NULL, debuglink_crc, id, id_len);
         if (fd >= 0) {
             *debuginfo_file_name = hw_strdup(path);
             return fd;
@@ -458,12 +497,14 @@ void sym_free(struct symbolizer *s)
             dwfl_end(b->dwfl);
         free(b->segs);
         free(b->cus);
+        free(b->syms);
         free(b);
     }
     free(s->bins);
     free(s->bin_slots);
     free(s->cache);
     free(s->ksyms);
+    hw_buf_free(&s->knames);
     for (size_t i = 0; i < s->njits; i++)
         free(s->jits[i].syms);
     free(s->jits);
@@ -501,7 +542,8 @@ static bool sym_bin_matches(const struct sym_bin *b, const struct sym_binary *bi
     if (len < 0)
         len = 0;
     return b->kernel_flag == bin->kernel && b->build_id_len == len &&
-           strcmp(b->path, bin->path) == 0 && (len == 0 || memcmp(b->build_id, bin->build_id, len) == 0);
+           strcmp(b->path, bin->path) == 0 &&
+           (len == 0 || memcmp(b->build_id, bin->build_id, len) == 0);
 }
 
 static uint64_t sym_bin_hash(const struct sym_binary *bin)
@@ -585,7 +627,7 @@ static struct sym_bin *sym_bin_get(struct symbolizer *s, const struct sym_binary
         return NULL;
     b->path = sym_intern(s, bin->path);
     int len = bin->build_id && bin->build_id_len > 0 ? bin->build_id_len : 0;
-    uint8_t *id = len ? sym_alloc(s, (size_t)len) : NULL;
+    uint8_t *id = len ? sym_alloc(s, (size_t)len, 1) : NULL;
     if (!b->path || (len && !id)) {
         free(b);
         return NULL;
@@ -605,6 +647,18 @@ static struct sym_bin *sym_bin_get(struct symbolizer *s, const struct sym_binary
     s->bin_slots[j] = b->index + 1;
     s->last_bin = b;
     return b;
+}
+
+/* Gives up on symbolizing b (placeholders from now on): frees its libdw state. */
+static void sym_bin_drop(struct sym_bin *b)
+{
+    if (b->dwfl)
+        dwfl_end(b->dwfl);
+    b->dwfl = NULL;
+    b->mod = NULL;
+    free(b->segs);
+    b->segs = NULL;
+    b->nsegs = 0;
 }
 
 /* Opens an ELF binary with libdw: checks its build id, reads its PT_LOADs, loads debug info.
@@ -635,6 +689,7 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
     b->dwfl = dwfl_begin(&s->callbacks);
     if (!b->dwfl) {
         sym_warnf(s, "cannot symbolize %s: %s", full, dwfl_errmsg(-1));
+        sym_bin_drop(b);
         free(full);
         return;
     }
@@ -644,6 +699,7 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
     if (!b->mod) {
         sym_warnf(s, "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET", full,
                   dwfl_errmsg(-1), b->base);
+        sym_bin_drop(b);
         free(full);
         return;
     }
@@ -656,6 +712,7 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
     if (!elf) {
         sym_warnf(s, "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET", full,
                   dwfl_errmsg(-1), b->base);
+        sym_bin_drop(b);
         free(full);
         return;
     }
@@ -674,6 +731,7 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
                       "%s has build id %s but the recording expects %s: not symbolizing it "
                       "(rebuilt since recording?)",
                       full, have, want);
+            sym_bin_drop(b);
             free(full);
             return;
         }
@@ -685,13 +743,13 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
         for (size_t i = 0; b->segs && i < phnum; i++) {
             GElf_Phdr ph;
             if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_filesz > 0)
-                b->segs[b->nsegs++] =
-                    (struct sym_segment){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+                b->segs[b->nsegs++] = (struct sym_segment){ph.p_offset, ph.p_filesz, ph.p_vaddr};
         }
     }
     if (b->nsegs == 0) {
         sym_warnf(s, "%s has no loadable segments: its frames are shown as %s+0xOFFSET", full,
                   b->base);
+        sym_bin_drop(b);
         free(full);
         return;
     }
@@ -711,6 +769,80 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
                   full);
     b->usable = true;
     free(full);
+}
+
+/* ---- ELF symbols ---- */
+
+static int sym_elfsym_cmp(const void *a, const void *b)
+{
+    const struct sym_elfsym *x = a, *y = b;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->rank > y->rank ? -1 : x->rank < y->rank;
+}
+
+/* Reads the module's symbols (symtab, or dynsym) into a sorted table, once per binary. */
+static void sym_symtab_build(struct sym_bin *b)
+{
+    b->syms_built = true;
+    int n = dwfl_module_getsymtab(b->mod);
+    if (n <= 1)
+        return;
+    b->syms = malloc((size_t)n * sizeof(*b->syms));
+    if (!b->syms)
+        return;
+    for (int i = 1; i < n; i++) {
+        GElf_Sym sym;
+        GElf_Addr addr;
+        GElf_Word shndx;
+        const char *name = dwfl_module_getsym_info(b->mod, i, &sym, &addr, &shndx, NULL, NULL);
+        int type = name ? GELF_ST_TYPE(sym.st_info) : STT_SECTION;
+        if (!name || !name[0] || shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE ||
+            type == STT_TLS)
+            continue;
+        int bind = GELF_ST_BIND(sym.st_info);
+        uint32_t rank = (sym.st_size ? 8 : 0) +
+                        (type == STT_FUNC || type == STT_GNU_IFUNC ? 4 : 0) +
+                        (bind == STB_GLOBAL ? 2
+                         : bind == STB_WEAK ? 1
+                                            : 0);
+        b->syms[b->nsyms++] = (struct sym_elfsym){addr, sym.st_size, name, shndx, rank};
+    }
+    qsort(b->syms, b->nsyms, sizeof(*b->syms), sym_elfsym_cmp);
+    /* keep the preferred symbol of each address */
+    size_t k = 0;
+    for (size_t i = 0; i < b->nsyms; i++)
+        if (k == 0 || b->syms[k - 1].addr != b->syms[i].addr)
+            b->syms[k++] = b->syms[i];
+    b->nsyms = k;
+}
+
+/* The ELF symbol holding module address a: the nearest sized symbol containing it, else a
+ * sizeless label right below it in the same section. NULL if none. */
+static const char *sym_symtab_find(struct sym_bin *b, Dwarf_Addr a)
+{
+    if (!b->syms_built)
+        sym_symtab_build(b);
+    size_t lo = 0, hi = b->nsyms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->syms[mid].addr <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* sized symbols may nest (rarely): look back a little */
+    for (size_t i = lo, k = 0; i > 0 && k < 16; i--, k++) {
+        const struct sym_elfsym *e = &b->syms[i - 1];
+        if (e->size && a - e->addr < e->size)
+            return e->name;
+    }
+    if (lo == 0 || b->syms[lo - 1].size)
+        return NULL;
+    const struct sym_elfsym *e = &b->syms[lo - 1];
+    Dwarf_Addr rel = a, secbias;
+    Elf_Scn *scn = dwfl_module_address_section(b->mod, &rel, &secbias);
+    return scn && elf_ndxscn(scn) == e->shndx ? e->name : NULL;
 }
 
 /* ---- DWARF ---- */
@@ -751,8 +883,7 @@ static void sym_cu_build(struct sym_bin *b)
 
 /* Finds the CU holding module address a by walking all CUs' ranges (for CUs that
  * dwfl_module_addrdie misses). Returns it in *mem, or NULL. */
-static Dwarf_Die *sym_cu_fallback(struct sym_bin *b, Dwarf_Addr a, Dwarf_Die *mem,
-                                  Dwarf_Addr *bias)
+static Dwarf_Die *sym_cu_fallback(struct sym_bin *b, Dwarf_Addr a, Dwarf_Die *mem, Dwarf_Addr *bias)
 {
     if (!b->cus_built)
         sym_cu_build(b);
@@ -790,6 +921,7 @@ static void sym_set_names(struct symbolizer *s, struct sym_frame *f, const char 
     const char *sys = linkage ? linkage : name;
     f->system_name = sym_intern(s, sys);
     f->function = f->system_name;
+#ifdef HAVE_CXA_DEMANGLE
     if (f->system_name && s->opts.demangle && sys[0] == '_' && sys[1] == 'Z') {
         int status = -1;
         char *d = __cxa_demangle(sys, NULL, NULL, &status);
@@ -798,6 +930,7 @@ static void sym_set_names(struct symbolizer *s, struct sym_frame *f, const char 
             f->function = p;
         free(d);
     }
+#endif
 }
 
 /* Names a function DIE (following abstract origins). */
@@ -872,20 +1005,18 @@ static size_t sym_dwarf_frames(struct symbolizer *s, struct sym_bin *b, Dwarf_Ad
             line = 0;
     }
 
+    /* dwarf_getscopes gives the concrete scopes only up to the innermost inlined subroutine
+     * (then its abstract origin's): the concrete chain is the parents of the innermost scope. */
     size_t n = 0;
     Dwarf_Die *scopes = NULL;
     int nscopes = dwarf_getscopes(cu, pc, &scopes);
-    int first = -1;
-    for (int i = 0; i < nscopes; i++) {
-        if (sym_is_function_tag(dwarf_tag(&scopes[i]))) {
-            first = i;
-            break;
-        }
-    }
     Dwarf_Die *chain = NULL;
-    int nchain = first >= 0 ? dwarf_getscopes_die(&scopes[first], &chain) : -1;
+    int nchain = nscopes > 0 ? dwarf_getscopes_die(&scopes[0], &chain) : -1;
     free(scopes);
-    if (nchain <= 0) {
+    bool any = false;
+    for (int i = 0; i < nchain && !any; i++)
+        any = sym_is_function_tag(dwarf_tag(&chain[i]));
+    if (!any) {
         /* line info without a function DIE (assembly, padding): one frame named by the ELF
          * symbol, or unknown */
         free(chain);
@@ -954,7 +1085,7 @@ static size_t sym_dwarf_frames(struct symbolizer *s, struct sym_bin *b, Dwarf_Ad
 /* Stores the n frames of s->tmp in the arena and fills out. */
 static void sym_result_set(struct symbolizer *s, size_t n, bool symbolized, struct sym_result *out)
 {
-    struct sym_frame *frames = sym_alloc(s, n * sizeof(*frames));
+    struct sym_frame *frames = sym_alloc(s, n * sizeof(*frames), alignof(struct sym_frame));
     if (!frames) {
         out->frames = &sym_oom_frame;
         out->nframes = 1;
@@ -1020,11 +1151,7 @@ static void sym_resolve_elf(struct symbolizer *s, struct sym_bin *b, uint64_t fo
     }
     Dwarf_Addr a = lookup - seg->offset + seg->vaddr + b->mod_bias;
 
-    GElf_Off symoff;
-    GElf_Sym sym;
-    const char *symname = dwfl_module_addrinfo(b->mod, a, &symoff, &sym, NULL, NULL, NULL);
-    if (symname && !symname[0])
-        symname = NULL;
+    const char *symname = sym_symtab_find(b, a);
     char unknown[512];
     snprintf(unknown, sizeof(unknown), "%s+0x%llx", b->base, (unsigned long long)fo);
     bool named = true;
@@ -1058,6 +1185,55 @@ static int sym_ksym_cmp(const void *a, const void *b)
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* Parses one /proc/kallsyms line "ADDR TYPE NAME[\t[MODULE]]" (no newline); keeps text symbols. */
+static void sym_kallsyms_line(struct symbolizer *s, const char *p, const char *end, size_t *cap,
+                              bool *nonzero, bool *oom)
+{
+    uint64_t addr = 0;
+    const char *q = p;
+    for (; q < end; q++) {
+        unsigned c = (unsigned char)*q, d;
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            d = (c | 0x20) - 'a' + 10;
+        else
+            break;
+        addr = addr << 4 | d;
+    }
+    if (q == p || end - q < 4 || q[0] != ' ' || q[2] != ' ')
+        return;
+    char type = q[1];
+    if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+        return;
+    const char *name = q + 3, *ne = name;
+    while (ne < end && *ne != ' ' && *ne != '\t')
+        ne++;
+    if (ne == name)
+        return;
+    if (s->nksyms == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16384;
+        struct sym_ksym *n = realloc(s->ksyms, ncap * sizeof(*n));
+        if (!n) {
+            *oom = true;
+            return;
+        }
+        s->ksyms = n;
+        *cap = ncap;
+    }
+    /* names go to one pool (interned when a lookup returns them) */
+    size_t off = s->knames.len, len = (size_t)(ne - name);
+    if (off > UINT32_MAX - len - 1 || hw_buf_reserve(&s->knames, len + 1) < 0) {
+        *oom = true;
+        return;
+    }
+    memcpy(s->knames.data + off, name, len);
+    s->knames.data[off + len] = '\0';
+    s->knames.len += len + 1;
+    s->ksyms[s->nksyms++] = (struct sym_ksym){addr, (uint32_t)off};
+    *nonzero |= addr != 0;
+}
+
 /* Loads the text symbols of ROOT/proc/kallsyms (once). */
 static void sym_kallsyms_load(struct symbolizer *s)
 {
@@ -1065,47 +1241,40 @@ static void sym_kallsyms_load(struct symbolizer *s)
     char *path = sym_rooted(s, "/proc/kallsyms");
     if (!path)
         return;
-    FILE *f = fopen(path, "re");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         sym_warnf(s, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
                   strerror(errno));
         free(path);
         return;
     }
     size_t cap = 0;
-    bool nonzero = false;
-    char *line = NULL;
-    size_t linecap = 0;
-    while (getline(&line, &linecap, f) > 0) {
-        char *end;
-        unsigned long long addr = strtoull(line, &end, 16);
-        if (end == line || *end != ' ')
+    bool nonzero = false, oom = false;
+    static const size_t chunk = 256 * 1024;
+    char *buf = malloc(chunk);
+    size_t have = 0; /* bytes of an incomplete line kept at the start of buf */
+    while (buf && !oom) {
+        ssize_t r = read(fd, buf + have, chunk - have);
+        if (r < 0 && errno == EINTR)
             continue;
-        char type = end[1];
-        if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-            continue;
-        if (end[2] != ' ')
-            continue;
-        char *name = end + 3;
-        size_t len = strcspn(name, " \t\n");
-        if (len == 0)
-            continue;
-        if (s->nksyms == cap) {
-            size_t ncap = cap ? cap * 2 : 4096;
-            struct sym_ksym *n = realloc(s->ksyms, ncap * sizeof(*n));
-            if (!n)
-                break;
-            s->ksyms = n;
-            cap = ncap;
-        }
-        const char *iname = sym_intern_n(s, name, len);
-        if (!iname)
+        if (r <= 0) {
+            if (have) /* a last line without a newline */
+                sym_kallsyms_line(s, buf, buf + have, &cap, &nonzero, &oom);
             break;
-        s->ksyms[s->nksyms++] = (struct sym_ksym){addr, iname};
-        nonzero |= addr != 0;
+        }
+        size_t len = have + (size_t)r;
+        char *p = buf, *end = buf + len, *nl;
+        while (!oom && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+            sym_kallsyms_line(s, p, nl, &cap, &nonzero, &oom);
+            p = nl + 1;
+        }
+        have = (size_t)(end - p);
+        if (have == chunk) /* a line longer than the buffer: drop it */
+            have = 0;
+        memmove(buf, p, have);
     }
-    free(line);
-    fclose(f);
+    free(buf);
+    close(fd);
     if (!nonzero) {
         if (s->nksyms)
             sym_warnf(s,
@@ -1117,8 +1286,26 @@ static void sym_kallsyms_load(struct symbolizer *s)
         s->nksyms = 0;
     }
     free(path);
-    if (s->nksyms)
-        qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), sym_ksym_cmp);
+    /* give back the growth slack: these tables live as long as the symbolizer */
+    if (s->nksyms && s->nksyms < cap) {
+        struct sym_ksym *k = realloc(s->ksyms, s->nksyms * sizeof(*k));
+        if (k)
+            s->ksyms = k;
+    }
+    if (s->knames.len && s->knames.len < s->knames.cap) {
+        unsigned char *n = realloc(s->knames.data, s->knames.len);
+        if (n) {
+            s->knames.data = n;
+            s->knames.cap = s->knames.len;
+        }
+    }
+    /* the core kernel's symbols come sorted; modules' may not */
+    for (size_t i = 1; i < s->nksyms; i++) {
+        if (s->ksyms[i].addr < s->ksyms[i - 1].addr) {
+            qsort(s->ksyms, s->nksyms, sizeof(*s->ksyms), sym_ksym_cmp);
+            break;
+        }
+    }
 }
 
 static void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller,
@@ -1143,7 +1330,7 @@ static void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller,
         sym_result_one(s, "[kernel]", false, out);
         return;
     }
-    sym_result_one(s, s->ksyms[lo - 1].name, true, out);
+    sym_result_one(s, (const char *)s->knames.data + s->ksyms[lo - 1].name, true, out);
 }
 
 /* ---- JIT code: /tmp/perf-PID.map ---- */
@@ -1197,9 +1384,11 @@ static struct sym_jitmap *sym_jitmap_get(struct symbolizer *s, int32_t pid)
             m->syms = n;
             cap = ncap;
         }
-        const char *name = sym_intern(s, end + 1);
+        size_t nlen = strlen(end + 1);
+        char *name = sym_alloc(s, nlen + 1, 1); /* interned when a lookup returns it */
         if (!name)
             break;
+        memcpy(name, end + 1, nlen + 1);
         m->syms[m->n++] = (struct sym_jitsym){start, size, name};
     }
     free(line);
@@ -1212,8 +1401,7 @@ static struct sym_jitmap *sym_jitmap_get(struct symbolizer *s, int32_t pid)
 /* Anonymous memory: a JIT symbol, or a placeholder "[anon]+0xOFFSET" with the offset into the
  * mapping (there is no file). */
 static void sym_resolve_anon(struct symbolizer *s, struct sym_bin *b, int32_t pid,
-                             uint64_t map_start, uint64_t addr, bool caller,
-                             struct sym_result *out)
+                             uint64_t map_start, uint64_t addr, bool caller, struct sym_result *out)
 {
     struct sym_jitmap *m = sym_jitmap_get(s, pid);
     uint64_t a = caller && addr > 0 ? addr - 1 : addr;
@@ -1267,7 +1455,7 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
     (void)map_end;
     struct sym_bin *b = bin && bin->path ? sym_bin_get(s, bin) : NULL;
     if (!b) {
-        out->frames = &sym_oom_frame;
+        out->frames = bin && bin->path ? &sym_oom_frame : &sym_unknown_frame;
         out->nframes = 1;
         out->symbolized = false;
         out->has_lines = false;
@@ -1295,8 +1483,8 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
         kpid = pid;
         break;
     }
-    uint64_t h = sym_mix(key ^ sym_mix(((uint64_t)b->index << 33) ^ ((uint64_t)(uint32_t)kpid << 1) ^
-                                       (uint64_t)caller));
+    uint64_t h = sym_mix(key ^ sym_mix(((uint64_t)b->index << 33) ^
+                                       ((uint64_t)(uint32_t)kpid << 1) ^ (uint64_t)caller));
     h = h ? h : 1;
     if (s->cache_cap) {
         for (size_t i = h & (s->cache_cap - 1);; i = (i + 1) & (s->cache_cap - 1)) {

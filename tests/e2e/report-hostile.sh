@@ -55,7 +55,8 @@ expect_error magic-only magic-only.data
 expect_error dir dir.data
 expect_error missing no-such-file.data
 grep -q 'no-such-file.data' missing.err || fail "the error for a missing file does not name it"
-grep -qi 'magic' random.err || fail "the error for random bytes does not say the magic is wrong"
+grep -Eqi 'magic|PERFILE2|not a perf.data file' random.err ||
+    fail "the error for random bytes does not say it is not a perf.data file"
 
 # Damaged records in the data section: any outcome but a crash or a sanitizer report; an error is
 # one line.

@@ -35,7 +35,7 @@ for f in caller_a caller_b; do
         "$(awk -v c="$(row_field fn.tsv "$f" 5)" -v f="$(row_field fn.tsv "$f" 2)" 'BEGIN { print c - f }')" 20
 done
 
-# --- --lines: "function dir/file:line"; compare one hot address with eu-addr2line -i ---
+# --- --lines: "function dir/file:line"; compare the hottest addresses with eu-addr2line -i ---
 run_report lines -i f.data --stdio -n 0 --lines
 check_table lines.tsv
 awk -F '\t' '$6 ~ /^(inline_inner|inline_outer|caller_a|caller_b) / { n = split($6, w, " "); f = w[n]
@@ -44,35 +44,38 @@ awk -F '\t' '$6 ~ /^(inline_inner|inline_outer|caller_a|caller_b) / { n = split(
     cat paths.txt >&2
     fail "--lines shows file paths longer than their last two components"
 }
-# The most frequent sampled address in caller_a, as a file address of the inline binary.
-perf_script_raw f.data -F ip,sym,symoff -G >ips.txt
-symoff=$(awk '$2 ~ /^caller_a\+0x[0-9a-f]+$/ { n[$2]++ } END { for (s in n) print n[s], s }' ips.txt |
-    sort -rn | awk '{ print $2; exit }')
-[ -n "$symoff" ] || fail "perf script shows no sample in caller_a"
-base=$(nm "$PROGS/inline" | awk '$3 == "caller_a" { print $1; exit }')
-[ -n "$base" ] || fail "nm finds no caller_a in $PROGS/inline"
-addr=$(printf '0x%x' $((0x$base + ${symoff#caller_a+})))
-eu-addr2line -i -f -e "$PROGS/inline" "$addr" >a2l.txt || fail "eu-addr2line -i -f -e $PROGS/inline $addr failed"
-# eu-addr2line prints "name[ inlined at ...]" then "path:line[:col]" per frame, innermost first.
-awk 'NR % 2 == 1 { name = $1 } NR % 2 == 0 { split($0, p, ":"); n = split(p[1], d, "/"); print name, d[n] ":" p[2] }' \
-    a2l.txt >want-frames.txt
-note "$symoff ($addr): eu-addr2line frames: $(tr '\n' ';' <want-frames.txt)"
-[ "$(wc -l <want-frames.txt)" -ge 3 ] || {
-    cat a2l.txt >&2
-    fail "eu-addr2line shows fewer than 3 frames at $addr: expected inline_inner in inline_outer in caller_a"
-}
-awk '{ print $1 }' want-frames.txt | tr '\n' ' ' | grep -q '^inline_inner inline_outer caller_a ' || {
-    cat a2l.txt >&2
-    fail "eu-addr2line's frames at $addr are not inline_inner, inline_outer, caller_a"
-}
-# Each frame (function, basename:line) is a row of --lines (file shortened to its last two components).
+# The (function, basename:line) of each --lines row.
 awk -F '\t' '{ n = split($6, w, " "); f = w[n]; k = split(f, d, "/"); print w[1], d[k] }' lines.tsv >have-frames.txt
-while read -r fn where; do
-    grep -qxF "$fn $where" have-frames.txt || {
-        show lines
-        fail "--lines has no row '$fn .../$where' (eu-addr2line's frame at $addr)"
-    }
-done <want-frames.txt
+# The two most frequent sampled addresses in each caller, as file addresses of the inline binary:
+# eu-addr2line -i's frames there must all be rows of --lines.
+perf_script_raw f.data -F ip,sym,symoff -G >ips.txt
+for caller in caller_a caller_b; do
+    base=$(nm "$PROGS/inline" | awk -v f="$caller" '$3 == f { print $1; exit }')
+    [ -n "$base" ] || fail "nm finds no $caller in $PROGS/inline"
+    awk -v f="$caller" 'index($2, f "+0x") == 1 { n[$2]++ } END { for (s in n) print n[s], s }' ips.txt |
+        sort -rn | head -n 2 | awk '{ print $2 }' >symoffs.txt
+    [ -s symoffs.txt ] || fail "perf script shows no sample in $caller"
+    while read -r symoff; do
+        addr=$(printf '0x%x' $((0x$base + ${symoff#"$caller"+})))
+        eu-addr2line -i -f -e "$PROGS/inline" "$addr" >a2l.txt ||
+            fail "eu-addr2line -i -f -e $PROGS/inline $addr failed"
+        # eu-addr2line prints "name[ inlined at ...]" then "path:line[:col]" per frame, innermost first.
+        awk 'NR % 2 == 1 { name = $1 }
+            NR % 2 == 0 { split($0, p, ":"); n = split(p[1], d, "/"); print name, d[n] ":" p[2] }' \
+            a2l.txt >want-frames.txt
+        note "$symoff ($addr): eu-addr2line frames: $(tr '\n' ';' <want-frames.txt)"
+        awk '{ print $1 }' want-frames.txt | tr '\n' ' ' | grep -q "^inline_inner inline_outer $caller \$" || {
+            cat a2l.txt >&2
+            fail "eu-addr2line's frames at $addr are not inline_inner, inline_outer, $caller"
+        }
+        while read -r fn where; do
+            grep -qxF "$fn $where" have-frames.txt || {
+                show lines
+                fail "--lines has no row '$fn .../$where' (eu-addr2line's frame at $addr, $symoff)"
+            }
+        done <want-frames.txt
+    done <symoffs.txt
+done
 # The sum of a function's --lines rows is its row without --lines.
 for f in inline_inner caller_a; do
     assert_le "|sum of $f's --lines flat% - its flat%|" \
@@ -88,8 +91,9 @@ for f in inline_inner inline_outer; do
         fail "--no-inline still shows $f"
     }
 done
-before=$(sum_where fn.tsv 2 '$6 ~ /^(inline_inner|inline_outer|caller_a|caller_b)$/')
-after=$(sum_where noinl.tsv 2 '$6 ~ /^(caller_a|caller_b)$/')
+# inline_cpu_seconds() (static) is usually inlined into the callers too.
+before=$(sum_where fn.tsv 2 '$6 ~ /^(inline_inner|inline_outer|inline_cpu_seconds|caller_a|caller_b)$/')
+after=$(sum_where noinl.tsv 2 '$6 ~ /^(inline_cpu_seconds|caller_a|caller_b)$/')
 note "flat% of the inline functions and callers: $before; of caller_a + caller_b with --no-inline: $after"
 assert_le "|flat% of caller_a + caller_b with --no-inline - inline functions and callers without|" \
     "$(abs_diff "$before" "$after")" 0.05

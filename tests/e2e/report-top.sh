@@ -119,7 +119,7 @@ for f in "--comm split" "--comm nosuchcomm,split" "--pid $pid" "--tid $pid" "--p
         fail "$f changes the work_three/work_one rows"
     }
 done
-for f in "--comm nosuchcomm" "--pid 1" "--tid 1"; do
+for f in "--comm nosuchcomm" "--pid 1" "--tid 1" "--focus nosuchfunction"; do
     # shellcheck disable=SC2086
     run_hwprof none report -i f.data --stdio $f
     expect_no_sanitizer none
