@@ -661,6 +661,15 @@ static void sym_bin_drop(struct sym_bin *b)
     b->nsegs = 0;
 }
 
+
+/* True for shared libraries of the system (under /lib or /usr/lib): their missing debug info is
+ * the normal case and not worth a warning on every report; their symbol tables still name them. */
+static bool sym_is_system_library(const char *path)
+{
+    return strncmp(path, "/lib/", 5) == 0 || strncmp(path, "/usr/lib/", 9) == 0 ||
+           strncmp(path, "/lib64/", 7) == 0 || strncmp(path, "/usr/lib64/", 11) == 0;
+}
+
 /* Opens an ELF binary with libdw: checks its build id, reads its PT_LOADs, loads debug info.
  * Warns once when it cannot be symbolized fully. */
 static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
@@ -762,7 +771,7 @@ static void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
                   "%s has no symbols and no debug info: its frames are shown as %s+0xOFFSET "
                   "(install its debug symbols, e.g. the -dbgsym package)",
                   full, b->base);
-    else if (!b->dw)
+    else if (!b->dw && !sym_is_system_library(full))
         sym_warnf(s,
                   "no debug info for %s: function names without source lines or inlined frames "
                   "(install its debug symbols, e.g. the -dbgsym package)",
