@@ -241,10 +241,23 @@ int64_t prof_add_location(struct profile *p, uint32_t mapping, uint64_t address,
     uint32_t idx = (uint32_t)p->nlocations;
     if (hw_map_insert(&p->location_map, prof_loc_hash(mapping, address), idx) < 0)
         return -1;
-    memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
+    if (nlines)
+        memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
     p->locations[p->nlocations++] = (struct prof_location){mapping, address, (uint32_t)p->nlines, (uint32_t)nlines};
     p->nlines += nlines;
     return idx;
+}
+
+int prof_set_location_lines(struct profile *p, uint32_t loc, const struct prof_line *lines, size_t nlines)
+{
+    if (prof_grow_by(&p->lines, &p->cap_lines, p->nlines, nlines, sizeof(*p->lines)) < 0)
+        return -1;
+    if (nlines)
+        memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
+    p->locations[loc].first_line = (uint32_t)p->nlines;
+    p->locations[loc].nlines = (uint32_t)nlines;
+    p->nlines += nlines;
+    return 0;
 }
 
 struct prof_sample_key {

@@ -25,6 +25,17 @@ struct load_comm {
     uint32_t comm; /* profile string id */
 };
 
+/* A location created before it was symbolized: stacks are collected first, then every binary's
+ * addresses are symbolized together (see load_symbolize_pending). */
+struct load_pending {
+    uint32_t loc, mapping;
+    struct as_dso *dso;
+    uint64_t start, end, pgoff; /* the mapping as it was when the address was sampled */
+    uint64_t addr;
+    int32_t pid;
+    bool caller;
+};
+
 struct load_dso_ids {
     bool known;
     uint32_t path, build_id; /* profile string ids */
@@ -50,6 +61,8 @@ struct loader {
     uint32_t *str_ids;         /* ... and their profile string ids */
     size_t nstr, cap_str;
     struct hw_map str_map;
+    struct load_pending *pending;
+    size_t npending, cap_pending;
     uint64_t addrs[LOAD_MAX_STACK];
     bool callers[LOAD_MAX_STACK];
     bool kernel[LOAD_MAX_STACK];
@@ -289,49 +302,101 @@ static int64_t load_sym_string(struct loader *l, const char *s)
     return id;
 }
 
-/* Symbolizes one address into a new location. Returns its index or -1 (out of memory). */
+/* Adds the location of an address: "[unknown]" at once when no mapping holds it, else a location
+ * without lines that load_symbolize_pending fills. Returns its index or -1 (out of memory). */
 static int64_t load_new_location(struct loader *l, const struct as_map *m, int64_t mapping, int32_t pid,
                                  uint64_t addr, bool caller)
 {
-    struct prof_line lines[64];
-    size_t n = 0;
     uint64_t loc_addr = caller ? addr - 1 : addr;
     if (!m) {
         int64_t fn = prof_function(l->p, "[unknown]", "[unknown]", "", 0);
         if (fn < 0)
             return -1;
-        lines[n++] = (struct prof_line){(uint32_t)fn, 0};
-    } else {
-        struct sym_binary bin = {
-            .path = m->dso->path,
-            .build_id = m->dso->build_id_size ? m->dso->build_id : NULL,
-            .build_id_len = m->dso->build_id_size,
-            .kernel = m->dso->kernel,
-        };
-        struct sym_result r;
-        sym_lookup(l->sym, &bin, m->start, m->end, m->pgoff, pid, addr, caller, &r);
-        for (size_t i = 0; i < r.nframes && n < HW_ARRAY_SIZE(lines); i++) {
-            const struct sym_frame *fr = &r.frames[i];
-            int64_t name = load_sym_string(l, fr->function), sys = load_sym_string(l, fr->system_name),
-                    file = load_sym_string(l, fr->file);
-            if (name < 0 || sys < 0 || file < 0)
-                return -1;
-            int64_t fn = prof_function_ids(l->p, (uint32_t)name, (uint32_t)sys, (uint32_t)file, fr->start_line);
-            if (fn < 0)
-                return -1;
-            lines[n++] = (struct prof_line){(uint32_t)fn, fr->line};
-        }
-        struct prof_mapping *pm = &l->p->mappings[mapping];
-        if (r.symbolized) {
-            pm->has_functions = true;
-            pm->has_inline_frames = pm->has_inline_frames || r.nframes > 1;
-        }
-        if (r.has_lines) {
-            pm->has_filenames = true;
-            pm->has_line_numbers = true;
+        struct prof_line unknown = {(uint32_t)fn, 0};
+        return prof_add_location(l->p, PROF_NONE, loc_addr, &unknown, 1);
+    }
+    if (l->npending == l->cap_pending) {
+        size_t cap = l->cap_pending ? l->cap_pending * 2 : 1024;
+        struct load_pending *n = realloc(l->pending, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        l->pending = n;
+        l->cap_pending = cap;
+    }
+    int64_t loc = prof_add_location(l->p, (uint32_t)mapping, loc_addr, NULL, 0);
+    if (loc < 0)
+        return -1;
+    l->pending[l->npending++] = (struct load_pending){
+        .loc = (uint32_t)loc, .mapping = (uint32_t)mapping, .dso = m->dso, .start = m->start,
+        .end = m->end, .pgoff = m->pgoff, .addr = addr, .pid = pid, .caller = caller};
+    return loc;
+}
+
+/* Symbolizes one pending address into its location's lines. Returns 0 or -1 (out of memory). */
+static int load_symbolize_one(struct loader *l, const struct load_pending *e)
+{
+    struct sym_binary bin = {
+        .path = e->dso->path,
+        .build_id = e->dso->build_id_size ? e->dso->build_id : NULL,
+        .build_id_len = e->dso->build_id_size,
+        .kernel = e->dso->kernel,
+    };
+    struct sym_result r;
+    sym_lookup(l->sym, &bin, e->start, e->end, e->pgoff, e->pid, e->addr, e->caller, &r);
+    struct prof_line lines[64];
+    size_t n = 0;
+    for (size_t i = 0; i < r.nframes && n < HW_ARRAY_SIZE(lines); i++) {
+        const struct sym_frame *fr = &r.frames[i];
+        int64_t name = load_sym_string(l, fr->function), sys = load_sym_string(l, fr->system_name),
+                file = load_sym_string(l, fr->file);
+        if (name < 0 || sys < 0 || file < 0)
+            return -1;
+        int64_t fn = prof_function_ids(l->p, (uint32_t)name, (uint32_t)sys, (uint32_t)file, fr->start_line);
+        if (fn < 0)
+            return -1;
+        lines[n++] = (struct prof_line){(uint32_t)fn, fr->line};
+    }
+    struct prof_mapping *pm = &l->p->mappings[e->mapping];
+    if (r.symbolized) {
+        pm->has_functions = true;
+        pm->has_inline_frames = pm->has_inline_frames || r.nframes > 1;
+    }
+    if (r.has_lines) {
+        pm->has_filenames = true;
+        pm->has_line_numbers = true;
+    }
+    return prof_set_location_lines(l->p, e->loc, lines, n);
+}
+
+/* Kernel binaries first (they share the kallsyms table), then binary by binary, by address. */
+static int load_pending_cmp(const void *a, const void *b)
+{
+    const struct load_pending *x = a, *y = b;
+    if (x->dso->kernel != y->dso->kernel)
+        return x->dso->kernel ? -1 : 1;
+    if (x->dso->index != y->dso->index)
+        return x->dso->index < y->dso->index ? -1 : 1;
+    return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+/* Symbolizes every pending address, one binary at a time, releasing each binary's debug info
+ * when its addresses are done, so memory holds one binary's DWARF at a time. 0 or -1 (OOM). */
+static int load_symbolize_pending(struct loader *l)
+{
+    if (l->npending > 1)
+        qsort(l->pending, l->npending, sizeof(*l->pending), load_pending_cmp);
+    for (size_t i = 0; i < l->npending; i++) {
+        const struct load_pending *e = &l->pending[i];
+        if (load_symbolize_one(l, e) < 0)
+            return -1;
+        const struct load_pending *next = i + 1 < l->npending ? &l->pending[i + 1] : NULL;
+        bool same = next && (next->dso == e->dso || (next->dso->kernel && e->dso->kernel));
+        if (!same) {
+            struct sym_binary bin = {.path = e->dso->path, .kernel = e->dso->kernel};
+            sym_release(l->sym, &bin);
         }
     }
-    return prof_add_location(l->p, m ? (uint32_t)mapping : PROF_NONE, loc_addr, lines, n);
+    return 0;
 }
 
 /* The location of one stack address (symbolized on first sight). Returns its index or -1. */
@@ -545,6 +610,7 @@ static void load_free(struct loader *l)
     free(l->str_ptrs);
     free(l->str_ids);
     hw_map_free(&l->str_map);
+    free(l->pending);
     free(l->values);
 }
 
@@ -595,6 +661,8 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
         rc = rec.h->type == PERF_RECORD_SAMPLE ? load_sample(&l, &rec, err) : load_sideband(&l, &rec, err);
     }
     pr_iter_free(it);
+    if (rc == 0 && load_symbolize_pending(&l) < 0)
+        rc = hw_errf(err, "out of memory");
     if (rc == 0) {
         if (f->last_sample_time && (!info->first_time || !info->last_time)) {
             info->first_time = f->first_sample_time;

@@ -661,7 +661,6 @@ static void sym_bin_drop(struct sym_bin *b)
     b->nsegs = 0;
 }
 
-
 /* True for shared libraries of the system (under /lib or /usr/lib): their missing debug info is
  * the normal case and not worth a warning on every report; their symbol tables still name them. */
 static bool sym_is_system_library(const char *path)
@@ -1455,6 +1454,35 @@ static bool sym_cache_grow(struct symbolizer *s)
     s->cache = n;
     s->cache_cap = ncap;
     return true;
+}
+
+void sym_release(struct symbolizer *s, const struct sym_binary *bin)
+{
+    struct sym_bin *b = bin && bin->path ? sym_bin_get(s, bin) : NULL;
+    if (!b)
+        return;
+    if (b->kind == SYM_KIND_KERNEL) {
+        free(s->ksyms);
+        s->ksyms = NULL;
+        s->nksyms = 0;
+        hw_buf_free(&s->knames);
+        s->ksyms_loaded = false;
+        return;
+    }
+    if (b->kind != SYM_KIND_ELF || !b->loaded)
+        return;
+    sym_bin_drop(b);
+    free(b->cus);
+    b->cus = NULL;
+    b->ncus = 0;
+    b->cus_built = false;
+    free(b->syms);
+    b->syms = NULL;
+    b->nsyms = 0;
+    b->syms_built = false;
+    b->dw = NULL;
+    b->loaded = false;
+    b->usable = false;
 }
 
 void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start,

@@ -64,6 +64,11 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
                 uint64_t map_end, uint64_t map_pgoff, int32_t pid, uint64_t addr,
                 bool caller_address, struct sym_result *out);
 
+/* Frees what was loaded to symbolize bin (its libdw state and symbol tables; for a kernel binary the
+ * kallsyms table), once the caller is done with its addresses: memory then holds one binary's
+ * debug info at a time. Results returned so far stay valid; a later lookup loads bin again. */
+void sym_release(struct symbolizer *s, const struct sym_binary *bin);
+
 /* Counters for tests and the benchmark: unique addresses symbolized, cache hits. */
 void sym_stats(const struct symbolizer *s, uint64_t *unique, uint64_t *hits);
 

@@ -222,6 +222,21 @@ static void test_format(void)
     prof_free(p);
 }
 
+/* A location added without lines (symbolized later) gets its inline chain afterwards. */
+static void test_late_lines(void)
+{
+    struct profile *p = prof_new();
+    int64_t l = prof_add_location(p, 0, 0x99, NULL, 0);
+    CHECK(l == 0 && p->locations[0].nlines == 0);
+    int64_t f = prof_function(p, "late", "late", "x.c", 1), g = prof_function(p, "outer", "outer", "x.c", 9);
+    struct prof_line ln[2] = {{(uint32_t)f, 4}, {(uint32_t)g, 12}};
+    CHECK(prof_set_location_lines(p, 0, ln, 2) == 0);
+    CHECK_EQ_U64(p->locations[0].nlines, 2);
+    CHECK_EQ_U64(p->lines[p->locations[0].first_line + 1].line, 12);
+    CHECK_EQ_U64(prof_find_location(p, 0, 0x99), 0);
+    prof_free(p);
+}
+
 static void test_find_type(void)
 {
     struct profile *p = prof_new();
@@ -246,5 +261,6 @@ int main(void)
     test_filters();
     test_format();
     test_find_type();
+    test_late_lines();
     return check_done("test-profile");
 }
