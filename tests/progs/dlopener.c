@@ -1,16 +1,8 @@
 /* dlopener.c - test workload: dlopen()s the library argv[1] (libdl-target.so) and runs its dl_hot() ~0.4 s. */
 #include <dlfcn.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE __attribute__((noinline, noclone))
-#endif
-
-static void *volatile frame_sink;
-#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+#include "workload.h"
 
 typedef unsigned long (*dl_hot_fn)(double seconds);
 
@@ -32,7 +24,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: dlopener PATH/libdl-target.so [SECONDS]\n");
         return 2;
     }
-    double seconds = argc > 2 ? atof(argv[2]) : 0.4;
+    double seconds = workload_arg_seconds(argc, argv, 2, 0.4);
     void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         fprintf(stderr, "dlopener: %s\n", dlerror());

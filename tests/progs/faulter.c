@@ -1,21 +1,10 @@
 /* faulter.c - test workload: touch_pages() page-faults fresh memory between compute_loop() runs. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE __attribute__((noinline, noclone))
-#endif
-
-/* GCC sets up no frame in a leaf function that needs no stack, even with -fno-omit-frame-pointer,
-   and a frame-pointer unwinder then skips its caller. Taking the frame address forces the frame. */
-static void *volatile frame_sink;
-#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+#include "workload.h"
 
 /* Not static, so the symbols stay global and the tests can find them by name. */
 unsigned long touch_pages(size_t bytes, size_t page);
@@ -24,16 +13,6 @@ unsigned long compute_loop(unsigned long seed, int n);
 #define FAULTER_REGION (2UL << 20)
 
 static volatile unsigned long sink;
-
-/* CPU time used by this process (user + system): runs last as much CPU, not wall time, however
-   loaded the machine is, so the number of cpu-clock samples stays stable. */
-static double faulter_cpu_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Maps fresh anonymous memory, writes to every page (one fault each), unmaps it; returns a
    checksum, or 0 if mmap failed. */
@@ -62,19 +41,15 @@ NOINLINE unsigned long compute_loop(unsigned long seed, int n)
     unsigned long x = seed | 1;
 
     FORCE_FRAME();
-    for (int i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-    }
+    WORKLOAD_BURN(x, n);
     return x;
 }
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
+    double seconds = workload_arg_seconds(argc, argv, 1, 0.5);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    double end = faulter_cpu_seconds() + seconds;
+    double end = workload_process_cpu_seconds() + seconds;
     unsigned long acc = 0, rounds = 0;
 
     do {
@@ -86,7 +61,7 @@ int main(int argc, char **argv)
         acc += t;
         acc += compute_loop(acc, 300000);
         rounds++;
-    } while (faulter_cpu_seconds() < end);
+    } while (workload_process_cpu_seconds() < end);
     sink = acc;
     printf("faulter: %lu rounds, checksum %lx\n", rounds, sink);
     return 0;

@@ -2,53 +2,28 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE __attribute__((noinline, noclone))
-#endif
-
-/* GCC sets up no frame in a leaf function that needs no stack, even with -fno-omit-frame-pointer,
-   and a frame-pointer unwinder then skips its caller. Taking the frame address forces the frame. */
-static void *volatile frame_sink;
-#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+#include "workload.h"
 
 /* Not static, so the symbols stay global and the tests can find them by name. */
 unsigned long parent_spin(double seconds);
 
 static volatile unsigned long sink;
 
-/* CPU time used by this thread: runs last as much CPU, not wall time, however loaded
-   the machine is, so the number of cpu-clock samples stays stable. */
-static double forkexec_cpu_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Spins until this thread has used SECONDS of CPU time; returns a checksum. */
 NOINLINE unsigned long parent_spin(double seconds)
 {
-    double end = forkexec_cpu_seconds() + seconds;
+    double end = workload_thread_cpu_seconds() + seconds;
     unsigned long x = 2463534242UL;
 
     FORCE_FRAME();
     do {
-        for (int i = 0; i < 200000; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-        }
-    } while (forkexec_cpu_seconds() < end);
+        WORKLOAD_BURN(x, 200000);
+    } while (workload_thread_cpu_seconds() < end);
     return x;
 }
 
@@ -70,7 +45,7 @@ int main(int argc, char **argv)
 {
     char path[PATH_MAX];
     const char *child = argc > 1 ? argv[1] : NULL;
-    double seconds = argc > 2 ? atof(argv[2]) : 0.5;
+    double seconds = workload_arg_seconds(argc, argv, 2, 0.5);
     int status;
 
     if (child == NULL) {

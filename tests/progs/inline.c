@@ -1,19 +1,7 @@
 /* inline.c - test workload: always_inline inline_outer() -> inline_inner() inlined into the noinline caller_a() and caller_b(). */
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE __attribute__((noinline, noclone))
-#endif
-#define ALWAYS_INLINE inline __attribute__((always_inline))
-
-/* GCC sets up no frame in a leaf function that needs no stack, even with -fno-omit-frame-pointer,
-   and a frame-pointer unwinder then skips its caller. Taking the frame address forces the frame. */
-static void *volatile frame_sink;
-#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+#include "workload.h"
 
 /* Not static, so the symbols stay global and the tests can find them by name. */
 unsigned long caller_a(double seconds);
@@ -23,22 +11,17 @@ unsigned long caller_b(double seconds);
 static volatile unsigned long unit_ops = 20000;
 static volatile unsigned long sink;
 
+/* CPU time used by this thread. A function of this file, not workload_thread_cpu_seconds(): GCC
+   inlines it into the callers, and report-inline.sh knows their inlined functions by name. */
 static double inline_cpu_seconds(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return WORKLOAD_CLOCK_SECONDS(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* The innermost inlined level: most of the samples land here. */
 static ALWAYS_INLINE unsigned long inline_inner(unsigned long x, unsigned long n)
 {
-    for (unsigned long i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-    }
+    WORKLOAD_BURN(x, n);
     return x;
 }
 
@@ -80,7 +63,7 @@ NOINLINE unsigned long caller_b(double seconds)
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
+    double seconds = workload_arg_seconds(argc, argv, 1, 0.5);
 
     sink = caller_a(seconds / 2) + caller_b(seconds / 2);
     printf("inline: checksum %lx\n", sink);

@@ -2,20 +2,9 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#if defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE __attribute__((noinline, noclone))
-#endif
-
-/* GCC sets up no frame in a leaf function that needs no stack, even with -fno-omit-frame-pointer,
-   and a frame-pointer unwinder then skips its caller. Taking the frame address forces the frame. */
-static void *volatile frame_sink;
-#define FORCE_FRAME() (frame_sink = __builtin_frame_address(0))
+#include "workload.h"
 
 /* Not static, so the symbols stay global and the tests can find them by name. */
 unsigned long thread_spin(double seconds, unsigned long seed);
@@ -30,30 +19,16 @@ struct thread_arg {
     unsigned long result;
 };
 
-/* CPU time used by this thread: runs last as much CPU, not wall time, however loaded
-   the machine is, so the number of cpu-clock samples stays stable. */
-static double threads_cpu_seconds(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Spins until this thread has used SECONDS of CPU time; returns a checksum. */
 NOINLINE unsigned long thread_spin(double seconds, unsigned long seed)
 {
-    double end = threads_cpu_seconds() + seconds;
+    double end = workload_thread_cpu_seconds() + seconds;
     unsigned long x = seed | 1;
 
     FORCE_FRAME();
     do {
-        for (int i = 0; i < 200000; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-        }
-    } while (threads_cpu_seconds() < end);
+        WORKLOAD_BURN(x, 200000);
+    } while (workload_thread_cpu_seconds() < end);
     return x;
 }
 
@@ -69,7 +44,7 @@ NOINLINE void *thread_worker(void *p)
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 0.3;
+    double seconds = workload_arg_seconds(argc, argv, 1, 0.3);
     pthread_t tid[NTHREADS];
     struct thread_arg args[NTHREADS];
     unsigned long acc = 0;
