@@ -133,11 +133,12 @@ complete -c hwprof -n __fish_use_subcommand -s h -l help -d 'Show help and exit'
 complete -c hwprof -n __fish_use_subcommand -s V -l version -d 'Show the version and exit'
 complete -c hwprof -n __fish_use_subcommand -a record -d 'Run a command or attach to processes and record samples'
 complete -c hwprof -n __fish_use_subcommand -a report -d 'Print the hottest functions of a recording'
+complete -c hwprof -n __fish_use_subcommand -a convert -d 'Write a recording as a pprof profile or folded stacks'
 complete -c hwprof -n __fish_use_subcommand -a list -d 'List events and whether this kernel can open them'
 complete -c hwprof -n __fish_use_subcommand -a help -d 'Show the help of a command'
 
 # hwprof help COMMAND
-complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record report list help'
+complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record report convert list help'
 
 # hwprof record
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s e -l event -x -a '(__hwprof_events)' -d 'Events to sample ({a,b} is a group)'
@@ -145,7 +146,8 @@ complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s c -l count -x -d 'Sample every PERIOD events'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s g -l call-graph -a fp -d 'Record callchains (mode fp, the default)'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l no-callchain -d 'Record no callchains'
-complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s o -l output -r -F -d 'Output file (default hwprof.data)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s o -l output -r -F -d 'Output file (default hwprof.data; .pb.gz, .pb, .folded convert)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l keep-data -d 'Also keep the perf.data file of a pprof or folded output'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s p -l pid -x -a '(__hwprof_pids)' -d 'Attach to running processes'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s d -l duration -x -d 'Stop after SECONDS'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l no-fallback -d 'Fail when a hardware event cannot be opened'
@@ -173,6 +175,20 @@ complete -c hwprof -n '__hwprof_command_is report' -l ignore -x -d 'Drop samples
 complete -c hwprof -n '__hwprof_command_is report' -l stdio -d 'Plain text output even on a terminal'
 complete -c hwprof -n '__hwprof_command_is report' -l debuginfod -d 'Allow fetching debug info with debuginfod'
 complete -c hwprof -n '__hwprof_command_is report' -s h -l help -d 'Show help and exit'
+
+# hwprof convert: as for report, only files, formats and events are completed.
+complete -c hwprof -n '__hwprof_command_is convert' -s i -l input -x -a '(__hwprof_data_files)' -d 'Recording to read (default hwprof.data)'
+complete -c hwprof -n '__hwprof_command_is convert' -s o -l output -r -F -d 'Output file, - for stdout (default hwprof.pb.gz)'
+complete -c hwprof -n '__hwprof_command_is convert' -l format -x -a 'pprof\t"Protobuf profile for pprof" folded\t"Folded stacks for flame graphs"' -d 'Output format (default: from the output name)'
+complete -c hwprof -n '__hwprof_command_is convert' -l sample-index -x -a 'samples cpu-clock task-clock page-faults context-switches cycles instructions cache-misses' -d 'Folded output: event whose values to write'
+complete -c hwprof -n '__hwprof_command_is convert' -l no-labels -d 'pprof output: give the samples no labels'
+complete -c hwprof -n '__hwprof_command_is convert' -l comm -x -d 'Only samples of these command names'
+complete -c hwprof -n '__hwprof_command_is convert' -l pid -x -d 'Only samples of these processes'
+complete -c hwprof -n '__hwprof_command_is convert' -l tid -x -d 'Only samples of these threads'
+complete -c hwprof -n '__hwprof_command_is convert' -l focus -x -d 'Only samples with a function matching REGEX'
+complete -c hwprof -n '__hwprof_command_is convert' -l ignore -x -d 'Drop samples with a function matching REGEX'
+complete -c hwprof -n '__hwprof_command_is convert' -l debuginfod -d 'Allow fetching debug info with debuginfod'
+complete -c hwprof -n '__hwprof_command_is convert' -s h -l help -d 'Show help and exit'
 
 # hwprof list [PATTERN]
 complete -c hwprof -n '__hwprof_command_is list' -s h -l help -d 'Show help and exit'

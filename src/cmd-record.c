@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "convert.h"
 #include "events.h"
 #include "recorder.h"
 
@@ -25,6 +27,7 @@ enum {
     OPT_NO_FALLBACK,
     OPT_MMAP_PAGES,
     OPT_QUIET,
+    OPT_KEEP_DATA,
     OPT_HELP,
 };
 
@@ -40,7 +43,10 @@ static const struct cli_option record_options[] = {
     {OPT_CALL_GRAPH, 'g', "call-graph", CLI_OPTIONAL_WORD, "MODE",
      "record callchains: fp (frame pointers, the default)", call_graph_modes, NULL},
     {OPT_NO_CALLCHAIN, 0, "no-callchain", CLI_NO_ARG, NULL, "record no callchains", NULL, NULL},
-    {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE", "output file (default: hwprof.data)", NULL, NULL},
+    {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE",
+     "output file (default: hwprof.data); a .pb.gz, .pb or .folded name converts at the end", NULL, NULL},
+    {OPT_KEEP_DATA, 0, "keep-data", CLI_NO_ARG, NULL,
+     "with a .pb.gz/.pb/.folded output, keep the perf.data recording too (as NAME.data)", NULL, NULL},
     {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
      "attach to running processes instead of running a command", NULL, NULL},
     {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
@@ -71,7 +77,7 @@ static const struct cli_command record_command = {
 struct record_args {
     const char *events;
     uint64_t freq, period;
-    bool callchain, no_fallback, quiet, help;
+    bool callchain, no_fallback, quiet, help, keep_data;
     const char *output;
     pid_t *pids;
     size_t npids;
@@ -174,6 +180,9 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         case OPT_QUIET:
             a->quiet = true;
             break;
+        case OPT_KEEP_DATA:
+            a->keep_data = true;
+            break;
         case OPT_HELP:
             a->help = true;
             return p.index;
@@ -227,7 +236,41 @@ static void record_print_summary(const struct recorder_result *res, const char *
     if (res->corrupt)
         fprintf(stderr, "hwprof: %llu unreadable records in the ring buffers were skipped\n",
                 (unsigned long long)res->corrupt);
-    record_print_size(stderr, output);
+    if (output)
+        record_print_size(stderr, output);
+}
+
+/* Where to record when the output is a converted format: NAME.data (kept with --keep-data) or a
+ * temporary name next to the output. Returns a malloc'd path or NULL (out of memory). */
+static char *record_data_path(const char *output, bool keep)
+{
+    static const char *const suffixes[] = {".pb.gz", ".pb", ".folded", ".txt"};
+    size_t n = strlen(output), base = n;
+    for (size_t i = 0; i < HW_ARRAY_SIZE(suffixes); i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k && strcmp(output + n - k, suffixes[i]) == 0) {
+            base = n - k;
+            break;
+        }
+    }
+    char *path = NULL;
+    int rc = keep ? asprintf(&path, "%.*s.data", (int)base, output)
+                  : asprintf(&path, "%s.recording-%d.data", output, (int)getpid());
+    return rc < 0 ? NULL : path;
+}
+
+static void record_convert_warn(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "hwprof: warning: %s\n", msg);
+}
+
+/* Converts the finished recording into the requested output. Returns 0 or -1 with err. */
+static int record_convert(const char *data, const char *output, struct hw_err *err)
+{
+    struct convert_options o = {.input = data, .output = output, .format = CONVERT_AUTO, .labels = true,
+                                .version = "hwprof " PACKAGE_VERSION, .warn = record_convert_warn};
+    return convert_file(&o, err);
 }
 
 int cmd_record(int argc, char **argv)
@@ -271,8 +314,18 @@ int cmd_record(int argc, char **argv)
     }
     cmdline[0] = "hwprof";
     memcpy(cmdline + 1, argv, (size_t)argc * sizeof(*argv));
+    /* A pprof or folded output: record to a perf.data first, convert at the end. */
+    bool converting = convert_format_of(a.output) != CONVERT_AUTO;
+    char *data_path = converting ? record_data_path(a.output, a.keep_data) : hw_strdup(a.output);
+    if (!data_path) {
+        fprintf(stderr, "hwprof: out of memory\n");
+        free(cmdline);
+        events_free(&events);
+        free(a.pids);
+        return HW_EXIT_ERROR;
+    }
     struct recorder_opts opts = {
-        .output = a.output,
+        .output = data_path,
         .events = &events,
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
                .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
@@ -295,9 +348,22 @@ int cmd_record(int argc, char **argv)
         code = res.command_not_found ? 127 : HW_EXIT_ERROR;
     } else {
         if (!a.quiet)
-            record_print_summary(&res, a.output);
+            record_print_summary(&res, converting && !a.keep_data ? NULL : data_path);
         code = res.workload_ran ? res.workload_exit : 0;
+        if (converting) {
+            if (record_convert(data_path, a.output, &err) < 0) {
+                fprintf(stderr, "hwprof: %s\n", err.msg);
+                fprintf(stderr, "hwprof: the recording is kept in %s\n", data_path);
+                code = HW_EXIT_ERROR;
+            } else {
+                if (!a.quiet)
+                    record_print_size(stderr, a.output);
+                if (!a.keep_data)
+                    unlink(data_path);
+            }
+        }
     }
+    free(data_path);
     recorder_result_free(&res);
     free(cmdline);
     events_free(&events);

@@ -148,31 +148,6 @@ static void report_warn(void *arg, const char *msg)
     fprintf(stderr, "hwprof: warning: %s\n", msg);
 }
 
-/* The sample type to show: --sample-index, else the default type. -1 with err if unknown. */
-static int report_pick_type(const struct profile *p, const struct pr_file *f, const char *name,
-                            struct hw_err *err)
-{
-    if (!name)
-        return (int)p->default_type;
-    char **names = calloc(f->nattrs ? f->nattrs : 1, sizeof(*names));
-    if (!names)
-        return hw_errf(err, "out of memory");
-    for (size_t i = 0; i < f->nattrs; i++)
-        names[i] = f->attrs[i].name;
-    int t = prof_find_type(p, name, names, f->nattrs);
-    free(names);
-    if (t >= 0)
-        return t;
-    char list[512] = "samples";
-    size_t len = strlen(list);
-    for (size_t i = 1; i < p->ntypes && len < sizeof(list) - 2; i++) {
-        int ev = p->types[i].event;
-        const char *n = ev >= 0 ? f->attrs[ev].name : p->strings[p->types[i].type];
-        len += (size_t)snprintf(list + len, sizeof(list) - len, ", %s", n);
-    }
-    return hw_errf(err, "no event '%s' in this recording (it has: %s)", name, list);
-}
-
 static void report_header(FILE *out, const struct pr_file *f, const struct profile *p, const struct load_info *info,
                           int type, const struct top_table *t)
 {
@@ -213,7 +188,7 @@ static int report_run(struct report_args *a)
 
     if (pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0)
         goto out;
-    int type = report_pick_type(p, f, a->sample_index, &err);
+    int type = load_pick_type(p, f, a->sample_index, &err);
     if (type < 0)
         goto out;
     a->top.type = (size_t)type;

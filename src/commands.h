@@ -6,6 +6,7 @@
 int cmd_record(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 
 /* Exit codes shared by the commands. */
 #define HW_EXIT_ERROR 1 /* hwprof could not do what was asked */

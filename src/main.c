@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
     {"record", cmd_record, "Run a command (or attach to processes) and sample it into a perf.data file"},
     {"report", cmd_report, "Print the hottest functions of a recording, symbolized with inlines and lines"},
+    {"convert", cmd_convert, "Write a recording as pprof (profile.proto) or folded stacks for flame graphs"},
     {"list", cmd_list, "List the events you can name, and whether this machine can open them"},
     {"help", NULL, "Show the help of a command"},
 };
@@ -75,7 +76,8 @@ static int run_help(int argc, char **argv)
 static int finish_stdout(int code)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (errno != EPIPE)
+        /* a command that failed has said why already */
+        if (code == 0 && errno != EPIPE)
             fprintf(stderr, "hwprof: write failure on standard output: %s\n", strerror(errno));
         return code ? code : HW_EXIT_ERROR;
     }

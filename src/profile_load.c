@@ -686,3 +686,26 @@ void load_info_free(struct load_info *info)
     free(info->main_binary);
     memset(info, 0, sizeof(*info));
 }
+
+int load_pick_type(const struct profile *p, const struct pr_file *f, const char *name, struct hw_err *err)
+{
+    if (!name)
+        return (int)p->default_type;
+    char **names = calloc(f->nattrs ? f->nattrs : 1, sizeof(*names));
+    if (!names)
+        return hw_errf(err, "out of memory");
+    for (size_t i = 0; i < f->nattrs; i++)
+        names[i] = f->attrs[i].name;
+    int t = prof_find_type(p, name, names, f->nattrs);
+    free(names);
+    if (t >= 0)
+        return t;
+    char list[512] = "samples";
+    size_t len = strlen(list);
+    for (size_t i = 1; i < p->ntypes && len < sizeof(list) - 2; i++) {
+        int ev = p->types[i].event;
+        const char *n = ev >= 0 ? f->attrs[ev].name : p->strings[p->types[i].type];
+        len += (size_t)snprintf(list + len, sizeof(list) - len, ", %s", n);
+    }
+    return hw_errf(err, "no event '%s' in this recording (it has: %s)", name, list);
+}

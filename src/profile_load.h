@@ -35,6 +35,11 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
 
 void load_info_free(struct load_info *info);
 
+/* The sample type a user names with --sample-index ("samples", "cpu", an event name with or
+ * without modifiers); name NULL: the default type. Returns its index, or -1 with err listing the
+ * recording's events. */
+int load_pick_type(const struct profile *p, const struct pr_file *f, const char *name, struct hw_err *err);
+
 /* The sample type name of an event name: modifiers dropped ("cpu-clock:ppp" -> "cpu-clock",
  * "perf::cpu-clock:u" -> "perf::cpu-clock"), written into buf. */
 void load_type_name(const char *event, char *buf, size_t size);

@@ -1,0 +1,156 @@
+#!/bin/bash
+# convert-size.sh - time of hwprof convert to .pb.gz vs hwprof report, and the profile's size vs go tool pprof's re-encoding of it.
+#
+# Usage: bench/convert-size.sh [-F HZ] [-s SECONDS] [-t THREADS] [-n RUNS] [-h]
+#   -F HZ       sampling frequency (default 4000)
+#   -s SECONDS  CPU seconds per workload thread (default 7: 2 x 7 s x 4000 Hz = 56k samples)
+#   -t THREADS  workload threads (default 2)
+#   -n RUNS     runs of each command; the fastest counts (default 3)
+# Environment: HWPROF (default ./src/hwprof), CC (default cc), INLINE_HEAVY (a built
+# bench/inline-heavy; default: compiled from bench/inline-heavy.c with -O2 -g
+# -fno-omit-frame-pointer into a temporary directory). Needs `go tool pprof` (golang-go).
+set -eu
+
+TARGET_TIME=1.2   # hwprof convert -o x.pb.gz time <= 1.2 x hwprof report --top --lines's
+TARGET_SIZE=1.0   # x.pb.gz <= go tool pprof -proto's re-encoding of it
+MIN_SAMPLES=50000
+
+usage()
+{
+    sed -n '4,11s/^# \{0,1\}//p' "$0"
+}
+
+die()
+{
+    echo "convert-size: $*" >&2
+    exit 1
+}
+
+hz=4000
+seconds=7
+threads=2
+runs=3
+while getopts ':F:s:t:n:h' opt; do
+    case $opt in
+    F) hz=$OPTARG ;;
+    s) seconds=$OPTARG ;;
+    t) threads=$OPTARG ;;
+    n) runs=$OPTARG ;;
+    h)
+        usage
+        exit 0
+        ;;
+    :) die "option -$OPTARG needs a value (see -h)" ;;
+    *) die "unknown option -$OPTARG (see -h)" ;;
+    esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
+case $hz in '' | *[!0-9]* | 0) die "-F wants a positive frequency in Hz, not '$hz'" ;; esac
+case $threads in '' | *[!0-9]* | 0) die "-t wants a positive number of threads, not '$threads'" ;; esac
+case $runs in '' | *[!0-9]* | 0) die "-n wants a positive number of runs, not '$runs'" ;; esac
+case $seconds in '' | *[!0-9.]* | *.*.*) die "-s wants a number of seconds, not '$seconds'" ;; esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+HWPROF=${HWPROF:-$root/src/hwprof}
+CC=${CC:-cc}
+[ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first (./configure && make) or set HWPROF"
+[ -x /usr/bin/time ] || die "/usr/bin/time not found: install GNU time (apt-get install time)"
+[ -n "${EPOCHREALTIME:-}" ] || die "this bash has no \$EPOCHREALTIME: run the script with bash 5 or later"
+command -v go >/dev/null 2>&1 || die "go not found: go tool pprof re-encodes the profile (apt-get install golang-go)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hwprof-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+export LC_ALL=C
+# go tool pprof offline, with its caches in the temporary directory.
+export GOTOOLCHAIN=local GOPROXY=off GOFLAGS='' HOME="$tmp" GOCACHE="$tmp/gocache"
+go tool pprof -h >/dev/null 2>&1 || die "'go tool pprof' does not run (apt-get install golang-go)"
+
+if [ -z "${INLINE_HEAVY:-}" ]; then
+    INLINE_HEAVY=$tmp/inline-heavy
+    "$CC" -O2 -g -fno-omit-frame-pointer -pthread "$root/bench/inline-heavy.c" -o "$INLINE_HEAVY" ||
+        die "could not compile $root/bench/inline-heavy.c with $CC (set CC or INLINE_HEAVY)"
+fi
+[ -x "$INLINE_HEAVY" ] || die "INLINE_HEAVY=$INLINE_HEAVY is not an executable"
+
+echo "recording $INLINE_HEAVY $seconds $threads at $hz Hz ..."
+"$HWPROF" record -q -e cpu-clock -F "$hz" -o "$tmp/hwprof.data" -- "$INLINE_HEAVY" "$seconds" "$threads" \
+    >"$tmp/rec.out" 2>"$tmp/rec.err" || die "hwprof record failed: $(head -1 "$tmp/rec.err")"
+
+# measure NAME RUNS CMD...: runs CMD (stdout to $tmp/NAME.out) RUNS times; sets WALL (seconds, the
+# fastest run, to the millisecond: time(1)'s %e has only 10 ms) and RSS (KiB, the peak of that
+# run). Dies when CMD fails.
+measure()
+{
+    local name=$1 n=$2 i w m t0 t1
+    shift 2
+    WALL=
+    RSS=
+    for ((i = 0; i < n; i++)); do
+        t0=$EPOCHREALTIME
+        /usr/bin/time -f '%M' -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
+            die "$* failed: $(grep -v '^Command exited' "$tmp/$name.err" | head -1)"
+        t1=$EPOCHREALTIME
+        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }')
+        read -r m <"$tmp/$name.time"
+        if [ -z "$WALL" ] || awk -v a="$w" -v b="$WALL" 'BEGIN { exit !(a < b) }'; then
+            WALL=$w
+            RSS=$m
+        fi
+    done
+}
+
+# ratio A B: A/B as "0.40x" (or "-" when B is 0).
+ratio()
+{
+    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else { r = a / b;
+        printf (r < 0.1 ? "%.4fx\n" : "%.2fx\n"), r } }'
+}
+
+# verdict A B FACTOR: "met" when A <= B * FACTOR.
+verdict()
+{
+    awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { print (a + 0 <= b * f ? "met" : "NOT met") }'
+}
+
+# row COMMAND WALL RSS_KIB: one line of the time table.
+row()
+{
+    printf '%-40s %9.3f %9.1f\n' "$1" "$2" "$(awk -v k="$3" 'BEGIN { print k / 1024 }')"
+}
+
+printf '\n%-40s %9s %9s\n' command wall_s rss_mb
+measure report "$runs" "$HWPROF" report --top --lines --stdio -i "$tmp/hwprof.data"
+report_wall=$WALL
+row "hwprof report --top --lines --stdio" "$WALL" "$RSS"
+samples=$(sed -n 's/.*Samples: \([0-9]*\).*/\1/p' "$tmp/report.out" | head -1)
+measure convert "$runs" "$HWPROF" convert -i "$tmp/hwprof.data" -o "$tmp/x.pb.gz"
+convert_wall=$WALL
+row "hwprof convert -o x.pb.gz" "$WALL" "$RSS"
+echo "  (${samples:-?} samples)"
+if [ -z "$samples" ] || [ "$samples" -lt "$MIN_SAMPLES" ]; then
+    echo "  warning: fewer than $MIN_SAMPLES samples: raise -s or -F for a meaningful comparison"
+fi
+
+# The size against pprof's own encoding of the same profile (gzip'd as well).
+go tool pprof -proto "$tmp/x.pb.gz" >"$tmp/y.pb.gz" 2>"$tmp/proto.err" ||
+    die "go tool pprof -proto x.pb.gz failed: $(head -1 "$tmp/proto.err")"
+size_hw=$(stat -c %s "$tmp/x.pb.gz")
+size_pp=$(stat -c %s "$tmp/y.pb.gz")
+raw_hw=$(gzip -dc "$tmp/x.pb.gz" | wc -c)
+raw_pp=$(gzip -dc "$tmp/y.pb.gz" | wc -c)
+printf '\n%-40s %12s %12s\n' file gzip_bytes raw_bytes
+printf '%-40s %12d %12d\n' "x.pb.gz (hwprof convert)" "$size_hw" "$raw_hw"
+printf '%-40s %12d %12d\n' "y.pb.gz (go tool pprof -proto x.pb.gz)" "$size_pp" "$raw_pp"
+
+echo
+echo "ratio convert/report $(ratio "$convert_wall" "$report_wall") (target <= ${TARGET_TIME}x)"
+echo "ratio size hwprof/pprof-reencoded $(ratio "$size_hw" "$size_pp") (target <= ${TARGET_SIZE}x)"
+echo "ratio raw size hwprof/pprof-reencoded $(ratio "$raw_hw" "$raw_pp") (uncompressed, for information)"
+echo
+echo "target: hwprof convert within ${TARGET_TIME}x of hwprof report's time:" \
+    "$(verdict "$convert_wall" "$report_wall" "$TARGET_TIME")"
+echo "target: x.pb.gz no larger than pprof's re-encoding:" \
+    "$(verdict "$size_hw" "$size_pp" "$TARGET_SIZE")"

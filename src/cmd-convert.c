@@ -1,0 +1,144 @@
+/* cmd-convert.c - `hwprof convert`: parse options, then wire the recording through the converter into pprof or folded stacks. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "convert.h"
+#include "filter.h"
+
+enum {
+    OPT_INPUT = 1,
+    OPT_OUTPUT,
+    OPT_FORMAT,
+    OPT_SAMPLE_INDEX,
+    OPT_NO_LABELS,
+    OPT_COMM,
+    OPT_PID,
+    OPT_TID,
+    OPT_FOCUS,
+    OPT_IGNORE,
+    OPT_DEBUGINFOD,
+    OPT_HELP,
+};
+
+static const struct cli_option convert_options[] = {
+    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data)", NULL, NULL},
+    {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE",
+     "output file, '-' for stdout (default: hwprof.pb.gz); the name picks the format", NULL, NULL},
+    {OPT_FORMAT, 0, "format", CLI_REQUIRED_ARG, "FORMAT", "pprof or folded (default: from the output name)",
+     NULL, NULL},
+    {OPT_SAMPLE_INDEX, 0, "sample-index", CLI_REQUIRED_ARG, "EVENT",
+     "which event's values folded stacks hold and pprof shows first (default: the first event)", NULL, NULL},
+    {OPT_NO_LABELS, 0, "no-labels", CLI_NO_ARG, NULL, "pprof: leave out the per-sample labels", NULL, NULL},
+    {OPT_COMM, 0, "comm", CLI_REQUIRED_ARG, "COMM[,COMM...]", "only samples of these command names", NULL, NULL},
+    {OPT_PID, 0, "pid", CLI_REQUIRED_ARG, "PID[,PID...]", "only samples of these processes", NULL, NULL},
+    {OPT_TID, 0, "tid", CLI_REQUIRED_ARG, "TID[,TID...]", "only samples of these threads", NULL, NULL},
+    {OPT_FOCUS, 0, "focus", CLI_REQUIRED_ARG, "REGEX",
+     "only samples with a function matching REGEX in their stack", NULL, NULL},
+    {OPT_IGNORE, 0, "ignore", CLI_REQUIRED_ARG, "REGEX",
+     "drop samples with a function matching REGEX in their stack", NULL, NULL},
+    {OPT_DEBUGINFOD, 0, "debuginfod", CLI_NO_ARG, NULL, "allow fetching debug info with debuginfod", NULL, NULL},
+    {OPT_HELP, 'h', "help", CLI_NO_ARG, NULL, "show this help", NULL, NULL},
+};
+
+static const char *const convert_usage[] = {"convert [options]", NULL};
+
+static const struct cli_command convert_command = {
+    .name = "convert",
+    .usage = convert_usage,
+    .description = "Convert a recording (from hwprof record or perf record) into a gzip'd pprof profile\n"
+                   "(profile.proto: one sample type per event, inlined frames, labels) or into folded\n"
+                   "stacks for flame graphs. The output name picks the format: .pb.gz, .pb, .folded.",
+    .options = convert_options,
+    .noptions = HW_ARRAY_SIZE(convert_options),
+};
+
+static void convert_warn(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "hwprof: warning: %s\n", msg);
+}
+
+/* Parses the options into o and f. Returns 1 for --help, 0, or -1 with err. */
+static int convert_parse(struct convert_options *o, struct filter *f, int argc, char **argv, struct hw_err *err)
+{
+    struct cli_parser p;
+    cli_init(&p, &convert_command, argc, argv);
+    const char *v;
+    int id;
+    while ((id = cli_next(&p, &v, err)) > 0) {
+        int rc = 0;
+        switch (id) {
+        case OPT_INPUT:
+            o->input = v;
+            break;
+        case OPT_OUTPUT:
+            if (!*v)
+                return hw_errf(err, "--output needs a file name");
+            o->output = v;
+            break;
+        case OPT_FORMAT:
+            rc = convert_parse_format(v, &o->format, err);
+            break;
+        case OPT_SAMPLE_INDEX:
+            o->sample_index = v;
+            break;
+        case OPT_NO_LABELS:
+            o->labels = false;
+            break;
+        case OPT_COMM:
+            rc = filter_set_comms(f, v, err);
+            break;
+        case OPT_PID:
+            rc = filter_set_ids(&f->pids, &f->npids, v, "--pid", err);
+            break;
+        case OPT_TID:
+            rc = filter_set_ids(&f->tids, &f->ntids, v, "--tid", err);
+            break;
+        case OPT_FOCUS:
+            rc = filter_set_regex(&f->focus, v, "--focus", err);
+            break;
+        case OPT_IGNORE:
+            rc = filter_set_regex(&f->ignore, v, "--ignore", err);
+            break;
+        case OPT_DEBUGINFOD:
+            o->debuginfod = true;
+            break;
+        case OPT_HELP:
+            return 1;
+        }
+        if (rc < 0)
+            return -1;
+    }
+    if (id < 0)
+        return -1;
+    if (p.index < argc)
+        return hw_errf(err, "unexpected argument '%s' (give the recording with -i and the output with -o)",
+                       argv[p.index]);
+    return 0;
+}
+
+int cmd_convert(int argc, char **argv)
+{
+    struct filter f = {0};
+    struct convert_options o = {.input = "hwprof.data", .output = "hwprof.pb.gz", .labels = true,
+                                .filter = &f, .version = "hwprof " PACKAGE_VERSION, .warn = convert_warn};
+    struct hw_err err = {{0}};
+    int rc = convert_parse(&o, &f, argc, argv, &err);
+    if (rc != 0) {
+        if (rc > 0)
+            cli_print_help(stdout, "hwprof", &convert_command);
+        else
+            fprintf(stderr, "hwprof: %s\n", err.msg);
+        filter_free(&f);
+        return rc > 0 ? 0 : HW_EXIT_USAGE;
+    }
+    rc = convert_file(&o, &err);
+    if (rc < 0)
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+    filter_free(&f);
+    return rc < 0 ? HW_EXIT_ERROR : 0;
+}

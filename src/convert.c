@@ -1,0 +1,203 @@
+/* convert.c - turn a recording into an output file (pprof or folded stacks): read, load, filter, write, atomically. */
+#include "convert.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "folded.h"
+#include "perfreader.h"
+#include "pprof.h"
+#include "profile_load.h"
+
+int convert_parse_format(const char *name, enum convert_format *out, struct hw_err *err)
+{
+    if (strcmp(name, "pprof") == 0)
+        *out = CONVERT_PPROF_GZ;
+    else if (strcmp(name, "folded") == 0)
+        *out = CONVERT_FOLDED;
+    else
+        return hw_errf(err, "unknown format '%s' (known: pprof, folded)", name);
+    return 0;
+}
+
+static bool convert_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+enum convert_format convert_format_of(const char *path)
+{
+    if (convert_ends_with(path, ".pb.gz"))
+        return CONVERT_PPROF_GZ;
+    if (convert_ends_with(path, ".pb"))
+        return CONVERT_PPROF;
+    if (convert_ends_with(path, ".folded") || convert_ends_with(path, ".txt"))
+        return CONVERT_FOLDED;
+    return CONVERT_AUTO;
+}
+
+/* An output file written under a temporary name and renamed into place when complete. */
+struct convert_out {
+    FILE *f;
+    char *tmp;             /* NULL for stdout */
+};
+
+static int convert_out_open(struct convert_out *o, const char *path, struct hw_err *err)
+{
+    o->tmp = NULL;
+    if (strcmp(path, "-") == 0) {
+        o->f = stdout;
+        return 0;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return hw_errf(err, "cannot write %s: it is %s; give a regular file name with -o", path,
+                       S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+    if (asprintf(&o->tmp, "%s.tmp-XXXXXX", path) < 0) {
+        o->tmp = NULL;
+        return hw_errf(err, "out of memory");
+    }
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        return hw_errf_errno(err, e, "cannot create %s", path);
+    }
+    mode_t mask = umask(0); /* mkstemp creates 0600: give the file the usual 0644 less the umask */
+    umask(mask);
+    fchmod(fd, 0644 & ~mask);
+    o->f = fdopen(fd, "w");
+    if (!o->f) {
+        int e = errno;
+        close(fd);
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+        return hw_errf_errno(err, e, "cannot write %s", path);
+    }
+    return 0;
+}
+
+static void convert_out_abort(struct convert_out *o)
+{
+    if (o->tmp) {
+        fclose(o->f);
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+    }
+}
+
+/* Flushes, closes and renames. Returns 0 or -1 with err (the temporary file is removed). */
+static int convert_out_commit(struct convert_out *o, const char *path, struct hw_err *err)
+{
+    if (!o->tmp) {
+        if (fflush(o->f) != 0 || ferror(o->f))
+            return hw_errf_errno(err, errno ? errno : EIO, "cannot write to standard output");
+        return 0;
+    }
+    int e = 0;
+    if (fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0)
+        e = errno ? errno : EIO;
+    if (fclose(o->f) != 0 && !e)
+        e = errno ? errno : EIO;
+    if (!e && rename(o->tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(o->tmp);
+        free(o->tmp);
+        o->tmp = NULL;
+        return hw_errf_errno(err, e, "cannot write %s", path);
+    }
+    free(o->tmp);
+    o->tmp = NULL;
+    return 0;
+}
+
+/* The pprof comments: command line, host, hwprof version, lost samples. */
+static int convert_write_pprof(const struct profile *p, const bool *keep, const struct pr_file *f,
+                               const struct load_info *info, const struct convert_options *o,
+                               enum convert_format fmt, FILE *out, struct hw_err *err)
+{
+    char host[512], version[256], lost[64], cmd[4096];
+    const char *comments[4];
+    size_t n = 0;
+    if (f->cmdline) {
+        snprintf(cmd, sizeof(cmd), "command: %s", f->cmdline);
+        comments[n++] = cmd;
+    }
+    if (f->hostname) {
+        snprintf(host, sizeof(host), "host: %s%s%s", f->hostname, f->osrelease ? ", Linux " : "",
+                 f->osrelease ? f->osrelease : "");
+        comments[n++] = host;
+    }
+    snprintf(version, sizeof(version), "converted by %s", o->version ? o->version : "hwprof");
+    comments[n++] = version;
+    snprintf(lost, sizeof(lost), "lost samples: %llu", (unsigned long long)info->lost);
+    comments[n++] = lost;
+    struct stat st;
+    int64_t end = stat(o->input, &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
+    struct pprof_options po = {
+        .labels = o->labels,
+        .comments = comments,
+        .ncomments = n,
+        .time_nanos = end && end > p->duration_nanos ? end - p->duration_nanos : 0,
+        .gzip = fmt == CONVERT_PPROF_GZ,
+    };
+    return pprof_write(p, keep, &po, out, err);
+}
+
+int convert_file(const struct convert_options *o, struct hw_err *err)
+{
+    enum convert_format fmt = o->format, named = convert_format_of(o->output);
+    if (fmt == CONVERT_AUTO || (fmt == CONVERT_PPROF_GZ && named == CONVERT_PPROF))
+        fmt = named; /* --format pprof with x.pb: the name asks for it uncompressed */
+    if (fmt == CONVERT_AUTO) {
+        if (strcmp(o->output, "-") != 0)
+            return hw_errf(err, "cannot tell the format of '%s' from its name: use .pb.gz, .pb, .folded "
+                                "or .txt, or give --format",
+                           o->output);
+        fmt = CONVERT_PPROF_GZ;
+    }
+    struct pr_file *f = NULL;
+    struct profile *p = NULL;
+    struct load_info info = {0};
+    bool *keep = NULL;
+    struct convert_out out = {0};
+    struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg};
+    int rc = pr_open(&f, o->input, err);
+    if (rc == 0)
+        rc = profile_load(f, &lo, &p, &info, err);
+    if (rc == 0 && o->filter && !filter_is_empty(o->filter)) {
+        keep = calloc(p->nsamples ? p->nsamples : 1, sizeof(*keep));
+        rc = keep ? filter_apply(o->filter, p, keep, err) : hw_errf(err, "out of memory");
+    }
+    int type = 0;
+    if (rc == 0 && (type = load_pick_type(p, f, o->sample_index, err)) < 0)
+        rc = -1;
+    if (rc == 0)
+        p->default_type = (uint32_t)type; /* pprof: the type viewers show first */
+    if (rc == 0)
+        rc = convert_out_open(&out, o->output, err);
+    if (rc == 0) {
+        if (fmt == CONVERT_FOLDED)
+            rc = folded_write(p, keep, (size_t)type, out.f, err);
+        else
+            rc = convert_write_pprof(p, keep, f, &info, o, fmt, out.f, err);
+        if (rc == 0)
+            rc = convert_out_commit(&out, o->output, err);
+        else
+            convert_out_abort(&out);
+    }
+    free(keep);
+    load_info_free(&info);
+    prof_free(p);
+    pr_close(f);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* convert.h - turn a recording into an output file (pprof or folded stacks): read, load, filter, write, atomically. */
+#ifndef HWPROF_CONVERT_H
+#define HWPROF_CONVERT_H
+
+#include <stdbool.h>
+
+#include "filter.h"
+#include "symbolize.h"
+#include "util.h"
+
+enum convert_format {
+    CONVERT_AUTO,          /* from the output name */
+    CONVERT_PPROF_GZ,
+    CONVERT_PPROF,         /* uncompressed profile.proto */
+    CONVERT_FOLDED,
+};
+
+struct convert_options {
+    const char *input;     /* perf.data file */
+    const char *output;    /* file name, or "-" for stdout */
+    enum convert_format format;
+    const char *sample_index; /* folded: which value (NULL: the first event) */
+    bool labels;           /* pprof: per-sample labels */
+    const struct filter *filter;
+    bool debuginfod;
+    const char *version;   /* "hwprof 0.1.0", for a pprof comment */
+    sym_warn_fn warn;
+    void *warn_arg;
+};
+
+/* Parses a --format name ("pprof", "folded"). Returns 0 or -1 with err. */
+int convert_parse_format(const char *name, enum convert_format *out, struct hw_err *err);
+
+/* The format an output name asks for (.pb.gz, .pb, .folded, .txt), or CONVERT_AUTO if none. */
+enum convert_format convert_format_of(const char *path);
+
+/* Converts. A file output is written to a temporary name and renamed when complete, so a failure
+ * never leaves a partial file under the name. Returns 0 or -1 with err. */
+int convert_file(const struct convert_options *o, struct hw_err *err);
+
+#endif
