@@ -195,6 +195,20 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
     return p.index;
 }
 
+/* Says once that kernel frames are left out when the user may not sample the kernel and did not
+ * choose the privilege level of every event. */
+static void record_note_user_only(const struct hw_event_list *events)
+{
+    for (size_t i = 0; i < events->n; i++)
+        if (!events->ev[i].plm_explicit) {
+            fprintf(stderr,
+                    "hwprof: recording user space only (kernel.perf_event_paranoid is %d): run as root "
+                    "or lower it to 1 for kernel frames\n",
+                    pe_paranoid());
+            return;
+        }
+}
+
 static void record_notice(void *arg, const char *msg)
 {
     (void)arg;
@@ -299,11 +313,14 @@ int cmd_record(int argc, char **argv)
     }
 
     struct hw_event_list events = {0};
-    if (events_init(&err) < 0 || events_parse(a.events, pe_kernel_allowed(), &events, &err) < 0) {
+    bool kernel = pe_kernel_allowed();
+    if (events_init(&err) < 0 || events_parse(a.events, kernel, &events, &err) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
         free(a.pids);
         return HW_EXIT_ERROR;
     }
+    if (!kernel && !a.quiet)
+        record_note_user_only(&events);
     /* the file's CMDLINE feature: "hwprof record ..." */
     char **cmdline = calloc((size_t)argc + 2, sizeof(*cmdline));
     if (!cmdline) {
