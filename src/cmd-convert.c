@@ -15,13 +15,9 @@ enum {
     OPT_FORMAT,
     OPT_SAMPLE_INDEX,
     OPT_NO_LABELS,
-    OPT_COMM,
-    OPT_PID,
-    OPT_TID,
-    OPT_FOCUS,
-    OPT_IGNORE,
     OPT_DEBUGINFOD,
     OPT_HELP,
+    OPT_FILTER, /* FILTER_NOPTIONS ids from here: the shared filter options */
 };
 
 static const struct cli_option convert_options[] = {
@@ -33,13 +29,7 @@ static const struct cli_option convert_options[] = {
     {OPT_SAMPLE_INDEX, 0, "sample-index", CLI_REQUIRED_ARG, "EVENT",
      "which event's values folded stacks hold and pprof shows first (default: the first event)", NULL, NULL},
     {OPT_NO_LABELS, 0, "no-labels", CLI_NO_ARG, NULL, "pprof: leave out the per-sample labels", NULL, NULL},
-    {OPT_COMM, 0, "comm", CLI_REQUIRED_ARG, "COMM[,COMM...]", "only samples of these command names", NULL, NULL},
-    {OPT_PID, 0, "pid", CLI_REQUIRED_ARG, "PID[,PID...]", "only samples of these processes", NULL, NULL},
-    {OPT_TID, 0, "tid", CLI_REQUIRED_ARG, "TID[,TID...]", "only samples of these threads", NULL, NULL},
-    {OPT_FOCUS, 0, "focus", CLI_REQUIRED_ARG, "REGEX",
-     "only samples with a function matching REGEX in their stack", NULL, NULL},
-    {OPT_IGNORE, 0, "ignore", CLI_REQUIRED_ARG, "REGEX",
-     "drop samples with a function matching REGEX in their stack", NULL, NULL},
+    FILTER_CLI_OPTIONS(OPT_FILTER),
     {OPT_DEBUGINFOD, 0, "debuginfod", CLI_NO_ARG, NULL, "allow fetching debug info with debuginfod", NULL, NULL},
     {OPT_HELP, 'h', "help", CLI_NO_ARG, NULL, "show this help", NULL, NULL},
 };
@@ -89,26 +79,14 @@ static int convert_parse(struct convert_options *o, struct filter *f, int argc, 
         case OPT_NO_LABELS:
             o->labels = false;
             break;
-        case OPT_COMM:
-            rc = filter_set_comms(f, v, err);
-            break;
-        case OPT_PID:
-            rc = filter_set_ids(&f->pids, &f->npids, v, "--pid", err);
-            break;
-        case OPT_TID:
-            rc = filter_set_ids(&f->tids, &f->ntids, v, "--tid", err);
-            break;
-        case OPT_FOCUS:
-            rc = filter_set_regex(&f->focus, v, "--focus", err);
-            break;
-        case OPT_IGNORE:
-            rc = filter_set_regex(&f->ignore, v, "--ignore", err);
-            break;
         case OPT_DEBUGINFOD:
             o->debuginfod = true;
             break;
         case OPT_HELP:
             return 1;
+        default: /* the shared filter options */
+            rc = filter_set_option(f, id - OPT_FILTER, v, err);
+            break;
         }
         if (rc < 0)
             return -1;

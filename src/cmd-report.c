@@ -20,14 +20,10 @@ enum {
     OPT_LINES,
     OPT_NO_INLINE,
     OPT_SAMPLE_INDEX,
-    OPT_COMM,
-    OPT_PID,
-    OPT_TID,
-    OPT_FOCUS,
-    OPT_IGNORE,
     OPT_STDIO,
     OPT_DEBUGINFOD,
     OPT_HELP,
+    OPT_FILTER, /* FILTER_NOPTIONS ids from here: the shared filter options */
 };
 
 static const struct cli_option report_options[] = {
@@ -40,13 +36,7 @@ static const struct cli_option report_options[] = {
      "charge inlined code to the function it was inlined into", NULL, NULL},
     {OPT_SAMPLE_INDEX, 0, "sample-index", CLI_REQUIRED_ARG, "EVENT",
      "which event's values to show, or 'samples' (default: the first event)", NULL, NULL},
-    {OPT_COMM, 0, "comm", CLI_REQUIRED_ARG, "COMM[,COMM...]", "only samples of these command names", NULL, NULL},
-    {OPT_PID, 0, "pid", CLI_REQUIRED_ARG, "PID[,PID...]", "only samples of these processes", NULL, NULL},
-    {OPT_TID, 0, "tid", CLI_REQUIRED_ARG, "TID[,TID...]", "only samples of these threads", NULL, NULL},
-    {OPT_FOCUS, 0, "focus", CLI_REQUIRED_ARG, "REGEX",
-     "only samples with a function matching REGEX in their stack", NULL, NULL},
-    {OPT_IGNORE, 0, "ignore", CLI_REQUIRED_ARG, "REGEX",
-     "drop samples with a function matching REGEX in their stack", NULL, NULL},
+    FILTER_CLI_OPTIONS(OPT_FILTER),
     {OPT_STDIO, 0, "stdio", CLI_NO_ARG, NULL, "plain text output even on a terminal", NULL, NULL},
     {OPT_DEBUGINFOD, 0, "debuginfod", CLI_NO_ARG, NULL, "allow fetching debug info with debuginfod", NULL, NULL},
     {OPT_HELP, 'h', "help", CLI_NO_ARG, NULL, "show this help", NULL, NULL},
@@ -104,26 +94,6 @@ static int report_parse(struct report_args *a, int argc, char **argv, struct hw_
         case OPT_SAMPLE_INDEX:
             a->sample_index = v;
             break;
-        case OPT_COMM:
-            if (filter_set_comms(&a->filter, v, err) < 0)
-                return -1;
-            break;
-        case OPT_PID:
-            if (filter_set_ids(&a->filter.pids, &a->filter.npids, v, "--pid", err) < 0)
-                return -1;
-            break;
-        case OPT_TID:
-            if (filter_set_ids(&a->filter.tids, &a->filter.ntids, v, "--tid", err) < 0)
-                return -1;
-            break;
-        case OPT_FOCUS:
-            if (filter_set_regex(&a->filter.focus, v, "--focus", err) < 0)
-                return -1;
-            break;
-        case OPT_IGNORE:
-            if (filter_set_regex(&a->filter.ignore, v, "--ignore", err) < 0)
-                return -1;
-            break;
         case OPT_STDIO:
             a->stdio = true;
             break;
@@ -133,6 +103,10 @@ static int report_parse(struct report_args *a, int argc, char **argv, struct hw_
         case OPT_HELP:
             a->help = true;
             return 0;
+        default: /* the shared filter options */
+            if (filter_set_option(&a->filter, id - OPT_FILTER, v, err) < 0)
+                return -1;
+            break;
         }
     }
     if (id < 0)

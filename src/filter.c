@@ -74,6 +74,24 @@ int filter_set_regex(regex_t **re, const char *pattern, const char *what, struct
     return 0;
 }
 
+int filter_set_option(struct filter *f, int which, const char *value, struct hw_err *err)
+{
+    switch (which) {
+    case FILTER_OPT_COMM:
+        return filter_set_comms(f, value, err);
+    case FILTER_OPT_PID:
+        return filter_set_ids(&f->pids, &f->npids, value, "--pid", err);
+    case FILTER_OPT_TID:
+        return filter_set_ids(&f->tids, &f->ntids, value, "--tid", err);
+    case FILTER_OPT_FOCUS:
+        return filter_set_regex(&f->focus, value, "--focus", err);
+    case FILTER_OPT_IGNORE:
+        return filter_set_regex(&f->ignore, value, "--ignore", err);
+    default:
+        return hw_errf(err, "internal error: no filter option %d", which);
+    }
+}
+
 void filter_free(struct filter *f)
 {
     for (size_t i = 0; i < f->ncomms; i++)

@@ -21,6 +21,25 @@ struct filter {
     regex_t *ignore;         /* drop samples with a frame whose function matches (NULL: none) */
 };
 
+/* The command-line options for a filter, shared by every command that shows samples: expands to
+ * five struct cli_option entries (see cli.h) with ids first_id .. first_id + 4, in the order of
+ * enum filter_option. */
+enum filter_option { FILTER_OPT_COMM, FILTER_OPT_PID, FILTER_OPT_TID, FILTER_OPT_FOCUS, FILTER_OPT_IGNORE, FILTER_NOPTIONS };
+#define FILTER_CLI_OPTIONS(first_id)                                                                         \
+    {(first_id) + FILTER_OPT_COMM, 0, "comm", CLI_REQUIRED_ARG, "COMM[,COMM...]",                          \
+     "only samples of these command names", NULL, NULL},                                                   \
+        {(first_id) + FILTER_OPT_PID, 0, "pid", CLI_REQUIRED_ARG, "PID[,PID...]",                          \
+         "only samples of these processes", NULL, NULL},                                                   \
+        {(first_id) + FILTER_OPT_TID, 0, "tid", CLI_REQUIRED_ARG, "TID[,TID...]",                          \
+         "only samples of these threads", NULL, NULL},                                                     \
+        {(first_id) + FILTER_OPT_FOCUS, 0, "focus", CLI_REQUIRED_ARG, "REGEX",                             \
+         "only samples with a function matching REGEX in their stack", NULL, NULL},                        \
+        {(first_id) + FILTER_OPT_IGNORE, 0, "ignore", CLI_REQUIRED_ARG, "REGEX",                           \
+         "drop samples with a function matching REGEX in their stack", NULL, NULL}
+
+/* Applies the value of filter option `which` (an enum filter_option) to f. 0 or -1 with err. */
+int filter_set_option(struct filter *f, int which, const char *value, struct hw_err *err);
+
 /* Parses a comma-separated list of names into f->comms. Returns 0 or -1 with err. */
 int filter_set_comms(struct filter *f, const char *list, struct hw_err *err);
 /* Parses comma-separated positive numbers ("--pid"/"--tid" in messages is what). 0 or -1 with err. */

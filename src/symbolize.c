@@ -3,6 +3,7 @@
 #include "config.h"
 #endif
 #include "symbolize.h"
+#include "hashmap.h"
 
 #include "buildid.h"
 
@@ -177,27 +178,6 @@ static const struct sym_frame sym_unknown_frame = {
 
 /* ---- small helpers ---- */
 
-static uint64_t sym_mix(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    x ^= x >> 33;
-    return x;
-}
-
-static uint64_t sym_hash_bytes(const void *p, size_t n, uint64_t h)
-{
-    const unsigned char *b = p;
-    h ^= 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
-    }
-    h = sym_mix(h);
-    return h ? h : 1;
-}
 
 static void sym_warnf(struct symbolizer *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -238,7 +218,7 @@ static void *sym_alloc(struct symbolizer *s, size_t size, size_t align)
 static const char *sym_intern_n(struct symbolizer *s, const char *str, size_t len)
 {
     struct sym_strtab *t = &s->strs;
-    uint64_t h = sym_hash_bytes(str, len, 0);
+    uint64_t h = hw_hash_bytes(str, len, 0);
     if (t->cap) {
         for (size_t i = h & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
             if (!t->hashes[i])
@@ -549,8 +529,8 @@ static bool sym_bin_matches(const struct sym_bin *b, const struct sym_binary *bi
 static uint64_t sym_bin_hash(const struct sym_binary *bin)
 {
     int len = bin->build_id && bin->build_id_len > 0 ? bin->build_id_len : 0;
-    uint64_t h = sym_hash_bytes(bin->path, strlen(bin->path), bin->kernel);
-    return sym_hash_bytes(bin->build_id, (size_t)len, h);
+    uint64_t h = hw_hash_bytes(bin->path, strlen(bin->path), bin->kernel);
+    return hw_hash_bytes(bin->build_id, (size_t)len, h);
 }
 
 static void sym_bin_classify(struct symbolizer *s, struct sym_bin *b)
@@ -1520,7 +1500,7 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
         kpid = pid;
         break;
     }
-    uint64_t h = sym_mix(key ^ sym_mix(((uint64_t)b->index << 33) ^
+    uint64_t h = hw_hash_u64(0, key ^ hw_hash_u64(0, ((uint64_t)b->index << 33) ^
                                        ((uint64_t)(uint32_t)kpid << 1) ^ (uint64_t)caller));
     h = h ? h : 1;
     if (s->cache_cap) {
