@@ -73,14 +73,8 @@ static int folded_add(struct folded *f, int64_t value)
         f->stacks[idx].value += value;
         return 0;
     }
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 256;
-        struct folded_stack *s = realloc(f->stacks, cap * sizeof(*s));
-        if (!s)
-            return -1;
-        f->stacks = s;
-        f->cap = cap;
-    }
+    if (hw_grow(&f->stacks, &f->cap, f->n + 1, sizeof(*f->stacks)) < 0)
+        return -1;
     size_t at = f->text.len;
     if (hw_buf_append(&f->text, f->line.data, f->line.len) < 0 || hw_map_insert(&f->map, h, (uint32_t)f->n) < 0)
         return -1;

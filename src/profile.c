@@ -5,36 +5,16 @@
 #include <string.h>
 #include <strings.h>
 
-/* Makes room for one more element in *arr (of *cap elements of size elem, n used). 0 or -1. */
-static int prof_grow(void *arr, size_t *cap, size_t n, size_t elem)
-{
-    void **a = arr;
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 64;
-    void *p = realloc(*a, ncap * elem);
-    if (!p)
-        return -1;
-    *a = p;
-    *cap = ncap;
-    return 0;
-}
-
-/* Like prof_grow, for k more elements. */
+/* Makes room for k more elements in *arr (n used). 0 or -1 when out of memory. */
 static int prof_grow_by(void *arr, size_t *cap, size_t n, size_t k, size_t elem)
 {
-    void **a = arr;
-    if (n + k <= *cap)
-        return 0;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < n + k)
-        ncap *= 2;
-    void *p = realloc(*a, ncap * elem);
-    if (!p)
-        return -1;
-    *a = p;
-    *cap = ncap;
-    return 0;
+    return hw_grow(arr, cap, n + k, elem);
+}
+
+/* Makes room for one more element. */
+static int prof_grow(void *arr, size_t *cap, size_t n, size_t elem)
+{
+    return hw_grow(arr, cap, n + 1, elem);
 }
 
 struct profile *prof_new(void)
@@ -293,7 +273,7 @@ int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int
     if (hw_map_find(&p->sample_map, h, prof_sample_eq, &k, &idx)) {
         int64_t *v = p->values + p->samples[idx].values_at;
         for (size_t i = 0; i < p->ntypes; i++)
-            v[i] += values[i];
+            v[i] = prof_sat_add(v[i], values[i]);
         return 0;
     }
     if (prof_grow(&p->samples, &p->cap_samples, p->nsamples, sizeof(*p->samples)) < 0 ||

@@ -36,6 +36,11 @@ struct load_pending {
     bool caller;
 };
 
+struct load_str {
+    const char *s;             /* a string of the symbolizer's */
+    uint32_t id;               /* its profile string id */
+};
+
 struct load_dso_ids {
     bool known;
     uint32_t path, build_id; /* profile string ids */
@@ -57,8 +62,7 @@ struct loader {
     struct hw_map comm_map;
     struct load_dso_ids *dso_ids; /* interned path and build id per dso index */
     size_t ndso_ids;
-    const char **str_ptrs;     /* symbolizer strings (interned, so equal by pointer) ... */
-    uint32_t *str_ids;         /* ... and their profile string ids */
+    struct load_str *strs;     /* symbolizer strings (interned, so equal by pointer) and their ids */
     size_t nstr, cap_str;
     struct hw_map str_map;
     struct load_pending *pending;
@@ -146,14 +150,8 @@ static struct load_read_key *load_read_slot(struct loader *l, uint64_t id, uint3
     uint32_t idx;
     if (hw_map_find(&l->read_map, h, load_read_eq, &k, &idx))
         return &l->reads[idx];
-    if (l->nreads == l->cap_reads) {
-        size_t cap = l->cap_reads ? l->cap_reads * 2 : 64;
-        struct load_read_key *n = realloc(l->reads, cap * sizeof(*n));
-        if (!n)
-            return NULL;
-        l->reads = n;
-        l->cap_reads = cap;
-    }
+    if (hw_grow(&l->reads, &l->cap_reads, l->nreads + 1, sizeof(*l->reads)) < 0)
+        return NULL;
     idx = (uint32_t)l->nreads;
     if (hw_map_insert(&l->read_map, h, idx) < 0)
         return NULL;
@@ -191,14 +189,8 @@ static int load_set_comm(struct loader *l, uint32_t tid, uint32_t comm)
         l->comms[idx].comm = comm;
         return 0;
     }
-    if (l->ncomms == l->cap_comms) {
-        size_t cap = l->cap_comms ? l->cap_comms * 2 : 64;
-        struct load_comm *n = realloc(l->comms, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        l->comms = n;
-        l->cap_comms = cap;
-    }
+    if (hw_grow(&l->comms, &l->cap_comms, l->ncomms + 1, sizeof(*l->comms)) < 0)
+        return -1;
     if (hw_map_insert(&l->comm_map, h, (uint32_t)l->ncomms) < 0)
         return -1;
     l->comms[l->ncomms++] = (struct load_comm){tid, comm};
@@ -268,7 +260,7 @@ struct load_str_ctx {
 static bool load_str_eq(const void *ctx, uint32_t val)
 {
     const struct load_str_ctx *k = ctx;
-    return k->l->str_ptrs[val] == k->s;
+    return k->l->strs[val].s == k->s;
 }
 
 /* The profile string id of a string the symbolizer interned (looked up by pointer). -1 on OOM. */
@@ -280,25 +272,15 @@ static int64_t load_sym_string(struct loader *l, const char *s)
     uint64_t h = hw_hash_u64(8, (uint64_t)(uintptr_t)s);
     uint32_t idx;
     if (hw_map_find(&l->str_map, h, load_str_eq, &k, &idx))
-        return l->str_ids[idx];
+        return l->strs[idx].id;
     int64_t id = prof_string(l->p, s);
     if (id < 0)
         return -1;
-    if (l->nstr == l->cap_str) {
-        size_t cap = l->cap_str ? l->cap_str * 2 : 256;
-        const char **np = realloc(l->str_ptrs, cap * sizeof(*np));
-        if (np)
-            l->str_ptrs = np;
-        uint32_t *ni = np ? realloc(l->str_ids, cap * sizeof(*ni)) : NULL;
-        if (!ni)
-            return -1;
-        l->str_ids = ni;
-        l->cap_str = cap;
-    }
+    if (hw_grow(&l->strs, &l->cap_str, l->nstr + 1, sizeof(*l->strs)) < 0)
+        return -1;
     if (hw_map_insert(&l->str_map, h, (uint32_t)l->nstr) < 0)
         return -1;
-    l->str_ptrs[l->nstr] = s;
-    l->str_ids[l->nstr++] = (uint32_t)id;
+    l->strs[l->nstr++] = (struct load_str){s, (uint32_t)id};
     return id;
 }
 
@@ -315,14 +297,8 @@ static int64_t load_new_location(struct loader *l, const struct as_map *m, int64
         struct prof_line unknown = {(uint32_t)fn, 0};
         return prof_add_location(l->p, PROF_NONE, loc_addr, &unknown, 1);
     }
-    if (l->npending == l->cap_pending) {
-        size_t cap = l->cap_pending ? l->cap_pending * 2 : 1024;
-        struct load_pending *n = realloc(l->pending, cap * sizeof(*n));
-        if (!n)
-            return -1;
-        l->pending = n;
-        l->cap_pending = cap;
-    }
+    if (hw_grow(&l->pending, &l->cap_pending, l->npending + 1, sizeof(*l->pending)) < 0)
+        return -1;
     int64_t loc = prof_add_location(l->p, (uint32_t)mapping, loc_addr, NULL, 0);
     if (loc < 0)
         return -1;
@@ -607,8 +583,7 @@ static void load_free(struct loader *l)
     free(l->comms);
     hw_map_free(&l->comm_map);
     free(l->dso_ids);
-    free(l->str_ptrs);
-    free(l->str_ids);
+    free(l->strs);
     hw_map_free(&l->str_map);
     free(l->pending);
     free(l->values);
@@ -618,7 +593,7 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
 {
     const struct pr_file *f = l->f;
     struct sym_options so = {.debuginfod = opts->debuginfod, .demangle = true,
-                             .use_kallsyms = load_same_kernel(f)};
+                             .use_kallsyms = load_same_kernel(f), .root = opts->root};
     l->as = as_new();
     l->p = prof_new();
     l->fmts = calloc(f->nattrs, sizeof(*l->fmts));

@@ -69,6 +69,25 @@ void hw_buf_free(struct hw_buf *b)
     b->len = b->cap = 0;
 }
 
+int hw_grow(void *arrp, size_t *cap, size_t need, size_t elem)
+{
+    void **arr = arrp;
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / elem)
+            return -1;
+        ncap *= 2;
+    }
+    void *p = realloc(*arr, ncap * elem);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
 size_t hw_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

@@ -32,6 +32,10 @@ int hw_buf_append(struct hw_buf *b, const void *p, size_t n);
 int hw_buf_reserve(struct hw_buf *b, size_t n);
 void hw_buf_free(struct hw_buf *b);
 
+/* Makes room for `need` elements of size elem in the array *arrp (capacity *cap, in elements),
+ * doubling from 64. Returns 0, or -1 when out of memory (the array is unchanged). */
+int hw_grow(void *arrp, size_t *cap, size_t need, size_t elem);
+
 /* Levenshtein distance between a and b (case-insensitive). */
 size_t hw_edit_distance(const char *a, const char *b);
 
