@@ -21,7 +21,7 @@
 #define PR_ATTR_MAX         4096u
 #define PR_USER_TYPE_START  64     /* perf's own record types start here */
 #define PR_RECORD_AUXTRACE  71     /* followed by a payload that header.size does not count */
-#define PR_FEAT_COMPRESSED  27     /* perf record -z: data records are zstd-compressed */
+#define PR_RECORD_COMPRESSED 81    /* perf record -z: a zstd-compressed batch of records */
 #define PR_BUILD_ID_FIXED   36u    /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] */
 #define PR_MAX_RECORD       65536u /* header.size is 16 bits */
 #define PR_CORRUPT          "the file is corrupt"
@@ -639,13 +639,6 @@ int pr_open(struct pr_file **out, const char *path, struct hw_err *err)
     }
     if (pr_map(f, err) < 0 || pr_check_header(f, &h, err) < 0)
         goto fail;
-    if ((h.features[PR_FEAT_COMPRESSED / 64] >> (PR_FEAT_COMPRESSED % 64)) & 1) {
-        hw_errf(err,
-                "%s was recorded compressed (perf record -z), which hwprof cannot read; "
-                "re-record without -z",
-                f->path);
-        goto fail;
-    }
     if (pr_read_attrs(f, &h, err) < 0 || pr_index_ids(f, err) < 0 || pr_check_id_layout(f, err) < 0)
         goto fail;
     if (!pr_inside(h.data.offset, h.data.size, f->file_size)) {
@@ -766,6 +759,11 @@ static int pr_step(const struct pr_file *f, uint64_t off, uint64_t *next, struct
                        "%s: record at byte %" PRIu64 " (type %" PRIu32 ", %u bytes) runs past the "
                        "end of the data section (%" PRIu64 " bytes left); " PR_CORRUPT,
                        f->path, at, h.type, h.size, left);
+    if (h.type == PR_RECORD_COMPRESSED) /* the feature bit alone proves nothing; the records do */
+        return hw_errf(err,
+                       "%s was recorded compressed (perf record -z), which hwprof cannot read; "
+                       "re-record without -z",
+                       f->path);
     uint64_t end = off + h.size;
     if (h.type == PR_RECORD_AUXTRACE && h.size >= 16) { /* u64 size of the trailing payload */
         uint64_t payload;

@@ -444,7 +444,7 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
     struct dec_sample s;
     struct hw_err why;
     if (dec_sample(&l->fmts[rec->attr], rec->h, rec->h->size, &s, &why) < 0)
-        return hw_errf(err, "sample at byte %llu: %s", (unsigned long long)rec->offset, why.msg);
+        return hw_errf(err, "%s: sample at byte %llu: %s", l->f->path, (unsigned long long)rec->offset, why.msg);
     struct load_info *info = l->info;
     info->sample_records++;
     if (s.time && (!info->first_time || s.time < info->first_time))
