@@ -126,6 +126,16 @@ int64_t prof_add_location(struct profile *p, uint32_t mapping, uint64_t address,
 /* Gives location loc (added with no lines) its inline chain. Returns 0 or -1 (out of memory). */
 int prof_set_location_lines(struct profile *p, uint32_t loc, const struct prof_line *lines, size_t nlines);
 
+/* Returns a + b clamped to [INT64_MIN, INT64_MAX]: values come from files, so sums of them must
+ * saturate instead of overflowing. */
+static inline int64_t prof_sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 /* Adds values (ntypes of them) for the stack locs[0..n) (leaf first) with labels; identical stack
  * and labels are aggregated into one sample. Returns 0 or -1 when out of memory. */
 int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,

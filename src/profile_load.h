@@ -14,6 +14,8 @@ struct load_options {
     bool debuginfod;         /* let the symbolizer use debuginfod */
     sym_warn_fn warn;        /* symbolization warnings (once each) */
     void *warn_arg;
+    const char *root;        /* prefix for every file the symbolizer opens (binaries, debug files,
+                                /proc/kallsyms, /tmp/perf-PID.map); NULL: "/" — for tests and fuzzing */
 };
 
 /* Facts about the recording that outputs print in their headers. */

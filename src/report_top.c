@@ -80,11 +80,11 @@ static int top_add_sample(struct top_builder *b, size_t si, int64_t v)
             if (r < 0)
                 return -1;
             if (leaf)
-                b->rows[r].flat += v;
+                b->rows[r].flat = prof_sat_add(b->rows[r].flat, v);
             leaf = false;
             if (b->stamp[r] != si + 1) {
                 b->stamp[r] = si + 1;
-                b->rows[r].cum += v;
+                b->rows[r].cum = prof_sat_add(b->rows[r].cum, v);
             }
         }
     }
@@ -120,10 +120,10 @@ int top_compute(const struct profile *p, const bool *keep, const struct top_opti
     int rc = 0;
     for (size_t i = 0; i < p->nsamples && rc == 0; i++) {
         int64_t v = p->values[p->samples[i].values_at + o->type];
-        out->total += v;
+        out->total = prof_sat_add(out->total, v);
         if (v == 0 || (keep && !keep[i]))
             continue;
-        out->shown += v;
+        out->shown = prof_sat_add(out->shown, v);
         rc = top_add_sample(&b, i, v);
     }
     free(b.key_name);
@@ -219,7 +219,7 @@ void top_print(FILE *out, const struct top_table *t, const struct top_options *o
     for (size_t i = 0; i < n; i++) {
         const struct top_row *r = &t->rows[i];
         char flat[32], flatp[16], sump[16], cum[32], cump[16];
-        sum += r->flat;
+        sum = prof_sat_add(sum, r->flat);
         top_format_value(flat, sizeof(flat), r->flat, unit);
         top_format_value(cum, sizeof(cum), r->cum, unit);
         top_percent(flatp, sizeof(flatp), r->flat, t->total);
