@@ -41,6 +41,15 @@ enum convert_format convert_format_of(const char *path)
     return CONVERT_AUTO;
 }
 
+/* A write error with advice when the disk is full. Returns -1. */
+static int convert_write_error(struct hw_err *err, int e, const char *path)
+{
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+        return hw_errf(err, "cannot write %s: %s (free some space, or write elsewhere with -o)", path,
+                       strerror(e));
+    return hw_errf_errno(err, e, "cannot write %s", path);
+}
+
 /* An output file written under a temporary name and renamed into place when complete. */
 struct convert_out {
     FILE *f;
@@ -113,7 +122,7 @@ static int convert_out_commit(struct convert_out *o, const char *path, struct hw
         unlink(o->tmp);
         free(o->tmp);
         o->tmp = NULL;
-        return hw_errf_errno(err, e, "cannot write %s", path);
+        return convert_write_error(err, e, path);
     }
     free(o->tmp);
     o->tmp = NULL;
@@ -186,10 +195,13 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
     if (rc == 0)
         rc = convert_out_open(&out, o->output, err);
     if (rc == 0) {
+        errno = 0;
         if (fmt == CONVERT_FOLDED)
             rc = folded_write(p, keep, (size_t)type, out.f, err);
         else
             rc = convert_write_pprof(p, keep, f, &info, o, fmt, out.f, err);
+        if (rc < 0 && (errno == ENOSPC || errno == EDQUOT || errno == EFBIG))
+            convert_write_error(err, errno, o->output); /* name the file, give the advice */
         if (rc == 0)
             rc = convert_out_commit(&out, o->output, err);
         else

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -117,12 +118,28 @@ static uint64_t pe_max_sample_rate(void)
     return v;
 }
 
+/* True when process pid exists and is owned by a user other than us. */
+static bool pe_owned_by_other(pid_t pid)
+{
+    char path[32];
+    struct stat st;
+    if (pid <= 0)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+    return stat(path, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0;
+}
+
 int pe_open_error(struct hw_err *err, int errnum, const char *event, const struct perf_event_attr *attr,
                   pid_t pid)
 {
     switch (errnum) {
     case EACCES:
     case EPERM:
+        if (pe_owned_by_other(pid))
+            return hw_errf(err,
+                           "no permission to sample process %d: it belongs to another user; run "
+                           "hwprof as root or as that user",
+                           (int)pid);
         return hw_errf(err,
                        "no permission to sample '%s' (perf_event_paranoid is %d): run as root, or "
                        "lower it with 'sysctl kernel.perf_event_paranoid=1'%s",
