@@ -443,7 +443,8 @@ static void pprof_sample(struct pprof_writer *w, const struct prof_sample *s)
 {
     const struct profile *p = w->p;
     size_t at = pb_begin(w, PROFILE_SAMPLE);
-    pb_ids(w, SAMPLE_LOCATION_ID, p->loc_ids + s->first_loc, s->nlocs);
+    if (s->nlocs) /* a sample without a stack: loc_ids may be NULL */
+        pb_ids(w, SAMPLE_LOCATION_ID, p->loc_ids + s->first_loc, s->nlocs);
     pb_int64s(w, SAMPLE_VALUE, p->values + s->values_at, p->ntypes);
     if (w->o->labels) {
         if (pprof_has_ids(s)) {

@@ -253,7 +253,9 @@ static bool prof_sample_eq(const void *ctx, uint32_t val)
     const struct prof_sample_key *k = ctx;
     const struct prof_sample *s = &k->p->samples[val];
     return s->nlocs == k->n && s->pid == k->pid && s->tid == k->tid && s->comm == k->comm &&
-           s->cpu == k->cpu && memcmp(k->p->loc_ids + s->first_loc, k->locs, k->n * sizeof(*k->locs)) == 0;
+           s->cpu == k->cpu &&
+           (k->n == 0 || /* loc_ids may be NULL while every sample has no stack */
+            memcmp(k->p->loc_ids + s->first_loc, k->locs, k->n * sizeof(*k->locs)) == 0);
 }
 
 int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,
@@ -283,7 +285,8 @@ int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int
     idx = (uint32_t)p->nsamples;
     if (hw_map_insert(&p->sample_map, h, idx) < 0)
         return -1;
-    memcpy(p->loc_ids + p->nloc_ids, locs, n * sizeof(*locs));
+    if (n) /* a sample without a stack: loc_ids may still be NULL */
+        memcpy(p->loc_ids + p->nloc_ids, locs, n * sizeof(*locs));
     memcpy(p->values + p->nvalues, values, p->ntypes * sizeof(*values));
     p->samples[p->nsamples++] = (struct prof_sample){
         .first_loc = (uint32_t)p->nloc_ids, .nlocs = (uint32_t)n, .values_at = (uint32_t)p->nvalues,

@@ -237,6 +237,28 @@ static void test_late_lines(void)
     prof_free(p);
 }
 
+/* Values from files saturate instead of overflowing; a sample may have no stack at all. */
+static void test_hostile_values(void)
+{
+    CHECK(prof_sat_add(INT64_MAX, 1) == INT64_MAX);
+    CHECK(prof_sat_add(INT64_MIN, -1) == INT64_MIN);
+    CHECK(prof_sat_add(5, -7) == -2);
+    struct profile *p = prof_new();
+    prof_add_type(p, "samples", "count", -1);
+    int64_t big[1] = {INT64_MAX};
+    CHECK(prof_add_sample(p, NULL, 0, big, NULL) == 0);
+    CHECK(prof_add_sample(p, NULL, 0, big, NULL) == 0);
+    CHECK_EQ_U64(p->nsamples, 1);
+    CHECK(p->values[p->samples[0].values_at] == INT64_MAX);
+    struct top_options o = {.type = 0};
+    struct top_table t;
+    struct hw_err err;
+    CHECK(top_compute(p, NULL, &o, &t, &err) == 0);
+    CHECK(t.total == INT64_MAX && t.nrows == 0);
+    top_free(&t);
+    prof_free(p);
+}
+
 static void test_find_type(void)
 {
     struct profile *p = prof_new();
@@ -262,5 +284,6 @@ int main(void)
     test_format();
     test_find_type();
     test_late_lines();
+    test_hostile_values();
     return check_done("test-profile");
 }
