@@ -34,7 +34,11 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
         }
     }
     attr->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-                        PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD;
+                        PERF_SAMPLE_CPU;
+    /* The period varies only in frequency mode. With a fixed period, PERF_SAMPLE_PERIOD would make
+     * the kernel report every single software event (period 1) instead of one per period. */
+    if (attr->freq)
+        attr->sample_type |= PERF_SAMPLE_PERIOD;
     if (cfg->callchain)
         attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
     attr->read_format = PERF_FORMAT_ID;

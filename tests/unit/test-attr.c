@@ -45,6 +45,8 @@ static void test_alone(void)
     CHECK(!(a.sample_type & PERF_SAMPLE_CALLCHAIN));
     CHECK(!a.mmap && !a.comm && !a.task && !a.mmap2);
     CHECK(a.freq == 0 && a.sample_period == 10000);
+    /* a fixed period: no PERF_SAMPLE_PERIOD, or software events report every event */
+    CHECK(!(a.sample_type & PERF_SAMPLE_PERIOD));
     CHECK(!a.enable_on_exec);
 
     /* a period given as an event modifier wins over the command line */
