@@ -24,8 +24,16 @@ trap cleanup EXIT
 # Build: the source tree is copied to BASE/src (autoreconf writes into it; tar keeps the mtimes so
 # a reused FUZZ_BUILD rebuilds only what changed) and configured out of tree in BASE/build.
 mkdir -p "$base/src" "$base/build"
-(cd "$src" && tar --exclude=.git --exclude='*.o' --exclude=autom4te.cache -cf - .) |
-    tar -C "$base/src" -xf - || exit 2
+# Only the sources: a tree configured in place (config.status, Makefile) would make the out-of-tree
+# configure refuse. In a git checkout, take what git tracks or would track.
+if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    (cd "$src" && git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf -) |
+        tar -C "$base/src" -xf - || exit 2
+else
+    (cd "$src" && tar --exclude=.git --exclude='*.o' --exclude=autom4te.cache --exclude=config.status \
+        --exclude=config.h --exclude=config.log --exclude=Makefile --exclude=stamp-h1 -cf - .) |
+        tar -C "$base/src" -xf - || exit 2
+fi
 {
     { [ -f "$base/build/Makefile" ] ||
         { (cd "$base/src" && autoreconf -fi) &&
