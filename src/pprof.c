@@ -521,8 +521,11 @@ static int pprof_encode(struct pprof_writer *w)
         if (pprof_maybe_flush(w) < 0)
             return -1;
     }
+    /* pprof takes the first mapping for the main binary */
+    if (p->main_mapping < p->nmappings && w->map_used[p->main_mapping])
+        pprof_mapping(w, p->main_mapping);
     for (size_t i = 0; i < p->nmappings; i++)
-        if (w->map_used[i])
+        if (w->map_used[i] && i != p->main_mapping)
             pprof_mapping(w, i);
     if (pprof_maybe_flush(w) < 0)
         return -1;

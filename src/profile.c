@@ -23,6 +23,7 @@ struct profile *prof_new(void)
     if (!p)
         return NULL;
     p->period_type = PROF_NONE;
+    p->main_mapping = PROF_NONE;
     if (prof_string(p, "") != 0) {
         prof_free(p);
         return NULL;

@@ -64,6 +64,7 @@ struct profile {
     uint32_t period_type;      /* index into types, or PROF_NONE */
     int64_t period;
     int64_t time_nanos, duration_nanos;
+    uint32_t main_mapping;     /* the main binary's mapping (written first to pprof), or PROF_NONE */
     uint32_t *comments;        /* string ids */
     size_t ncomments;
     struct prof_function *functions;

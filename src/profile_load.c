@@ -36,6 +36,16 @@ struct load_pending {
     bool caller;
 };
 
+/* A process's program (its first executable file mapping since its last exec) and how many
+ * samples it has: the main binary of the profile is the program of the busiest process. */
+struct load_proc {
+    uint32_t pid;
+    bool have_program;
+    uint64_t start, end, pgoff;
+    struct as_dso *dso;
+    uint64_t samples;
+};
+
 struct load_str {
     const char *s;             /* a string of the symbolizer's */
     uint32_t id;               /* its profile string id */
@@ -67,6 +77,9 @@ struct loader {
     struct hw_map str_map;
     struct load_pending *pending;
     size_t npending, cap_pending;
+    struct load_proc *procs;
+    size_t nprocs, cap_procs;
+    struct hw_map proc_map;
     uint64_t addrs[LOAD_MAX_STACK];
     bool callers[LOAD_MAX_STACK];
     bool kernel[LOAD_MAX_STACK];
@@ -93,6 +106,15 @@ static bool load_is_dummy(const struct perf_event_attr *a)
     return a->type == PERF_TYPE_SOFTWARE && a->config == PERF_COUNT_SW_DUMMY;
 }
 
+/* True when a sample type of p already has this name. */
+static bool load_type_taken(const struct profile *p, const char *name)
+{
+    for (size_t i = 0; i < p->ntypes; i++)
+        if (strcmp(p->strings[p->types[i].type], name) == 0)
+            return true;
+    return false;
+}
+
 /* Sample types: samples/count, then one per event. */
 static int load_types(struct loader *l, struct hw_err *err)
 {
@@ -107,6 +129,10 @@ static int load_types(struct loader *l, struct hw_err *err)
             continue;
         char name[256];
         load_type_name(f->attrs[i].name, name, sizeof(name));
+        if (load_type_taken(l->p, name)) /* page-faults:u and page-faults:k: keep them apart */
+            snprintf(name, sizeof(name), "%s", f->attrs[i].name);
+        for (int k = 2; load_type_taken(l->p, name) && k < 1000; k++)
+            snprintf(name, sizeof(name), "%s#%d", f->attrs[i].name, k);
         int64_t t;
         if (load_is_clock(a) && !have_cpu) {
             have_cpu = true;
@@ -400,6 +426,9 @@ static size_t load_stack(struct loader *l, const struct dec_sample *s)
         l->callers[0] = false;
         return 1;
     }
+    /* The first address after a context marker is where that context was interrupted (exact);
+     * every other entry is a return address, looked up at address - 1. */
+    bool exact = true;
     for (uint64_t i = 0; i < s->nr_callchain && n < LOAD_MAX_STACK; i++) {
         uint64_t a = s->callchain[i];
         if (a >= PERF_CONTEXT_MAX) {
@@ -407,11 +436,13 @@ static size_t load_stack(struct loader *l, const struct dec_sample *s)
                 kernel = true;
             else if (a == PERF_CONTEXT_USER)
                 kernel = false;
+            exact = true;
             continue;
         }
         l->addrs[n] = a;
         l->kernel[n] = kernel;
-        l->callers[n] = n > 0; /* every entry after the first is a return address */
+        l->callers[n] = !exact;
+        exact = false;
         n++;
     }
     return n;
@@ -437,6 +468,51 @@ static int load_group_values(struct loader *l, int attr, const struct dec_sample
     return 0;
 }
 
+struct load_proc_ctx {
+    const struct loader *l;
+    uint32_t pid;
+};
+
+static bool load_proc_eq(const void *ctx, uint32_t val)
+{
+    const struct load_proc_ctx *k = ctx;
+    return k->l->procs[val].pid == k->pid;
+}
+
+/* The process record of pid, created when new. NULL when out of memory. */
+static struct load_proc *load_proc_of(struct loader *l, uint32_t pid)
+{
+    struct load_proc_ctx k = {l, pid};
+    uint64_t h = hw_hash_u64(10, pid);
+    uint32_t idx;
+    if (hw_map_find(&l->proc_map, h, load_proc_eq, &k, &idx))
+        return &l->procs[idx];
+    if (hw_grow(&l->procs, &l->cap_procs, l->nprocs + 1, sizeof(*l->procs)) < 0 ||
+        hw_map_insert(&l->proc_map, h, (uint32_t)l->nprocs) < 0)
+        return NULL;
+    l->procs[l->nprocs] = (struct load_proc){.pid = pid};
+    return &l->procs[l->nprocs++];
+}
+
+/* Chooses the main binary: the program of the process with the most samples. 0 or -1 (OOM). */
+static int load_pick_main(struct loader *l)
+{
+    const struct load_proc *best = NULL;
+    for (size_t i = 0; i < l->nprocs; i++)
+        if (l->procs[i].have_program && (!best || l->procs[i].samples > best->samples))
+            best = &l->procs[i];
+    if (!best)
+        return 0;
+    const struct load_dso_ids *ids = load_dso_ids(l, best->dso);
+    if (!ids)
+        return -1;
+    int64_t m = prof_mapping_ids(l->p, best->start, best->end, best->pgoff, ids->path, ids->build_id);
+    if (m < 0 || !(l->info->main_binary = hw_strdup(best->dso->path)))
+        return -1;
+    l->p->main_mapping = (uint32_t)m;
+    return 0;
+}
+
 static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_err *err)
 {
     if (rec->attr < 0 || l->type_of_attr[rec->attr] < 0)
@@ -447,6 +523,10 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
         return hw_errf(err, "%s: sample at byte %llu: %s", l->f->path, (unsigned long long)rec->offset, why.msg);
     struct load_info *info = l->info;
     info->sample_records++;
+    struct load_proc *proc = load_proc_of(l, s.pid);
+    if (!proc)
+        return hw_errf(err, "out of memory");
+    proc->samples++;
     if (s.time && (!info->first_time || s.time < info->first_time))
         info->first_time = s.time;
     if (s.time > info->last_time)
@@ -501,10 +581,13 @@ static int load_mmap(struct loader *l, const struct pr_record *rec, struct hw_er
         memcpy(am->dso->build_id, m.build_id, m.build_id_size);
         am->dso->build_id_size = m.build_id_size;
     }
-    if (!l->info->main_binary && !m.kernel && m.filename[0] == '/' && (prot & 4) && am) {
-        l->info->main_binary = hw_strdup(m.filename);
-        if (!l->info->main_binary || load_mapping(l, am) < 0)
+    if (!m.kernel && m.filename[0] == '/' && (prot & 4) && am) {
+        struct load_proc *proc = load_proc_of(l, m.pid);
+        if (!proc)
             return hw_errf(err, "out of memory");
+        if (!proc->have_program)
+            *proc = (struct load_proc){.pid = m.pid, .have_program = true, .start = am->start, .end = am->end,
+                                       .pgoff = am->pgoff, .dso = am->dso, .samples = proc->samples};
     }
     return 0;
 }
@@ -523,8 +606,13 @@ static int load_sideband(struct loader *l, const struct pr_record *rec, struct h
         int64_t id = prof_string(l->p, c.comm);
         if (id < 0 || load_set_comm(l, c.tid, (uint32_t)id) < 0)
             return hw_errf(err, "out of memory");
-        if (c.exec && c.pid == c.tid)
+        if (c.exec && c.pid == c.tid) {
             as_exec(l->as, (int32_t)c.pid);
+            struct load_proc *proc = load_proc_of(l, c.pid);
+            if (!proc)
+                return hw_errf(err, "out of memory");
+            proc->have_program = false;
+        }
         return 0;
     }
     case PERF_RECORD_FORK: {
@@ -586,6 +674,8 @@ static void load_free(struct loader *l)
     free(l->strs);
     hw_map_free(&l->str_map);
     free(l->pending);
+    free(l->procs);
+    hw_map_free(&l->proc_map);
     free(l->values);
 }
 
@@ -603,8 +693,20 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
     l->sym = sym_new(&so, opts->warn, opts->warn_arg, err);
     if (!l->sym)
         return -1;
-    for (size_t i = 0; i < f->nattrs; i++)
+    bool dwarf = false;
+    for (size_t i = 0; i < f->nattrs; i++) {
         dec_format_from_attr(&l->fmts[i], &f->attrs[i].attr);
+        dwarf = dwarf || (f->attrs[i].attr.sample_type & PERF_SAMPLE_STACK_USER);
+    }
+    if (dwarf && opts->warn) {
+        char msg[512];
+        snprintf(msg, sizeof(msg),
+                 "%s was recorded with --call-graph dwarf: hwprof follows frame-pointer callchains "
+                 "only, so user-space callers are missing and cum values are too low; record with -g "
+                 "(--call-graph fp)",
+                 f->path);
+        opts->warn(opts->warn_arg, msg);
+    }
     if (load_types(l, err) < 0)
         return -1;
     l->values = calloc(l->p->ntypes, sizeof(*l->values));
@@ -636,7 +738,7 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
         rc = rec.h->type == PERF_RECORD_SAMPLE ? load_sample(&l, &rec, err) : load_sideband(&l, &rec, err);
     }
     pr_iter_free(it);
-    if (rc == 0 && load_symbolize_pending(&l) < 0)
+    if (rc == 0 && (load_symbolize_pending(&l) < 0 || load_pick_main(&l) < 0))
         rc = hw_errf(err, "out of memory");
     if (rc == 0) {
         if (f->last_sample_time && (!info->first_time || !info->last_time)) {
