@@ -366,7 +366,8 @@ int cmd_record(int argc, char **argv)
     } else {
         if (!a.quiet)
             record_print_summary(&res, converting && !a.keep_data ? NULL : data_path);
-        code = res.workload_ran ? res.workload_exit : 0;
+        /* a command ended by --duration ran as asked: its SIGTERM is not a failure */
+        code = res.workload_ran && !res.duration_expired ? res.workload_exit : 0;
         if (converting) {
             if (record_convert(data_path, a.output, &err) < 0) {
                 fprintf(stderr, "hwprof: %s\n", err.msg);

@@ -43,7 +43,10 @@ struct recording {
     sigset_t old_mask;
     bool mask_set;
     struct sigaction old_int, old_term, old_xfsz;
-    int *pidfds;                   /* attach mode: one per pid */
+    pid_t *pids;                   /* attach mode: the processes (thread ids mapped to their
+                                      process, duplicates dropped) */
+    size_t npids;
+    int *pidfds;                   /* one per pid, -1 when pidfd_open failed (kill(0) then) */
     size_t npidfds;
     uint64_t first_time, last_time;
     struct pending_hit *pending;
@@ -258,8 +261,8 @@ static int recorder_synthesize(struct recording *r, struct hw_err *err)
     };
     if (recorder_samples_kernel(&r->set) && synth_kernel_mmap(&ctx, err) < 0)
         return -1;
-    for (size_t i = 0; i < r->opts->npids; i++)
-        if (synth_process(&ctx, r->opts->pids[i], err) < 0)
+    for (size_t i = 0; i < r->npids; i++)
+        if (synth_process(&ctx, r->pids[i], err) < 0)
             return -1;
     return 0;
 }
@@ -313,10 +316,10 @@ static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, str
     }
     pid_t *all = NULL;
     size_t nall = 0;
-    for (size_t i = 0; i < r->opts->npids; i++) {
+    for (size_t i = 0; i < r->npids; i++) {
         pid_t *tids;
         size_t nt;
-        if (synth_list_threads(r->opts->pids[i], &tids, &nt, err) < 0) {
+        if (synth_list_threads(r->pids[i], &tids, &nt, err) < 0) {
             free(all);
             return -1;
         }
@@ -336,20 +339,60 @@ static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, str
     return 0;
 }
 
-static int recorder_open_pidfds(struct recording *r, struct hw_err *err)
+/* The process (thread group) of a thread id, or tid itself when /proc does not say. */
+static pid_t recorder_tgid(pid_t tid)
 {
-    r->pidfds = calloc(r->opts->npids ? r->opts->npids : 1, sizeof(int));
-    if (!r->pidfds)
+    char path[48], buf[4096];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+    if (hw_read_small_file(path, buf, sizeof(buf)) < 0)
+        return tid;
+    const char *t = strstr(buf, "\nTgid:");
+    long v = t ? strtol(t + 7, NULL, 10) : 0;
+    return v > 0 ? (pid_t)v : tid;
+}
+
+/* Fills r->pids from the --pid list: thread ids become their process, duplicates go. */
+static int recorder_normalize_pids(struct recording *r, struct hw_err *err)
+{
+    r->pids = calloc(r->opts->npids ? r->opts->npids : 1, sizeof(*r->pids));
+    if (!r->pids)
         return hw_errf(err, "out of memory");
     for (size_t i = 0; i < r->opts->npids; i++) {
+        pid_t p = recorder_tgid(r->opts->pids[i]);
+        bool dup = false;
+        for (size_t k = 0; k < r->npids; k++)
+            dup = dup || r->pids[k] == p;
+        if (!dup)
+            r->pids[r->npids++] = p;
+    }
+    return 0;
+}
+
+static int recorder_open_pidfds(struct recording *r, struct hw_err *err)
+{
+    if (recorder_normalize_pids(r, err) < 0)
+        return -1;
+    r->pidfds = calloc(r->npids ? r->npids : 1, sizeof(int));
+    if (!r->pidfds)
+        return hw_errf(err, "out of memory");
+    for (size_t i = 0; i < r->npids; i++) {
 #ifdef SYS_pidfd_open
-        r->pidfds[i] = (int)syscall(SYS_pidfd_open, r->opts->pids[i], 0);
+        r->pidfds[i] = (int)syscall(SYS_pidfd_open, r->pids[i], 0);
 #else
         r->pidfds[i] = -1;
 #endif
     }
-    r->npidfds = r->opts->npids;
+    r->npidfds = r->npids;
     return 0;
+}
+
+/* Whether attached process i has exited: its pidfd became readable, or (without a pidfd) kill(0)
+ * no longer finds it. */
+static bool recorder_pid_gone(const struct recording *r, const struct pollfd *pfd, size_t i)
+{
+    if (r->pidfds[i] >= 0)
+        return pfd->revents & POLLIN;
+    return kill(r->pids[i], 0) < 0 && errno == ESRCH;
 }
 
 /* Polls until the recording should stop. Returns 0 or -1 with err. */
@@ -372,19 +415,35 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
     uint64_t escalate_at = 0;
     int escalation = 0;
     size_t alive = r->npidfds;
+    bool *gone = calloc(r->npidfds ? r->npidfds : 1, sizeof(*gone));
+    if (!gone) {
+        free(pfd);
+        return hw_errf(err, "out of memory");
+    }
     int rc = 0;
     for (;;) {
         int timeout = 500;
         uint64_t now = hw_now_ns();
+        if (deadline && now >= deadline && r->have_workload) {
+            /* --duration with a command: end the command as perf does, keep recording until it
+             * has gone, insisting if it ignores SIGTERM */
+            r->res->duration_expired = true;
+            workload_signal(&r->wl, SIGTERM);
+            escalation = 1;
+            escalate_at = now + 2000000000ull;
+            deadline = 0;
+        }
         if (deadline) {
-            if (now >= deadline)
+            if (now >= deadline) {
+                r->res->duration_expired = true;
                 break;
+            }
             uint64_t left_ms = (deadline - now) / 1000000 + 1;
             if (left_ms < (uint64_t)timeout)
                 timeout = (int)left_ms;
         }
-        if (r->have_workload && r->wl.pidfd < 0 && timeout > 100)
-            timeout = 100; /* no pidfd: poll the child */
+        if (timeout > 100 && ((r->have_workload && r->wl.pidfd < 0) || alive < r->npidfds))
+            timeout = 100; /* no pidfd for some process: poll it */
         if (escalate_at && timeout > 100)
             timeout = 100;
         int pr = poll(pfd, nfds, timeout);
@@ -394,7 +453,8 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
         }
         for (size_t i = 0; i < r->nrbs; i++)
             if (pfd[i].revents & (POLLHUP | POLLERR))
-                pfd[i].events = 0; /* its task is gone; keep draining it, stop polling it */
+                pfd[i].fd = -1; /* its task is gone: keep draining it, stop polling it (poll
+                                   reports POLLHUP whatever the events asked for) */
         if (recorder_drain(r, err) < 0) {
             rc = -1;
             break;
@@ -406,7 +466,8 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
                 break;
             /* pass the signal on; if the workload ignores it, insist after a while */
             workload_signal(&r->wl, sig);
-            escalate_at = hw_now_ns() + 2000000000ull;
+            if (!escalate_at) /* further signals do not postpone the escalation */
+                escalate_at = hw_now_ns() + 2000000000ull;
         }
         if (escalate_at && hw_now_ns() >= escalate_at) {
             workload_signal(&r->wl, escalation == 0 ? SIGTERM : SIGKILL);
@@ -416,13 +477,15 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
         if (r->have_workload && workload_poll_exited(&r->wl))
             break;
         for (size_t i = 0; i < r->npidfds; i++)
-            if (pfd[pid_at + i].fd >= 0 && (pfd[pid_at + i].revents & POLLIN)) {
+            if (!gone[i] && recorder_pid_gone(r, &pfd[pid_at + i], i)) {
+                gone[i] = true;
                 pfd[pid_at + i].fd = -1;
                 alive--;
             }
         if (r->npidfds && alive == 0)
             break;
     }
+    free(gone);
     free(pfd);
     return rc;
 }
@@ -504,6 +567,7 @@ static void recorder_teardown(struct recording *r)
         if (r->pidfds[i] >= 0)
             close(r->pidfds[i]);
     free(r->pidfds);
+    free(r->pids);
     recorder_restore_signals(r);
     as_free(r->as);
     free(r->formats);

@@ -46,6 +46,7 @@ struct recorder_result {
     bool workload_ran;
     int workload_exit;             /* the workload's exit code (128+signal if killed) */
     int stop_signal;               /* SIGINT/SIGTERM that stopped the recording, or 0 */
+    bool duration_expired;         /* --duration ended the recording (and the command) */
 };
 
 /* Records until the workload exits (or all attached processes exit), --duration elapses, or
