@@ -15,16 +15,9 @@ TARGET_TIME=1.2   # hwprof convert -o x.pb.gz time <= 1.2 x hwprof report --top 
 TARGET_SIZE=1.0   # x.pb.gz <= go tool pprof -proto's re-encoding of it
 MIN_SAMPLES=50000
 
-usage()
-{
-    sed -n '4,11s/^# \{0,1\}//p' "$0"
-}
-
-die()
-{
-    echo "convert-size: $*" >&2
-    exit 1
-}
+BENCH_NAME=convert-size
+USAGE_LINES=4,11
+. "$(dirname "$0")/lib.sh"
 
 hz=4000
 seconds=7
@@ -46,10 +39,10 @@ while getopts ':F:s:t:n:h' opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
-case $hz in '' | *[!0-9]* | 0) die "-F wants a positive frequency in Hz, not '$hz'" ;; esac
-case $threads in '' | *[!0-9]* | 0) die "-t wants a positive number of threads, not '$threads'" ;; esac
-case $runs in '' | *[!0-9]* | 0) die "-n wants a positive number of runs, not '$runs'" ;; esac
-case $seconds in '' | *[!0-9.]* | *.*.*) die "-s wants a number of seconds, not '$seconds'" ;; esac
+want_count -F "$hz" "frequency in Hz"
+want_count -t "$threads" "number of threads"
+want_count -n "$runs" "number of runs"
+want_seconds -s "$seconds"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 HWPROF=${HWPROF:-$root/src/hwprof}
@@ -59,21 +52,12 @@ CC=${CC:-cc}
 [ -n "${EPOCHREALTIME:-}" ] || die "this bash has no \$EPOCHREALTIME: run the script with bash 5 or later"
 command -v go >/dev/null 2>&1 || die "go not found: go tool pprof re-encodes the profile (apt-get install golang-go)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hwprof-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-export LC_ALL=C
+bench_tmpdir
 # go tool pprof offline, with its caches in the temporary directory.
 export GOTOOLCHAIN=local GOPROXY=off GOFLAGS='' HOME="$tmp" GOCACHE="$tmp/gocache"
 go tool pprof -h >/dev/null 2>&1 || die "'go tool pprof' does not run (apt-get install golang-go)"
 
-if [ -z "${INLINE_HEAVY:-}" ]; then
-    INLINE_HEAVY=$tmp/inline-heavy
-    "$CC" -O2 -g -fno-omit-frame-pointer -pthread "$root/bench/inline-heavy.c" -o "$INLINE_HEAVY" ||
-        die "could not compile $root/bench/inline-heavy.c with $CC (set CC or INLINE_HEAVY)"
-fi
-[ -x "$INLINE_HEAVY" ] || die "INLINE_HEAVY=$INLINE_HEAVY is not an executable"
+build_inline_heavy "$root"
 
 echo "recording $INLINE_HEAVY $seconds $threads at $hz Hz ..."
 "$HWPROF" record -q -e cpu-clock -F "$hz" -o "$tmp/hwprof.data" -- "$INLINE_HEAVY" "$seconds" "$threads" \

@@ -13,14 +13,9 @@ set -eu
 
 TARGET_WALL=1.05 # hwprof wall time must stay within 5% of the bare run
 
-usage() {
-    sed -n '4,11s/^# \{0,1\}//p' "$0"
-}
-
-die() {
-    echo "record-overhead: $*" >&2
-    exit 1
-}
+BENCH_NAME=record-overhead
+USAGE_LINES=4,11
+. "$(dirname "$0")/lib.sh"
 
 runs=5
 ops=
@@ -42,9 +37,7 @@ while getopts ':n:a:e:bh' opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
-case $runs in
-'' | *[!0-9]* | 0) die "-n wants a positive number of runs, not '$runs'" ;;
-esac
+want_count -n "$runs" "number of runs"
 case $ops in
 *[!0-9]* | 0) die "-a wants a positive number of operations, not '$ops'" ;;
 esac
@@ -56,10 +49,7 @@ PERF=${PERF:-perf}
 command -v "$PERF" >/dev/null 2>&1 ||
     die "$PERF not found: install perf (Debian: apt-get install linux-perf) or set PERF"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hwprof-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 
 if [ -z "${DEMO:-}" ]; then
     if [ -x "$root/examples/lru-demo" ]; then

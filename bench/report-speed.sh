@@ -17,16 +17,9 @@ TARGET_SCRIPT=0.01   # hwprof report time <= 1/100 of perf script --inline's
 TARGET_RSS=1         # hwprof report peak RSS <= perf report's
 MIN_SAMPLES=50000
 
-usage()
-{
-    sed -n '4,13s/^# \{0,1\}//p' "$0"
-}
-
-die()
-{
-    echo "report-speed: $*" >&2
-    exit 1
-}
+BENCH_NAME=report-speed
+USAGE_LINES=4,13
+. "$(dirname "$0")/lib.sh"
 
 quick=0
 hz=4000
@@ -50,10 +43,10 @@ while getopts ':qF:s:t:n:h' opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
-case $hz in '' | *[!0-9]* | 0) die "-F wants a positive frequency in Hz, not '$hz'" ;; esac
-case $threads in '' | *[!0-9]* | 0) die "-t wants a positive number of threads, not '$threads'" ;; esac
-case $runs in '' | *[!0-9]* | 0) die "-n wants a positive number of runs, not '$runs'" ;; esac
-case $seconds in '' | *[!0-9.]* | *.*.*) die "-s wants a number of seconds, not '$seconds'" ;; esac
+want_count -F "$hz" "frequency in Hz"
+want_count -t "$threads" "number of threads"
+want_count -n "$runs" "number of runs"
+want_seconds -s "$seconds"
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 HWPROF=${HWPROF:-$root/src/hwprof}
@@ -64,20 +57,11 @@ command -v "$PERF" >/dev/null 2>&1 ||
     die "$PERF not found: install perf (Debian: apt-get install linux-perf) or set PERF"
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: install GNU time (apt-get install time)"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hwprof-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir
 # Keep the user's perf configuration and build-id cache out of the measurements.
 export PERF_CONFIG_NOSYSTEM=1 PERF_CONFIG_NOGLOBAL=1 PERF_PAGER=cat PERF_BUILDID_DIR="$tmp/.debug"
-export LC_ALL=C
 
-if [ -z "${INLINE_HEAVY:-}" ]; then
-    INLINE_HEAVY=$tmp/inline-heavy
-    "$CC" -O2 -g -fno-omit-frame-pointer -pthread "$root/bench/inline-heavy.c" -o "$INLINE_HEAVY" ||
-        die "could not compile $root/bench/inline-heavy.c with $CC (set CC or INLINE_HEAVY)"
-fi
-[ -x "$INLINE_HEAVY" ] || die "INLINE_HEAVY=$INLINE_HEAVY is not an executable"
+build_inline_heavy "$root"
 
 echo "recording $INLINE_HEAVY $seconds $threads at $hz Hz, once with each tool ..."
 "$HWPROF" record -q -e cpu-clock -F "$hz" -o "$tmp/hwprof.data" -- "$INLINE_HEAVY" "$seconds" "$threads" \

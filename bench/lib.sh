@@ -1,0 +1,51 @@
+# lib.sh - helpers shared by the benchmark scripts: usage text, errors, argument checks, the temp dir, the inline-heavy workload.
+#
+# Source it first thing, after setting BENCH_NAME (the prefix of error messages) and USAGE_LINES
+# (the sed range of the script's header comment that holds its usage, e.g. 4,11).
+
+# usage: prints the usage text from the header comment of the running script.
+usage()
+{
+    sed -n "${USAGE_LINES}s/^# \{0,1\}//p" "$0"
+}
+
+# die MSG...: prints "BENCH_NAME: MSG" on stderr and exits 1.
+die()
+{
+    echo "$BENCH_NAME: $*" >&2
+    exit 1
+}
+
+# want_count OPTION VALUE WHAT: dies unless VALUE is a positive whole number.
+want_count()
+{
+    case $2 in '' | *[!0-9]* | 0) die "$1 wants a positive $3, not '$2'" ;; esac
+}
+
+# want_seconds OPTION VALUE: dies unless VALUE is a (decimal) number of seconds.
+want_seconds()
+{
+    case $2 in '' | *[!0-9.]* | *.*.*) die "$1 wants a number of seconds, not '$2'" ;; esac
+}
+
+# bench_tmpdir: sets tmp to a new temporary directory removed at exit, and a C locale.
+bench_tmpdir()
+{
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/hwprof-bench.XXXXXX")
+    trap 'rm -rf "$tmp"' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    export LC_ALL=C
+}
+
+# build_inline_heavy ROOT: sets INLINE_HEAVY to bench/inline-heavy, compiled into $tmp unless the
+# environment names a built one.
+build_inline_heavy()
+{
+    if [ -z "${INLINE_HEAVY:-}" ]; then
+        INLINE_HEAVY=$tmp/inline-heavy
+        "$CC" -O2 -g -fno-omit-frame-pointer -pthread "$1/bench/inline-heavy.c" -o "$INLINE_HEAVY" ||
+            die "could not compile $1/bench/inline-heavy.c with $CC (set CC or INLINE_HEAVY)"
+    fi
+    [ -x "$INLINE_HEAVY" ] || die "INLINE_HEAVY=$INLINE_HEAVY is not an executable"
+}
