@@ -7,14 +7,19 @@
 
 #include "hashmap.h"
 
+struct top_slot {
+    uint32_t name, file;           /* string ids of the row's key (with the row's line) */
+    size_t stamp;                  /* last sample (index + 1) that added cum to the row */
+};
+
 /* Builds rows keyed by (function name, and with lines: file and line). */
 struct top_builder {
     const struct profile *p;
     const struct top_options *o;
     struct top_row *rows;
-    size_t nrows, cap;
-    uint32_t *key_name, *key_file; /* string ids per row */
-    size_t *stamp;                 /* last sample (index + 1) that added cum to the row */
+    size_t nrows, cap_rows;
+    struct top_slot *slots;        /* per row: its key and cum bookkeeping */
+    size_t cap_slots;
     struct hw_map map;
 };
 
@@ -26,7 +31,8 @@ struct top_key {
 static bool top_key_eq(const void *ctx, uint32_t val)
 {
     const struct top_key *k = ctx;
-    return k->b->key_name[val] == k->name && k->b->key_file[val] == k->file && k->b->rows[val].line == k->line;
+    const struct top_slot *sl = &k->b->slots[val];
+    return sl->name == k->name && sl->file == k->file && k->b->rows[val].line == k->line;
 }
 
 /* The row of a frame (created at 0 on first sight). Returns its index or -1. */
@@ -38,30 +44,14 @@ static int64_t top_row_of(struct top_builder *b, const struct prof_line *ln)
     uint32_t idx;
     if (hw_map_find(&b->map, h, top_key_eq, &k, &idx))
         return idx;
-    if (b->nrows == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        struct top_row *r = realloc(b->rows, cap * sizeof(*r));
-        uint32_t *kn = r ? realloc(b->key_name, cap * sizeof(*kn)) : NULL;
-        if (r)
-            b->rows = r;
-        if (kn)
-            b->key_name = kn;
-        uint32_t *kf = kn ? realloc(b->key_file, cap * sizeof(*kf)) : NULL;
-        if (kf)
-            b->key_file = kf;
-        size_t *st = kf ? realloc(b->stamp, cap * sizeof(*st)) : NULL;
-        if (!st)
-            return -1;
-        b->stamp = st;
-        b->cap = cap;
-    }
+    if (hw_grow(&b->rows, &b->cap_rows, b->nrows + 1, sizeof(*b->rows)) < 0 ||
+        hw_grow(&b->slots, &b->cap_slots, b->nrows + 1, sizeof(*b->slots)) < 0)
+        return -1;
     idx = (uint32_t)b->nrows;
     if (hw_map_insert(&b->map, h, idx) < 0)
         return -1;
     b->rows[idx] = (struct top_row){b->p->strings[k.name], b->p->strings[fn->filename], k.line, 0, 0};
-    b->key_name[idx] = k.name;
-    b->key_file[idx] = k.file;
-    b->stamp[idx] = 0;
+    b->slots[idx] = (struct top_slot){k.name, k.file, 0};
     b->nrows++;
     return idx;
 }
@@ -82,8 +72,8 @@ static int top_add_sample(struct top_builder *b, size_t si, int64_t v)
             if (leaf)
                 b->rows[r].flat = prof_sat_add(b->rows[r].flat, v);
             leaf = false;
-            if (b->stamp[r] != si + 1) {
-                b->stamp[r] = si + 1;
+            if (b->slots[r].stamp != si + 1) {
+                b->slots[r].stamp = si + 1;
                 b->rows[r].cum = prof_sat_add(b->rows[r].cum, v);
             }
         }
@@ -126,9 +116,7 @@ int top_compute(const struct profile *p, const bool *keep, const struct top_opti
         out->shown = prof_sat_add(out->shown, v);
         rc = top_add_sample(&b, i, v);
     }
-    free(b.key_name);
-    free(b.key_file);
-    free(b.stamp);
+    free(b.slots);
     hw_map_free(&b.map);
     if (rc < 0) {
         free(b.rows);
