@@ -258,15 +258,7 @@ static void record_print_summary(const struct recorder_result *res, const char *
  * temporary name next to the output. Returns a malloc'd path or NULL (out of memory). */
 static char *record_data_path(const char *output, bool keep)
 {
-    static const char *const suffixes[] = {".pb.gz", ".pb", ".folded", ".txt"};
-    size_t n = strlen(output), base = n;
-    for (size_t i = 0; i < HW_ARRAY_SIZE(suffixes); i++) {
-        size_t k = strlen(suffixes[i]);
-        if (n > k && strcmp(output + n - k, suffixes[i]) == 0) {
-            base = n - k;
-            break;
-        }
-    }
+    size_t base = convert_name_base(output);
     char *path = NULL;
     int rc = keep ? asprintf(&path, "%.*s.data", (int)base, output)
                   : asprintf(&path, "%s.recording-%d.data", output, (int)getpid());

@@ -24,21 +24,39 @@ int convert_parse_format(const char *name, enum convert_format *out, struct hw_e
     return 0;
 }
 
-static bool convert_ends_with(const char *s, const char *suffix)
+/* The output names hwprof knows, and the format each asks for. */
+static const struct {
+    const char *suffix;
+    enum convert_format format;
+} convert_suffixes[] = {
+    {".pb.gz", CONVERT_PPROF_GZ},
+    {".pb", CONVERT_PPROF},
+    {".folded", CONVERT_FOLDED},
+    {".txt", CONVERT_FOLDED},
+};
+
+/* The index in convert_suffixes of path's ending, or -1. */
+static int convert_suffix_of(const char *path)
 {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
+    size_t n = strlen(path);
+    for (size_t i = 0; i < HW_ARRAY_SIZE(convert_suffixes); i++) {
+        size_t k = strlen(convert_suffixes[i].suffix);
+        if (n >= k && strcmp(path + n - k, convert_suffixes[i].suffix) == 0)
+            return (int)i;
+    }
+    return -1;
 }
 
 enum convert_format convert_format_of(const char *path)
 {
-    if (convert_ends_with(path, ".pb.gz"))
-        return CONVERT_PPROF_GZ;
-    if (convert_ends_with(path, ".pb"))
-        return CONVERT_PPROF;
-    if (convert_ends_with(path, ".folded") || convert_ends_with(path, ".txt"))
-        return CONVERT_FOLDED;
-    return CONVERT_AUTO;
+    int i = convert_suffix_of(path);
+    return i < 0 ? CONVERT_AUTO : convert_suffixes[i].format;
+}
+
+size_t convert_name_base(const char *path)
+{
+    int i = convert_suffix_of(path);
+    return strlen(path) - (i < 0 ? 0 : strlen(convert_suffixes[i].suffix));
 }
 
 /* A write error with advice when the disk is full. Returns -1. */

@@ -34,6 +34,9 @@ int convert_parse_format(const char *name, enum convert_format *out, struct hw_e
 /* The format an output name asks for (.pb.gz, .pb, .folded, .txt), or CONVERT_AUTO if none. */
 enum convert_format convert_format_of(const char *path);
 
+/* The length of path without its format ending ("out.pb.gz" -> 3); strlen(path) if it has none. */
+size_t convert_name_base(const char *path);
+
 /* Converts. A file output is written to a temporary name and renamed when complete, so a failure
  * never leaves a partial file under the name. Returns 0 or -1 with err. */
 int convert_file(const struct convert_options *o, struct hw_err *err);
