@@ -28,8 +28,15 @@ enum {
     OPT_MMAP_PAGES,
     OPT_QUIET,
     OPT_KEEP_DATA,
+    OPT_WALL,
     OPT_HELP,
 };
+
+/* --wall: the events it samples (the second, context-switches, at every switch) and the user stack
+ * bytes copied with each sample, enough for the frameless libc functions between a system call and
+ * the first function with a frame pointer. */
+#define RECORD_WALL_EVENTS "cpu-clock,context-switches"
+#define RECORD_WALL_USER_STACK 512
 
 /* -g takes the next word when it names a call-graph mode; only fp is supported, the others are
  * recognised so that "-g dwarf" is an error rather than a command named "dwarf". */
@@ -50,6 +57,8 @@ static const struct cli_option record_options[] = {
     {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
      "attach to running processes instead of running a command", NULL, NULL},
     {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
+    {OPT_WALL, 0, "wall", CLI_NO_ARG, NULL, "wall-clock profile: on-CPU and off-CPU time of every thread",
+     NULL, NULL},
     {OPT_NO_FALLBACK, 0, "no-fallback", CLI_NO_ARG, NULL,
      "fail instead of sampling cpu-clock when a hardware event cannot be opened", NULL, NULL},
     {OPT_MMAP_PAGES, 'm', "mmap-pages", CLI_REQUIRED_ARG, "PAGES",
@@ -77,7 +86,8 @@ static const struct cli_command record_command = {
 struct record_args {
     const char *events;
     uint64_t freq, period;
-    bool callchain, no_fallback, quiet, help, keep_data;
+    bool callchain, no_fallback, quiet, help, keep_data, wall;
+    bool events_given, no_callchain_given;
     const char *output;
     pid_t *pids;
     size_t npids;
@@ -132,6 +142,7 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         switch (id) {
         case OPT_EVENT:
             a->events = v;
+            a->events_given = true;
             break;
         case OPT_FREQ:
             if (record_parse_positive("--freq", v, &a->freq, err) < 0)
@@ -149,6 +160,10 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
             break;
         case OPT_NO_CALLCHAIN:
             a->callchain = false;
+            a->no_callchain_given = true;
+            break;
+        case OPT_WALL:
+            a->wall = true;
             break;
         case OPT_OUTPUT:
             if (!*v)
@@ -192,6 +207,10 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         return -1;
     if (have_freq && a->period)
         return hw_errf(err, "give either --freq or --count, not both");
+    if (a->wall && a->events_given)
+        return hw_errf(err, "--wall chooses its own events (cpu-clock and context-switches): leave out -e");
+    if (a->wall && a->no_callchain_given)
+        return hw_errf(err, "--wall records where threads wait from their callchains: leave out --no-callchain");
     return p.index;
 }
 
@@ -207,6 +226,24 @@ static void record_note_user_only(const struct hw_event_list *events)
                     pe_paranoid());
             return;
         }
+}
+
+/* The events of --wall: cpu-clock at the sampling rate, context-switches at every switch. Wall mode
+ * needs kernel sampling: a context switch happens in the kernel, and the kernel drops switch samples of
+ * user-only events. Returns 0 or -1 with err. */
+static int record_wall_events(bool kernel, struct hw_event_list *events, struct hw_err *err)
+{
+    if (!kernel)
+        return hw_errf(err,
+                       "--wall needs kernel sampling to see threads leave the CPU "
+                       "(kernel.perf_event_paranoid is %d): run as root or lower it with "
+                       "'sysctl kernel.perf_event_paranoid=1'",
+                       pe_paranoid());
+    if (events_parse(RECORD_WALL_EVENTS, true, events, err) < 0)
+        return -1;
+    events->ev[1].attr.sample_period = 1;
+    events->ev[1].attr.freq = 0;
+    return 0;
 }
 
 static void record_notice(void *arg, const char *msg)
@@ -306,7 +343,8 @@ int cmd_record(int argc, char **argv)
 
     struct hw_event_list events = {0};
     bool kernel = pe_kernel_allowed();
-    if (events_init(&err) < 0 || events_parse(a.events, kernel, &events, &err) < 0) {
+    if (events_init(&err) < 0 ||
+        (a.wall ? record_wall_events(kernel, &events, &err) : events_parse(a.events, kernel, &events, &err)) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
         free(a.pids);
         return HW_EXIT_ERROR;
@@ -338,7 +376,8 @@ int cmd_record(int argc, char **argv)
         .events = &events,
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
                .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
-               .wakeup_bytes = a.mmap_pages * 4096u / 4},
+               .wakeup_bytes = a.mmap_pages * 4096u / 4, .switch_records = a.wall,
+               .monotonic_clock = a.wall, .user_stack = a.wall ? RECORD_WALL_USER_STACK : 0},
         .mmap_pages = a.mmap_pages,
         .pids = a.pids,
         .npids = a.npids,

@@ -131,8 +131,8 @@ static void report_header(FILE *out, const struct pr_file *f, const struct profi
     fprintf(out, "File: %s\n", main_bin ? main_bin + 1 : f->path);
     if (st->event >= 0)
         fprintf(out, "Event: %s (%s/%s)\n", f->attrs[st->event].name, p->strings[st->type], unit);
-    else
-        fprintf(out, "Event: samples (count)\n");
+    else /* samples, or the wall time of a wall recording */
+        fprintf(out, "Event: %s (%s)\n", p->strings[st->type], unit);
     if (f->cmdline)
         fprintf(out, "Recorded: %s\n", f->cmdline);
     char dur[32], total[32];

@@ -86,6 +86,10 @@ static const char *dec_type_name(uint32_t type)
         return "SAMPLE";
     case PERF_RECORD_MMAP2:
         return "MMAP2";
+    case PERF_RECORD_SWITCH:
+        return "SWITCH";
+    case PERF_RECORD_SWITCH_CPU_WIDE:
+        return "SWITCH_CPU_WIDE";
     default:
         return "perf";
     }
@@ -96,6 +100,8 @@ void dec_format_from_attr(struct dec_format *f, const struct perf_event_attr *at
     f->sample_type = attr->sample_type;
     f->read_format = attr->read_format;
     f->sample_id_all = attr->sample_id_all;
+    f->regs_user_mask = attr->sample_regs_user;
+    f->branch_hw_index = (attr->branch_sample_type & PERF_SAMPLE_BRANCH_HW_INDEX) != 0;
 }
 
 size_t dec_trailer_size(const struct dec_format *fmt)
@@ -201,6 +207,59 @@ static int dec_sample_read(uint64_t rf, struct dec_cursor *c, struct dec_sample 
     return 0;
 }
 
+/* Skips RAW and BRANCH_STACK, then decodes REGS_USER and STACK_USER (the fields after CALLCHAIN). */
+static int dec_sample_user(const struct dec_format *fmt, struct dec_cursor *c, struct dec_sample *out,
+                           struct hw_err *err)
+{
+    uint64_t st = fmt->sample_type;
+    if (st & PERF_SAMPLE_RAW) {
+        uint32_t size; /* of the data after it: size + 4 is a multiple of 8 */
+        if (!dec_get_bytes(c, &size, 4))
+            return dec_sample_short(err, "raw data size", c);
+        if (size > dec_left(c))
+            return dec_sample_short(err, "raw data", c);
+        c->off += size;
+    }
+    if (st & PERF_SAMPLE_BRANCH_STACK) {
+        uint64_t nr, hw_idx;
+        if (!dec_get_u64(c, &nr))
+            return dec_sample_short(err, "branch stack length", c);
+        if (fmt->branch_hw_index && !dec_get_u64(c, &hw_idx))
+            return dec_sample_short(err, "branch stack index", c);
+        if (nr > dec_left(c) / 24)
+            return dec_sample_short(err, "branch stack", c);
+        c->off += (size_t)nr * 24;
+    }
+    if (st & PERF_SAMPLE_REGS_USER) {
+        if (!dec_get_u64(c, &out->user_abi))
+            return dec_sample_short(err, "user register ABI", c);
+        if (out->user_abi) {
+            int n = __builtin_popcountll(fmt->regs_user_mask);
+            if (n > DEC_MAX_REGS || (size_t)n > dec_left(c) / 8)
+                return dec_sample_short(err, "user registers", c);
+            for (int i = 0; i < n; i++)
+                dec_get_u64(c, &out->user_regs[i]);
+            out->nr_user_regs = (uint32_t)n;
+        }
+    }
+    if (st & PERF_SAMPLE_STACK_USER) {
+        uint64_t size, dyn;
+        if (!dec_get_u64(c, &size))
+            return dec_sample_short(err, "user stack size", c);
+        if (size) {
+            if (size > dec_left(c))
+                return dec_sample_short(err, "user stack", c);
+            const unsigned char *data = c->base + c->off;
+            c->off += (size_t)size;
+            if (!dec_get_u64(c, &dyn))
+                return dec_sample_short(err, "user stack dyn_size", c);
+            out->user_stack = data;
+            out->user_stack_size = dyn < size ? dyn : size;
+        }
+    }
+    return 0;
+}
+
 int dec_sample(const struct dec_format *fmt, const void *rec, size_t len, struct dec_sample *out,
                struct hw_err *err)
 {
@@ -212,6 +271,10 @@ int dec_sample(const struct dec_format *fmt, const void *rec, size_t len, struct
     memset(out, 0, offsetof(struct dec_sample, values));
     out->nr_callchain = 0;
     out->callchain = NULL;
+    out->user_abi = 0;
+    out->nr_user_regs = 0;
+    out->user_stack_size = 0;
+    out->user_stack = NULL;
 
     if (!dec_header(rec, len, &h))
         return hw_errf(err, "sample record too short for its header (%zu bytes); " DEC_CORRUPT,
@@ -263,8 +326,7 @@ int dec_sample(const struct dec_format *fmt, const void *rec, size_t len, struct
         out->nr_callchain = nr;
         c.off += (size_t)nr * 8;
     }
-    /* RAW, BRANCH_STACK and later fields are not needed and not decoded. */
-    return 0;
+    return dec_sample_user(fmt, &c, out, err);
 }
 
 int dec_trailer(const struct dec_format *fmt, const void *rec, size_t len,
@@ -410,6 +472,25 @@ int dec_task(const void *rec, size_t len, struct dec_task *out, struct hw_err *e
     dec_get_u32x2(&c, &out->pid, &out->ppid);
     dec_get_u32x2(&c, &out->tid, &out->ptid);
     dec_get_u64(&c, &out->time);
+    return 0;
+}
+
+int dec_switch(const void *rec, size_t len, struct dec_switch *out, struct hw_err *err)
+{
+    struct perf_event_header h;
+
+    memset(out, 0, sizeof(*out));
+    if (dec_fixed(rec, len, PERF_RECORD_SWITCH, PERF_RECORD_SWITCH_CPU_WIDE, sizeof(h), &h, err) < 0)
+        return -1;
+    out->out = (h.misc & PERF_RECORD_MISC_SWITCH_OUT) != 0;
+    out->preempt = out->out && (h.misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) != 0;
+    if (h.type == PERF_RECORD_SWITCH_CPU_WIDE) {
+        if (dec_fixed(rec, len, h.type, h.type, sizeof(h) + 8, &h, err) < 0)
+            return -1;
+        struct dec_cursor c = {rec, sizeof(h), len};
+        dec_get_u32x2(&c, &out->next_prev_pid, &out->next_prev_tid);
+        out->cpu_wide = true;
+    }
     return 0;
 }
 

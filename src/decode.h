@@ -14,6 +14,8 @@ struct dec_format {
     uint64_t sample_type;
     uint64_t read_format;
     bool sample_id_all;
+    uint64_t regs_user_mask;  /* sample_regs_user: which registers PERF_SAMPLE_REGS_USER holds */
+    bool branch_hw_index;     /* PERF_SAMPLE_BRANCH_HW_INDEX: a branch stack starts with hw_idx */
 };
 
 void dec_format_from_attr(struct dec_format *f, const struct perf_event_attr *attr);
@@ -37,6 +39,7 @@ struct dec_sample_id {
 };
 
 #define DEC_MAX_READ 64 /* group members decoded per sample; more is an error */
+#define DEC_MAX_REGS 64 /* registers of PERF_SAMPLE_REGS_USER (one per bit of the mask) */
 
 struct dec_read_value {
     uint64_t value;
@@ -61,6 +64,16 @@ struct dec_sample {
     /* PERF_SAMPLE_CALLCHAIN: points into the record (8-byte aligned), includes context markers */
     uint64_t nr_callchain;
     const uint64_t *callchain;
+    /* PERF_SAMPLE_REGS_USER: the user registers at the sample (or at kernel entry), in ascending bit
+     * order of regs_user_mask (the architecture's perf_regs numbering); user_abi 0: none (a kernel
+     * thread), nr_user_regs 0 */
+    uint64_t user_abi;
+    uint32_t nr_user_regs;
+    uint64_t user_regs[DEC_MAX_REGS];
+    /* PERF_SAMPLE_STACK_USER: user_stack_size bytes copied from the user stack pointer upwards
+     * (the valid part, dyn_size); points into the record */
+    uint64_t user_stack_size;
+    const unsigned char *user_stack;
 };
 
 /* The id of any record: the IDENTIFIER word (first word of a sample's body, last of a side-band
@@ -71,7 +84,7 @@ struct dec_sample {
 int dec_record_id(const struct dec_format *fmt, const void *rec, size_t len, uint64_t *id);
 
 /* Decodes a PERF_RECORD_SAMPLE. rec points at the perf_event_header, len = header.size.
- * Fields after CALLCHAIN (RAW, BRANCH_STACK, ...) are not decoded. nr_values is 0 without
+ * RAW and BRANCH_STACK are skipped, REGS_USER and STACK_USER decoded, later fields ignored. nr_values is 0 without
  * PERF_SAMPLE_READ. out->callchain points into rec, so a sample with a non-empty callchain needs
  * rec 8-byte aligned (else -1 with err). Returns 0, or -1 with err if the record is shorter than
  * its format says, counts are absurd (read group > DEC_MAX_READ) or the record is not a sample. */
@@ -83,8 +96,9 @@ int dec_sample(const struct dec_format *fmt, const void *rec, size_t len, struct
 int dec_trailer(const struct dec_format *fmt, const void *rec, size_t len, struct dec_sample_id *out,
                 struct hw_err *err);
 
-/* Side-band records. Each checks header.type (MMAP or MMAP2, COMM, FORK or EXIT, LOST, THROTTLE or
- * UNTHROTTLE) and returns 0, or -1 with err if the type is wrong or the record is too short.
+/* Side-band records. Each checks header.type (MMAP or MMAP2, COMM, FORK or EXIT, SWITCH or
+ * SWITCH_CPU_WIDE, LOST, THROTTLE or UNTHROTTLE) and returns 0, or -1 with err if the type is wrong
+ * or the record is too short.
  * Strings point into the record and are guaranteed NUL-terminated within [rec, rec + len). */
 struct dec_mmap {
     uint32_t pid, tid;
@@ -113,6 +127,14 @@ struct dec_task {             /* FORK and EXIT */
     uint64_t time;
 };
 int dec_task(const void *rec, size_t len, struct dec_task *out, struct hw_err *err);
+
+struct dec_switch {           /* SWITCH and SWITCH_CPU_WIDE; the trailer names the task */
+    bool out;                 /* PERF_RECORD_MISC_SWITCH_OUT: the task leaves the CPU (else enters) */
+    bool preempt;             /* ..._SWITCH_OUT_PREEMPT: it was preempted, still runnable */
+    bool cpu_wide;            /* SWITCH_CPU_WIDE: next_prev_pid/tid name the other task */
+    uint32_t next_prev_pid, next_prev_tid;
+};
+int dec_switch(const void *rec, size_t len, struct dec_switch *out, struct hw_err *err);
 
 struct dec_lost {             /* LOST */
     uint64_t id, lost;

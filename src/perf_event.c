@@ -8,7 +8,10 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "perf_regs.h"
 
 static int pe_sys_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd)
 {
@@ -41,6 +44,15 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
         attr->sample_type |= PERF_SAMPLE_PERIOD;
     if (cfg->callchain)
         attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
+    if (cfg->callchain && cfg->user_stack && role != PE_ROLE_MEMBER) {
+        attr->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+        attr->sample_regs_user = PERF_REGS_UNWIND_MASK;
+        attr->sample_stack_user = cfg->user_stack;
+    }
+    if (cfg->monotonic_clock) {
+        attr->use_clockid = 1;
+        attr->clockid = CLOCK_MONOTONIC;
+    }
     attr->read_format = PERF_FORMAT_ID;
     if (role != PE_ROLE_ALONE)
         attr->read_format |= PERF_FORMAT_GROUP;
@@ -64,6 +76,7 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
         attr->comm = 1;
         attr->comm_exec = 1;
         attr->task = 1;
+        attr->context_switch = cfg->switch_records;
     }
 }
 

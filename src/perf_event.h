@@ -18,6 +18,10 @@ struct pe_config {
     bool enable_on_exec;   /* workload mode: counting starts when the child execs */
     bool no_fallback;      /* an unsupported hardware event is an error instead of cpu-clock */
     uint32_t wakeup_bytes; /* wake the reader when this much data is buffered (0: every sample) */
+    bool switch_records;   /* the side-band event also records context switches (PERF_RECORD_SWITCH) */
+    bool monotonic_clock;  /* timestamps from CLOCK_MONOTONIC instead of the perf clock */
+    uint32_t user_stack;   /* with callchain: copy this many bytes of user stack (a multiple of 8) and
+                              the user ip/sp/bp with each sample, to unwind frameless code (0: none) */
 };
 
 enum pe_role {
@@ -28,7 +32,7 @@ enum pe_role {
 
 /* Fills attr for one event: starts from the encoding (type, config, exclude bits, and any
  * period/freq given as libpfm modifiers), adds the sampling fields for role, and the side-band bits
- * (mmap, mmap2, comm, comm_exec, task) when sideband is true. Pure. */
+ * (mmap, mmap2, comm, comm_exec, task, and context_switch if cfg asks) when sideband is true. Pure. */
 void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *encoded,
                    const struct pe_config *cfg, enum pe_role role, bool sideband);
 

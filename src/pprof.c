@@ -67,10 +67,11 @@ enum {
     PPROF_KEY_THREAD_NAME,
     PPROF_KEY_COMM,
     PPROF_KEY_CPU,
+    PPROF_KEY_STATE,
     PPROF_NKEYS
 };
 static const char *const pprof_key_names[PPROF_NKEYS] = {"thread_id", "pid", "thread_name", "comm",
-                                                         "cpu"};
+                                                         "cpu", "state"};
 
 struct pprof_writer {
     const struct profile *p;
@@ -313,7 +314,7 @@ static void pprof_find_keys(struct pprof_writer *w)
         w->key_id[k] = (uint32_t)p->nstrings + (uint32_t)k;
     for (size_t i = 1; i < p->nstrings; i++) {
         const char *s = p->strings[i];
-        if (s[0] != 't' && s[0] != 'p' && s[0] != 'c')
+        if (s[0] != 't' && s[0] != 'p' && s[0] != 'c' && s[0] != 's')
             continue;
         for (int k = 0; k < PPROF_NKEYS; k++)
             if (w->key_id[k] >= p->nstrings && strcmp(s, pprof_key_names[k]) == 0)
@@ -360,6 +361,10 @@ static void pprof_mark(struct pprof_writer *w)
         }
         if (s->cpu >= 0)
             pprof_use_str(w, pprof_key(w, PPROF_KEY_CPU));
+        if (s->state) {
+            pprof_use_str(w, pprof_key(w, PPROF_KEY_STATE));
+            pprof_use_str(w, s->state);
+        }
     }
     for (size_t i = 0; i < p->nlocations; i++) {
         if (!w->loc_used[i])
@@ -457,6 +462,8 @@ static void pprof_sample(struct pprof_writer *w, const struct prof_sample *s)
         }
         if (s->cpu >= 0)
             pprof_num_label(w, PPROF_KEY_CPU, s->cpu);
+        if (s->state)
+            pprof_str_label(w, PPROF_KEY_STATE, s->state);
     }
     pb_end(w, at);
 }

@@ -247,6 +247,7 @@ struct prof_sample_key {
     size_t n;
     uint32_t pid, tid, comm;
     int32_t cpu;
+    uint32_t state;
 };
 
 static bool prof_sample_eq(const void *ctx, uint32_t val)
@@ -254,7 +255,7 @@ static bool prof_sample_eq(const void *ctx, uint32_t val)
     const struct prof_sample_key *k = ctx;
     const struct prof_sample *s = &k->p->samples[val];
     return s->nlocs == k->n && s->pid == k->pid && s->tid == k->tid && s->comm == k->comm &&
-           s->cpu == k->cpu &&
+           s->cpu == k->cpu && s->state == k->state &&
            (k->n == 0 || /* loc_ids may be NULL while every sample has no stack */
             memcmp(k->p->loc_ids + s->first_loc, k->locs, k->n * sizeof(*k->locs)) == 0);
 }
@@ -262,16 +263,18 @@ static bool prof_sample_eq(const void *ctx, uint32_t val)
 int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,
                     const struct prof_labels *labels)
 {
-    struct prof_labels none = {0, 0, NULL, -1};
+    struct prof_labels none = {0, 0, NULL, -1, NULL};
     if (!labels)
         labels = &none;
-    int64_t comm = prof_string(p, labels->comm);
-    if (comm < 0)
+    int64_t comm = prof_string(p, labels->comm), state = prof_string(p, labels->state);
+    if (comm < 0 || state < 0)
         return -1;
-    struct prof_sample_key k = {p, locs, n, labels->pid, labels->tid, (uint32_t)comm, labels->cpu};
+    struct prof_sample_key k = {p,           locs,        n, labels->pid, labels->tid, (uint32_t)comm,
+                                labels->cpu, (uint32_t)state};
     uint64_t h = hw_hash_bytes(locs, n * sizeof(*locs), 4);
     h = hw_hash_u64(hw_hash_u64(hw_hash_u64(h, labels->pid), labels->tid),
                     ((uint64_t)(uint32_t)labels->cpu << 32) | (uint64_t)comm);
+    h = hw_hash_u64(h, (uint64_t)state);
     uint32_t idx;
     if (hw_map_find(&p->sample_map, h, prof_sample_eq, &k, &idx)) {
         int64_t *v = p->values + p->samples[idx].values_at;
@@ -291,7 +294,8 @@ int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int
     memcpy(p->values + p->nvalues, values, p->ntypes * sizeof(*values));
     p->samples[p->nsamples++] = (struct prof_sample){
         .first_loc = (uint32_t)p->nloc_ids, .nlocs = (uint32_t)n, .values_at = (uint32_t)p->nvalues,
-        .pid = labels->pid, .tid = labels->tid, .comm = (uint32_t)comm, .cpu = labels->cpu};
+        .pid = labels->pid, .tid = labels->tid, .comm = (uint32_t)comm, .cpu = labels->cpu,
+        .state = (uint32_t)state};
     p->nloc_ids += n;
     p->nvalues += p->ntypes;
     return 0;

@@ -46,6 +46,7 @@ struct prof_sample {
     uint32_t pid, tid;
     uint32_t comm;             /* string id, 0 if unknown */
     int32_t cpu;               /* -1 if unknown */
+    uint32_t state;            /* string id of the thread state (wall recordings), 0 if none */
 };
 
 /* Labels that distinguish otherwise identical stacks. */
@@ -53,6 +54,7 @@ struct prof_labels {
     uint32_t pid, tid;
     const char *comm;
     int32_t cpu;
+    const char *state;         /* "on-cpu", "preempted", "blocked" in wall recordings; NULL: none */
 };
 
 struct profile {

@@ -10,6 +10,9 @@
 #include "buildid.h"
 #include "decode.h"
 #include "hashmap.h"
+#include "perf_regs.h"
+#include "unwind.h"
+#include "wall.h"
 
 #define LOAD_MAX_STACK 1024
 
@@ -80,7 +83,14 @@ struct loader {
     struct load_proc *procs;
     size_t nprocs, cap_procs;
     struct hw_map proc_map;
+    /* wall recordings: the clock and context-switch events, their sample types, open intervals */
+    bool wall;
+    int wall_clock_attr, wall_switch_attr;
+    uint32_t t_wall, t_cpu, t_off;
+    struct wall_tracker *tracker;
+    uint64_t last_record_time;
     uint64_t addrs[LOAD_MAX_STACK];
+    uint64_t user_addrs[LOAD_MAX_STACK]; /* a sample's user frames, repaired by unwind_user */
     bool callers[LOAD_MAX_STACK];
     bool kernel[LOAD_MAX_STACK];
     uint32_t locs[LOAD_MAX_STACK];
@@ -115,17 +125,63 @@ static bool load_type_taken(const struct profile *p, const char *name)
     return false;
 }
 
-/* Sample types: samples/count, then one per event. */
+/* A wall-clock recording (hwprof record --wall, or perf record -e cpu-clock,context-switches with
+ * -c 1 on the latter and --switch-events): a clock event, a context-switches event sampled at every
+ * switch, and switch records. Sets l->wall and the two attr indexes. */
+static void load_find_wall(struct loader *l)
+{
+    const struct pr_file *f = l->f;
+    int clock = -1, sw = -1;
+    bool switches = false;
+    for (size_t i = 0; i < f->nattrs; i++) {
+        const struct perf_event_attr *a = &f->attrs[i].attr;
+        switches = switches || a->context_switch;
+        if (load_is_clock(a) && clock < 0)
+            clock = (int)i;
+        if (a->type == PERF_TYPE_SOFTWARE && a->config == PERF_COUNT_SW_CONTEXT_SWITCHES && !a->freq &&
+            a->sample_period == 1 && (a->sample_type & PERF_SAMPLE_TID) && sw < 0)
+            sw = (int)i;
+    }
+    l->wall = switches && clock >= 0 && sw >= 0;
+    l->wall_clock_attr = clock;
+    l->wall_switch_attr = sw;
+}
+
+/* The sample types of a wall recording: wall = cpu (the clock event) + off-cpu (the switch event's
+ * intervals), wall the default. 0 or -1 (out of memory). */
+static int load_wall_types(struct loader *l)
+{
+    int64_t w = prof_add_type(l->p, "wall", "nanoseconds", -1);
+    int64_t c = prof_add_type(l->p, "cpu", "nanoseconds", l->wall_clock_attr);
+    int64_t o = prof_add_type(l->p, "off-cpu", "nanoseconds", l->wall_switch_attr);
+    if (w < 0 || c < 0 || o < 0)
+        return -1;
+    l->t_wall = (uint32_t)w;
+    l->t_cpu = (uint32_t)c;
+    l->t_off = (uint32_t)o;
+    l->type_of_attr[l->wall_clock_attr] = (int)c;
+    l->type_of_attr[l->wall_switch_attr] = (int)o;
+    l->p->default_type = l->p->period_type = (uint32_t)w;
+    const struct perf_event_attr *a = &l->f->attrs[l->wall_clock_attr].attr;
+    l->p->period = a->freq ? (a->sample_freq ? (int64_t)(1000000000ull / a->sample_freq) : 0)
+                           : (int64_t)a->sample_period;
+    return 0;
+}
+
+/* Sample types: samples/count, then one per event (for a wall recording, its three types first). */
 static int load_types(struct loader *l, struct hw_err *err)
 {
     const struct pr_file *f = l->f;
     if (prof_add_type(l->p, "samples", "count", -1) < 0)
         return hw_errf(err, "out of memory");
-    bool have_cpu = false;
+    for (size_t i = 0; i < f->nattrs; i++)
+        l->type_of_attr[i] = -1;
+    if (l->wall && load_wall_types(l) < 0)
+        return hw_errf(err, "out of memory");
+    bool have_cpu = l->wall;
     for (size_t i = 0; i < f->nattrs; i++) {
         const struct perf_event_attr *a = &f->attrs[i].attr;
-        l->type_of_attr[i] = -1;
-        if (load_is_dummy(a))
+        if (load_is_dummy(a) || l->type_of_attr[i] >= 0)
             continue;
         char name[256];
         load_type_name(f->attrs[i].name, name, sizeof(name));
@@ -415,11 +471,62 @@ static int64_t load_location(struct loader *l, int32_t pid, uint64_t addr, bool 
     return load_new_location(l, m, mapping, pid, addr, caller);
 }
 
-/* Collects the addresses of a sample, leaf first, with their privilege level. */
-static size_t load_stack(struct loader *l, const struct dec_sample *s)
+struct load_unwind_ctx {
+    struct loader *l;
+    int32_t pid;
+};
+
+/* unwind_rule_fn over the loader's address spaces and symbolizer. */
+static int load_cfa_rule(void *arg, uint64_t pc, bool caller, struct sym_cfa_rule *out)
+{
+    const struct load_unwind_ctx *c = arg;
+    const struct as_map *m = as_find(c->l->as, c->pid, pc);
+    if (!m || !load_dso_ids(c->l, m->dso)) /* load_dso_ids: the build id, as symbolization uses it */
+        return -1;
+    struct sym_binary bin = {
+        .path = m->dso->path,
+        .build_id = m->dso->build_id_size ? m->dso->build_id : NULL,
+        .build_id_len = m->dso->build_id_size,
+        .kernel = m->dso->kernel,
+    };
+    return sym_cfa_rule(c->l->sym, &bin, m->start, m->pgoff, pc, caller, out);
+}
+
+/* Adds the user frames of a sample at l->addrs[n..]: the kernel's user callchain uchain[0..nu),
+ * repaired by unwind_user when the sample copied the user registers and stack. Returns the new n. */
+static size_t load_user_frames(struct loader *l, int attr, const struct dec_sample *s, const uint64_t *uchain,
+                               size_t nu, size_t n)
+{
+    uint64_t mask = l->fmts[attr].regs_user_mask;
+    struct unwind_input in = {.stack = s->user_stack, .stack_size = s->user_stack_size, .chain = uchain,
+                              .nchain = nu};
+    const uint64_t *frames = uchain;
+    size_t nframes = nu;
+    if (s->user_abi && s->user_stack_size &&
+        perf_regs_get(mask, s->user_regs, s->nr_user_regs, PERF_REGS_IP, &in.ip) == 0 &&
+        perf_regs_get(mask, s->user_regs, s->nr_user_regs, PERF_REGS_SP, &in.sp) == 0 &&
+        perf_regs_get(mask, s->user_regs, s->nr_user_regs, PERF_REGS_BP, &in.bp) == 0) {
+        struct load_unwind_ctx ctx = {l, (int32_t)s->pid};
+        nframes = unwind_user(&in, load_cfa_rule, &ctx, l->user_addrs, LOAD_MAX_STACK - n);
+        frames = l->user_addrs;
+    }
+    for (size_t i = 0; i < nframes && n < LOAD_MAX_STACK; i++, n++) {
+        l->addrs[n] = frames[i];
+        l->kernel[n] = false;
+        l->callers[n] = i > 0; /* the first is where user code was interrupted (exact) */
+    }
+    return n;
+}
+
+/* Collects the addresses of a sample, leaf first, with their privilege level; the user part goes
+ * through load_user_frames. */
+static size_t load_stack(struct loader *l, int attr, const struct dec_sample *s)
 {
     bool kernel = (s->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+    bool user_state = s->user_abi && s->user_stack_size;
     size_t n = 0;
+    if (!s->nr_callchain && user_state && !kernel)
+        return load_user_frames(l, attr, s, &s->ip, 1, 0);
     if (!s->nr_callchain) {
         l->addrs[0] = s->ip;
         l->kernel[0] = kernel;
@@ -428,9 +535,18 @@ static size_t load_stack(struct loader *l, const struct dec_sample *s)
     }
     /* The first address after a context marker is where that context was interrupted (exact);
      * every other entry is a return address, looked up at address - 1. */
-    bool exact = true;
+    bool exact = true, user_done = false;
     for (uint64_t i = 0; i < s->nr_callchain && n < LOAD_MAX_STACK; i++) {
         uint64_t a = s->callchain[i];
+        if (a == PERF_CONTEXT_USER && user_state) {
+            uint64_t end = i + 1;
+            while (end < s->nr_callchain && s->callchain[end] < PERF_CONTEXT_MAX)
+                end++;
+            n = load_user_frames(l, attr, s, s->callchain + i + 1, (size_t)(end - i - 1), n);
+            user_done = true;
+            i = end - 1;
+            continue;
+        }
         if (a >= PERF_CONTEXT_MAX) {
             if (a == PERF_CONTEXT_KERNEL)
                 kernel = true;
@@ -445,6 +561,8 @@ static size_t load_stack(struct loader *l, const struct dec_sample *s)
         exact = false;
         n++;
     }
+    if (user_state && !user_done) /* perf's --call-graph dwarf: a kernel-only callchain */
+        n = load_user_frames(l, attr, s, NULL, 0, n);
     return n;
 }
 
@@ -532,6 +650,22 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
     if (s.time > info->last_time)
         info->last_time = s.time;
 
+    size_t n = load_stack(l, rec->attr, &s);
+    for (size_t i = 0; i < n; i++) {
+        int64_t loc = load_location(l, (int32_t)s.pid, l->addrs[i], l->kernel[i], l->callers[i]);
+        if (loc < 0)
+            return hw_errf(err, "out of memory");
+        l->locs[i] = (uint32_t)loc;
+    }
+    if (l->wall && rec->attr == l->wall_switch_attr) {
+        /* charged when the thread runs again (load_switch) */
+        if (wall_switch_out(l->tracker, s.pid, s.tid, s.cpu, s.time, l->locs, n) < 0)
+            return hw_errf(err, "out of memory");
+        return 0;
+    }
+    if (l->wall)
+        wall_forget(l->tracker, s.tid); /* running, so not off the CPU (its switch-in was lost) */
+
     memset(l->values, 0, l->p->ntypes * sizeof(*l->values));
     l->values[0] = 1;
     const struct perf_event_attr *a = &l->f->attrs[rec->attr].attr;
@@ -539,16 +673,11 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
                       : a->freq                                               ? 1
                                                                               : a->sample_period;
     l->values[l->type_of_attr[rec->attr]] += (int64_t)period;
+    if (l->wall && rec->attr == l->wall_clock_attr)
+        l->values[l->t_wall] += (int64_t)period;
     if ((l->fmts[rec->attr].sample_type & PERF_SAMPLE_READ) && load_group_values(l, rec->attr, &s) < 0)
         return hw_errf(err, "out of memory");
 
-    size_t n = load_stack(l, &s);
-    for (size_t i = 0; i < n; i++) {
-        int64_t loc = load_location(l, (int32_t)s.pid, l->addrs[i], l->kernel[i], l->callers[i]);
-        if (loc < 0)
-            return hw_errf(err, "out of memory");
-        l->locs[i] = (uint32_t)loc;
-    }
     uint32_t comm = load_comm_of(l, s.tid);
     if (!comm)
         comm = load_comm_of(l, s.pid);
@@ -557,8 +686,50 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
         .tid = s.tid,
         .comm = l->p->strings[comm],
         .cpu = (l->fmts[rec->attr].sample_type & PERF_SAMPLE_CPU) ? (int32_t)s.cpu : -1,
+        .state = l->wall && rec->attr == l->wall_clock_attr ? "on-cpu" : NULL,
     };
     if (prof_add_sample(l->p, l->locs, n, l->values, &labels) < 0)
+        return hw_errf(err, "out of memory");
+    return 0;
+}
+
+/* Adds an off-CPU interval as a sample: its switch-out stack, weighted by its length. wall_close_all
+ * callback too. Returns 0 or -1 (out of memory). */
+static int load_add_interval(void *arg, const struct wall_interval *iv)
+{
+    struct loader *l = arg;
+    memset(l->values, 0, l->p->ntypes * sizeof(*l->values));
+    l->values[0] = 1;
+    l->values[l->t_off] = l->values[l->t_wall] = (int64_t)(iv->end - iv->start);
+    uint32_t comm = load_comm_of(l, iv->tid);
+    if (!comm)
+        comm = load_comm_of(l, iv->pid);
+    struct prof_labels labels = {
+        .pid = iv->pid,
+        .tid = iv->tid,
+        .comm = l->p->strings[comm],
+        .cpu = (l->fmts[l->wall_switch_attr].sample_type & PERF_SAMPLE_CPU) ? (int32_t)iv->cpu : -1,
+        .state = iv->preempted ? "preempted" : "blocked",
+    };
+    return prof_add_sample(l->p, iv->locs, iv->nlocs, l->values, &labels);
+}
+
+/* SWITCH records of a wall recording: a switch-out says whether the thread was preempted, a
+ * switch-in ends its off-CPU interval. */
+static int load_switch(struct loader *l, const struct pr_record *rec, struct hw_err *err)
+{
+    const struct dec_format *fmt = rec->attr >= 0 ? &l->fmts[rec->attr] : &l->fmts[0];
+    struct dec_switch sw;
+    struct dec_sample_id id;
+    if (!l->wall || dec_switch(rec->h, rec->h->size, &sw, NULL) < 0 ||
+        dec_trailer(fmt, rec->h, rec->h->size, &id, NULL) < 0)
+        return 0;
+    if (sw.out) {
+        wall_mark_preempted(l->tracker, id.tid, sw.preempt);
+        return 0;
+    }
+    struct wall_interval iv;
+    if (wall_switch_in(l->tracker, id.tid, id.time, &iv) && load_add_interval(l, &iv) < 0)
         return hw_errf(err, "out of memory");
     return 0;
 }
@@ -628,10 +799,17 @@ static int load_sideband(struct loader *l, const struct pr_record *rec, struct h
     }
     case PERF_RECORD_EXIT: {
         struct dec_task t;
-        if (dec_task(h, h->size, &t, NULL) == 0 && t.pid == t.tid)
+        if (dec_task(h, h->size, &t, NULL) < 0)
+            return 0;
+        if (t.pid == t.tid)
             as_exit(l->as, (int32_t)t.pid);
+        if (l->wall)
+            wall_forget(l->tracker, t.tid); /* an exited thread is not waiting */
         return 0;
     }
+    case PERF_RECORD_SWITCH:
+    case PERF_RECORD_SWITCH_CPU_WIDE:
+        return load_switch(l, rec, err);
     case PERF_RECORD_LOST: {
         struct dec_lost lost;
         if (dec_lost(h, h->size, &lost, NULL) == 0)
@@ -677,6 +855,7 @@ static void load_free(struct loader *l)
     free(l->procs);
     hw_map_free(&l->proc_map);
     free(l->values);
+    wall_free(l->tracker);
 }
 
 static int load_setup(struct loader *l, const struct load_options *opts, struct hw_err *err)
@@ -693,26 +872,30 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
     l->sym = sym_new(&so, opts->warn, opts->warn_arg, err);
     if (!l->sym)
         return -1;
-    bool dwarf = false;
-    for (size_t i = 0; i < f->nattrs; i++) {
+    for (size_t i = 0; i < f->nattrs; i++)
         dec_format_from_attr(&l->fmts[i], &f->attrs[i].attr);
-        dwarf = dwarf || (f->attrs[i].attr.sample_type & PERF_SAMPLE_STACK_USER);
-    }
-    if (dwarf && opts->warn) {
-        char msg[512];
-        snprintf(msg, sizeof(msg),
-                 "%s was recorded with --call-graph dwarf: hwprof follows frame-pointer callchains "
-                 "only, so user-space callers are missing and cum values are too low; record with -g "
-                 "(--call-graph fp)",
-                 f->path);
-        opts->warn(opts->warn_arg, msg);
-    }
+    load_find_wall(l);
+    if (l->wall && !(l->tracker = wall_new()))
+        return hw_errf(err, "out of memory");
     if (load_types(l, err) < 0)
         return -1;
     l->values = calloc(l->p->ntypes, sizeof(*l->values));
     if (!l->values)
         return hw_errf(err, "out of memory");
     return 0;
+}
+
+/* Charges the threads still off the CPU when the recording stopped, up to its end: the later of
+ * the last record and the file's last sample time (hwprof's wall recordings store the stop time
+ * there). 0 or -1 (out of memory). */
+static int load_close_wall(struct loader *l)
+{
+    uint64_t end = l->last_record_time;
+    if (l->f->last_sample_time > end)
+        end = l->f->last_sample_time;
+    if (end > l->info->last_time)
+        l->info->last_time = end;
+    return wall_close_all(l->tracker, end, load_add_interval, l);
 }
 
 int profile_load(const struct pr_file *f, const struct load_options *opts, struct profile **out,
@@ -735,9 +918,13 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
             rc = -1;
             break;
         }
+        if (rec.time > l.last_record_time)
+            l.last_record_time = rec.time;
         rc = rec.h->type == PERF_RECORD_SAMPLE ? load_sample(&l, &rec, err) : load_sideband(&l, &rec, err);
     }
     pr_iter_free(it);
+    if (rc == 0 && l.wall && load_close_wall(&l) < 0)
+        rc = hw_errf(err, "out of memory");
     if (rc == 0 && (load_symbolize_pending(&l) < 0 || load_pick_main(&l) < 0))
         rc = hw_errf(err, "out of memory");
     if (rc == 0) {

@@ -49,6 +49,7 @@ struct recording {
     int *pidfds;                   /* one per pid, -1 when pidfd_open failed (kill(0) then) */
     size_t npidfds;
     uint64_t first_time, last_time;
+    uint64_t stop_time;            /* CLOCK_MONOTONIC when the recording stopped */
     struct pending_hit *pending;
     size_t npending;
 };
@@ -544,6 +545,10 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
     meta.argv = r->opts->cmdline_argv;
     meta.first_sample_time = r->first_time;
     meta.last_sample_time = r->last_time;
+    /* With CLOCK_MONOTONIC timestamps, the end of the recording is known in the samples' clock:
+     * the loader charges threads still waiting then up to it. */
+    if (r->opts->pe.monotonic_clock && r->stop_time > meta.last_sample_time)
+        meta.last_sample_time = r->stop_time;
     uint64_t size = pd_writer_data_size(r->writer);
     int rc = pd_writer_finish(r->writer, &meta, bids, nbids, err);
     r->writer = NULL;
@@ -664,6 +669,7 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
     }
     if (rc == 0) {
         rc = recorder_loop(&r, err);
+        r.stop_time = hw_now_ns();
         if (rc == 0 && !r.have_workload)
             rc = pe_enable(&r.set, false, err);
         if (rc == 0 && recorder_drain(&r, err) < 0)

@@ -130,6 +130,14 @@ struct sym_entry {
     const struct sym_frame *frames;
 };
 
+/* A cached unwinding rule, keyed by (binary, file offset, caller); ok false: none there. */
+struct sym_cfa_entry {
+    uint32_t bin;
+    bool caller, ok;
+    uint64_t key;
+    struct sym_cfa_rule rule;
+};
+
 struct symbolizer {
     struct sym_options opts;
     char *root; /* "" for "/" */
@@ -164,6 +172,10 @@ struct symbolizer {
 
     uint64_t unique, hits;
     uint32_t crc_table[256];
+
+    struct sym_cfa_entry *cfas;
+    size_t ncfas, cap_cfas;
+    struct hw_map cfa_map;
 };
 
 /* Returned when even a placeholder cannot be allocated, and for a binary without a path. */
@@ -496,6 +508,8 @@ void sym_free(struct symbolizer *s)
         free(s->chunks);
         s->chunks = next;
     }
+    free(s->cfas);
+    hw_map_free(&s->cfa_map);
     free(s->root);
     free(s->debuginfo_path);
     free(s);
@@ -1113,6 +1127,22 @@ static void sym_placeholder(struct symbolizer *s, const char *base, uint64_t off
     sym_result_one(s, buf, false, out);
 }
 
+/* The module (Dwfl) address of file offset fo of a loaded ELF binary, through the PT_LOAD that
+ * holds it; caller: fo is a return address, so the call instruction ends right before it (maybe
+ * at a segment's end). False when no segment holds it. */
+static bool sym_bin_address(const struct sym_bin *b, uint64_t fo, bool caller, Dwarf_Addr *out)
+{
+    uint64_t lookup = caller && fo > 0 ? fo - 1 : fo;
+    for (size_t i = 0; i < b->nsegs; i++) {
+        const struct sym_segment *seg = &b->segs[i];
+        if (lookup >= seg->offset && lookup - seg->offset < seg->filesz) {
+            *out = lookup - seg->offset + seg->vaddr + b->mod_bias;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Symbolizes file offset fo of an ELF binary. Placeholders show the file offset (not the
  * vaddr), which is known even when the file is not. */
 static void sym_resolve_elf(struct symbolizer *s, struct sym_bin *b, uint64_t fo, bool caller,
@@ -1124,20 +1154,11 @@ static void sym_resolve_elf(struct symbolizer *s, struct sym_bin *b, uint64_t fo
         sym_placeholder(s, b->base, fo, out);
         return;
     }
-    /* a return address: the call instruction ends right before it, maybe at a segment's end */
-    uint64_t lookup = caller && fo > 0 ? fo - 1 : fo;
-    const struct sym_segment *seg = NULL;
-    for (size_t i = 0; i < b->nsegs; i++) {
-        if (lookup >= b->segs[i].offset && lookup - b->segs[i].offset < b->segs[i].filesz) {
-            seg = &b->segs[i];
-            break;
-        }
-    }
-    if (!seg) {
+    Dwarf_Addr a;
+    if (!sym_bin_address(b, fo, caller, &a)) {
         sym_placeholder(s, b->base, fo, out);
         return;
     }
-    Dwarf_Addr a = lookup - seg->offset + seg->vaddr + b->mod_bias;
 
     const char *symname = sym_symtab_find(b, a);
     char unknown[512];
@@ -1554,4 +1575,112 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
         .frames = out->frames,
     };
     s->cache_n++;
+}
+
+/* ---- unwinding rules ---- */
+
+enum { SYM_DWARF_REG_BP = 6, SYM_DWARF_REG_SP = 7 }; /* x86-64 DWARF register numbers */
+
+/* Where the caller's value of register regno is, per frame fr: saved at cfa + *offset (returns 1),
+ * unchanged (2), undefined (3), or a rule this unwinder does not follow (-1). */
+static int sym_frame_register(Dwarf_Frame *fr, int regno, int64_t *offset)
+{
+    Dwarf_Op mem[3], *ops;
+    size_t nops;
+    if (dwarf_frame_register(fr, regno, mem, &ops, &nops) != 0)
+        return -1;
+    if (nops == 0)
+        return ops ? 3 : 2; /* ops == mem: undefined; NULL: same value */
+    if (ops[0].atom != DW_OP_call_frame_cfa)
+        return -1;
+    *offset = 0;
+    if (nops == 1)
+        return 1;
+    if (nops == 2 && ops[1].atom == DW_OP_plus_uconst) {
+        *offset = (int64_t)ops[1].number; /* negative offsets arrive wrapped */
+        return 1;
+    }
+    if (nops == 2 && ops[1].atom == DW_OP_consts) {
+        *offset = (int64_t)ops[1].number;
+        return 1;
+    }
+    return -1;
+}
+
+/* Reads the rule at module address a from the binary's CFI. Returns 0 or -1. */
+static int sym_cfa_from_cfi(struct sym_bin *b, Dwarf_Addr a, struct sym_cfa_rule *out)
+{
+    Dwarf_Addr cbias;
+    Dwarf_CFI *cfi = dwfl_module_eh_cfi(b->mod, &cbias);
+    if (!cfi)
+        cfi = dwfl_module_dwarf_cfi(b->mod, &cbias);
+    Dwarf_Frame *fr = NULL;
+    if (!cfi || dwarf_cfi_addrframe(cfi, a - cbias, &fr) != 0)
+        return -1;
+    int rc = -1;
+    bool signal = false;
+    Dwarf_Op *ops;
+    size_t nops;
+    int ra = dwarf_frame_info(fr, NULL, NULL, &signal);
+    if (ra < 0 || signal || dwarf_frame_cfa(fr, &ops, &nops) != 0 || nops != 1)
+        goto out;
+    /* register + offset: libdw gives DW_OP_bregx (number: register, number2: offset) */
+    uint64_t reg = ops[0].atom == DW_OP_bregx ? ops[0].number : (uint64_t)(ops[0].atom - DW_OP_breg0);
+    int64_t offset = (int64_t)(ops[0].atom == DW_OP_bregx ? ops[0].number2 : ops[0].number);
+    if ((ops[0].atom != DW_OP_bregx && (ops[0].atom < DW_OP_breg0 || ops[0].atom > DW_OP_breg31)) ||
+        (reg != SYM_DWARF_REG_SP && reg != SYM_DWARF_REG_BP))
+        goto out;
+    out->base = reg == SYM_DWARF_REG_SP ? SYM_CFA_SP : SYM_CFA_BP;
+    out->cfa_offset = offset;
+    int r = sym_frame_register(fr, ra, &out->ra_offset);
+    if (r != 1 && r != 3)
+        goto out;
+    out->outermost = r == 3;
+    r = sym_frame_register(fr, SYM_DWARF_REG_BP, &out->bp_offset);
+    if (r < 0)
+        goto out;
+    out->bp = r == 1 ? SYM_BP_SAVED : r == 2 ? SYM_BP_SAME : SYM_BP_UNDEFINED;
+    rc = 0;
+out:
+    free(fr);
+    return rc;
+}
+
+struct sym_cfa_ctx {
+    const struct symbolizer *s;
+    uint32_t bin;
+    uint64_t key;
+    bool caller;
+};
+
+static bool sym_cfa_eq(const void *ctx, uint32_t val)
+{
+    const struct sym_cfa_ctx *k = ctx;
+    const struct sym_cfa_entry *e = &k->s->cfas[val];
+    return e->bin == k->bin && e->key == k->key && e->caller == k->caller;
+}
+
+int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start, uint64_t map_pgoff,
+                 uint64_t addr, bool caller_address, struct sym_cfa_rule *out)
+{
+    struct sym_bin *b = bin && bin->path ? sym_bin_get(s, bin) : NULL;
+    if (!b || b->kind != SYM_KIND_ELF)
+        return -1;
+    struct sym_cfa_ctx k = {s, b->index, addr - map_start + map_pgoff, caller_address};
+    uint64_t h = hw_hash_u64(hw_hash_u64(11, k.key), ((uint64_t)k.bin << 1) | k.caller);
+    uint32_t idx;
+    if (hw_map_find(&s->cfa_map, h, sym_cfa_eq, &k, &idx)) {
+        *out = s->cfas[idx].rule;
+        return s->cfas[idx].ok ? 0 : -1;
+    }
+    if (!b->loaded)
+        sym_bin_load(s, b);
+    Dwarf_Addr a;
+    struct sym_cfa_rule rule = {0};
+    bool ok = b->usable && sym_bin_address(b, k.key, k.caller, &a) && sym_cfa_from_cfi(b, a, &rule) == 0;
+    if (hw_grow(&s->cfas, &s->cap_cfas, s->ncfas + 1, sizeof(*s->cfas)) == 0 &&
+        hw_map_insert(&s->cfa_map, h, (uint32_t)s->ncfas) == 0)
+        s->cfas[s->ncfas++] = (struct sym_cfa_entry){k.bin, k.caller, ok, k.key, rule};
+    *out = rule;
+    return ok ? 0 : -1;
 }

@@ -69,6 +69,32 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
  * debug info at a time. Results returned so far stay valid; a later lookup loads bin again. */
 void sym_release(struct symbolizer *s, const struct sym_binary *bin);
 
+/* How to find the caller's frame at one address, from the binary's call frame information (x86-64:
+ * the canonical frame address is the stack pointer at the call, the return address and the saved
+ * frame pointer are stored at offsets from it). */
+enum sym_cfa_base { SYM_CFA_SP, SYM_CFA_BP };
+enum sym_bp_rule {
+    SYM_BP_SAME,      /* the caller's frame pointer is the current one */
+    SYM_BP_SAVED,     /* saved at cfa + bp_offset */
+    SYM_BP_UNDEFINED, /* not recoverable */
+};
+struct sym_cfa_rule {
+    enum sym_cfa_base base;
+    int64_t cfa_offset;       /* cfa = base register + cfa_offset */
+    bool outermost;           /* no caller: the return address is undefined (thread entry) */
+    int64_t ra_offset;        /* the return address is at cfa + ra_offset */
+    enum sym_bp_rule bp;
+    int64_t bp_offset;
+};
+
+/* The unwinding rule at addr (a run-time address in the mapping [map_start, ...) of bin at file
+ * offset map_pgoff; caller_address: a return address, look up addr - 1), from the binary's .eh_frame
+ * or .debug_frame. Returns 0 with *out, or -1 when there is none the caller can follow (not an ELF
+ * file, no CFI there, a signal frame, a rule given as a DWARF expression). Cached per (binary, file
+ * offset); loads the binary like sym_lookup. */
+int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start, uint64_t map_pgoff,
+                 uint64_t addr, bool caller_address, struct sym_cfa_rule *out);
+
 /* Counters for tests and the benchmark: unique addresses symbolized, cache hits. */
 void sym_stats(const struct symbolizer *s, uint64_t *unique, uint64_t *hits);
 
