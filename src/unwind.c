@@ -72,7 +72,7 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
     }
     if (unwind_chain_continues(in, bp_known, bp))
         return unwind_append_chain(in, out, n, max);
-    if (n > 1)
-        return n;
+    if (n > 1 || in->nchain == 0)
+        return n; /* with no kernel chain, at least the ip */
     return unwind_kernel_chain(in, out, max);
 }

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "events.h"
 #include "perf_event.h"
+#include "perf_regs.h"
 #include "procsynth.h"
 
 static struct perf_event_attr encoded(uint32_t type, uint64_t config)
@@ -204,6 +206,159 @@ static void test_open_live(void)
     events_free(&ev);
 }
 
+/* --wall: context switch records on the side-band event only, CLOCK_MONOTONIC on every event, the
+ * user registers and stack on sampling events with a callchain, never on group members. */
+static void test_wall_fields(void)
+{
+    struct pe_config cfg = {.freq = 999, .callchain = true, .switch_records = true,
+                            .monotonic_clock = true, .user_stack = 512};
+    struct perf_event_attr clk = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
+    struct perf_event_attr cs = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES);
+    cs.sample_period = 1; /* as record --wall encodes it */
+    struct perf_event_attr a, b;
+    pe_build_attr(&a, &clk, &cfg, PE_ROLE_ALONE, true);
+    pe_build_attr(&b, &cs, &cfg, PE_ROLE_ALONE, false);
+    CHECK(a.context_switch);
+    CHECK(!b.context_switch);
+    CHECK(a.use_clockid && b.use_clockid);
+    CHECK_EQ_U64(a.clockid, CLOCK_MONOTONIC);
+    CHECK_EQ_U64(b.clockid, CLOCK_MONOTONIC);
+    uint64_t user = PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+    CHECK_EQ_U64(a.sample_type & user, user);
+    CHECK_EQ_U64(b.sample_type & user, user);
+    CHECK_EQ_U64(a.sample_regs_user, PERF_REGS_UNWIND_MASK);
+    CHECK_EQ_U64(a.sample_stack_user, 512);
+    CHECK_EQ_U64(b.sample_regs_user, PERF_REGS_UNWIND_MASK);
+    CHECK_EQ_U64(b.sample_stack_user, 512);
+    /* the rest is as without --wall */
+    uint64_t base = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
+                    PERF_SAMPLE_CPU | PERF_SAMPLE_CALLCHAIN;
+    CHECK_EQ_U64(a.sample_type, base | PERF_SAMPLE_PERIOD | user);
+    CHECK_EQ_U64(b.sample_type, base | user); /* a fixed period: no PERIOD */
+    CHECK(b.freq == 0 && b.sample_period == 1);
+    CHECK(a.mmap && a.comm && a.task && !b.mmap && !b.task);
+
+    /* Group roles: the leader copies the user state, a member (it does not sample) does not; the
+     * clock applies to both. */
+    struct perf_event_attr l, m;
+    pe_build_attr(&l, &clk, &cfg, PE_ROLE_LEADER, true);
+    pe_build_attr(&m, &cs, &cfg, PE_ROLE_MEMBER, false);
+    CHECK_EQ_U64(l.sample_type & user, user);
+    CHECK_EQ_U64(l.sample_regs_user, PERF_REGS_UNWIND_MASK);
+    CHECK_EQ_U64(m.sample_type & user, 0);
+    CHECK_EQ_U64(m.sample_regs_user, 0);
+    CHECK_EQ_U64(m.sample_stack_user, 0);
+    CHECK(l.use_clockid && m.use_clockid);
+    CHECK_EQ_U64(m.clockid, CLOCK_MONOTONIC);
+    CHECK(l.context_switch && !m.context_switch);
+
+    /* No callchain: no user stack either (it only repairs callchains). */
+    cfg.callchain = false;
+    pe_build_attr(&a, &clk, &cfg, PE_ROLE_ALONE, true);
+    CHECK_EQ_U64(a.sample_type & (user | PERF_SAMPLE_CALLCHAIN), 0);
+    CHECK_EQ_U64(a.sample_regs_user, 0);
+    CHECK_EQ_U64(a.sample_stack_user, 0);
+    CHECK(a.context_switch && a.use_clockid);
+
+    /* Without --wall none of it, even with a side-band event. */
+    struct pe_config plain = {.freq = 999, .callchain = true};
+    pe_build_attr(&a, &clk, &plain, PE_ROLE_ALONE, true);
+    CHECK(!a.context_switch);
+    CHECK(!a.use_clockid);
+    CHECK_EQ_U64(a.clockid, 0);
+    CHECK_EQ_U64(a.sample_type & user, 0);
+    CHECK_EQ_U64(a.sample_regs_user, 0);
+    CHECK_EQ_U64(a.sample_stack_user, 0);
+    /* each switch on its own */
+    plain.switch_records = true;
+    pe_build_attr(&a, &clk, &plain, PE_ROLE_ALONE, true);
+    CHECK(a.context_switch && !a.use_clockid && !(a.sample_type & user));
+    plain.switch_records = false;
+    plain.monotonic_clock = true;
+    pe_build_attr(&a, &clk, &plain, PE_ROLE_ALONE, true);
+    CHECK(!a.context_switch && a.use_clockid && !(a.sample_type & user));
+    plain.monotonic_clock = false;
+    plain.user_stack = 4096;
+    pe_build_attr(&a, &clk, &plain, PE_ROLE_ALONE, true);
+    CHECK(!a.context_switch && !a.use_clockid);
+    CHECK_EQ_U64(a.sample_type & user, user);
+    CHECK_EQ_U64(a.sample_stack_user, 4096);
+}
+
+/* perf_regs_get: the value of a register from the registers of a mask, in ascending bit order. */
+static void test_perf_regs_get(void)
+{
+    const uint64_t regs[] = {0xb9, 0x5b, 0x19}; /* bp, sp, ip for PERF_REGS_UNWIND_MASK */
+    uint64_t v = 0;
+    CHECK_EQ_U64(PERF_REGS_UNWIND_MASK, 0x1c0);
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 3, PERF_REGS_BP, &v) == 0 && v == 0xb9);
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 3, PERF_REGS_SP, &v) == 0 && v == 0x5b);
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 3, PERF_REGS_IP, &v) == 0 && v == 0x19);
+    v = 42;
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 3, 0, &v) == -1); /* ax: not in the mask */
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 3, 63, &v) == -1);
+    CHECK_EQ_U64(v, 42); /* untouched on failure */
+    /* fewer registers than the mask has (a short sample): the missing ones are not read */
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 2, PERF_REGS_IP, &v) == -1);
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 2, PERF_REGS_SP, &v) == 0 && v == 0x5b);
+    CHECK(perf_regs_get(PERF_REGS_UNWIND_MASK, regs, 0, PERF_REGS_BP, &v) == -1);
+    CHECK(perf_regs_get(0, regs, 3, PERF_REGS_BP, &v) == -1);
+    /* other registers in the mask shift the positions */
+    const uint64_t more[] = {1, 2, 3, 4, 5};
+    uint64_t mask = (1ULL << 0) | (1ULL << 5) | PERF_REGS_UNWIND_MASK;
+    CHECK(perf_regs_get(mask, more, 5, PERF_REGS_BP, &v) == 0 && v == 3);
+    CHECK(perf_regs_get(mask, more, 5, PERF_REGS_IP, &v) == 0 && v == 5);
+    CHECK(perf_regs_get(mask, more, 5, 0, &v) == 0 && v == 1);
+    /* the top bit */
+    const uint64_t top[] = {7, 8};
+    CHECK(perf_regs_get((1ULL << 63) | 1, top, 2, 63, &v) == 0 && v == 8);
+}
+
+/* The kernel accepts what --wall asks for: cpu-clock with switch records, CLOCK_MONOTONIC, the user
+ * registers and stack, and context-switches at every switch, opened on this process. */
+static void test_wall_open_live(void)
+{
+    struct perf_event_attr probe = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
+    int pe = pe_probe(&probe);
+    if ((pe != 0 && perf_refused(pe)) || !pe_kernel_allowed()) {
+        printf("test-attr: no kernel sampling here; live --wall part skipped\n");
+        return;
+    }
+    struct hw_event_list ev = {0};
+    struct hw_err err;
+    CHECK(events_parse("cpu-clock,context-switches", true, &ev, &err) == 0);
+    if (ev.n < 2) {
+        events_free(&ev);
+        return;
+    }
+    ev.ev[1].attr.sample_period = 1;
+    ev.ev[1].attr.freq = 0;
+    struct pe_config cfg = {.freq = 100, .callchain = true, .switch_records = true,
+                            .monotonic_clock = true, .user_stack = 512};
+    pid_t self = getpid();
+    int cpus[] = {0};
+    struct pe_set set;
+    struct notices ns = {0};
+    int rc = pe_open(&set, &ev, &cfg, &self, 1, cpus, 1, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc != 0) {
+        fprintf(stderr, "pe_open: %s\n", err.msg);
+        events_free(&ev);
+        return;
+    }
+    CHECK_EQ_U64(set.nevents, 2);
+    CHECK(set.attrs[0].context_switch && !set.attrs[1].context_switch);
+    CHECK(set.attrs[0].use_clockid && set.attrs[1].use_clockid);
+    CHECK(set.attrs[0].sample_type & PERF_SAMPLE_STACK_USER);
+    CHECK_EQ_U64(set.attrs[1].sample_period, 1);
+    CHECK_EQ_U64(set.attrs[1].freq, 0);
+    CHECK_EQ_U64(ns.n, 0);
+    for (size_t e = 0; e < 2; e++)
+        CHECK(set.fds[pe_index(&set, 0, 0, e)] >= 0);
+    pe_close(&set);
+    events_free(&ev);
+}
+
 static void test_errno_advice(void)
 {
     struct hw_err err;
@@ -225,5 +380,8 @@ int main(void)
     test_trailer();
     test_errno_advice();
     test_open_live();
+    test_wall_fields();
+    test_perf_regs_get();
+    test_wall_open_live();
     return check_done("test-attr");
 }
