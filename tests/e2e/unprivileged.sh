@@ -3,6 +3,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$TOP_SRCDIR/tests/nobody-lib.sh"
 . "$TOP_SRCDIR/tests/report-lib.sh"
 
 require_perf_events
@@ -10,45 +11,8 @@ require_prog hot
 cd "$T"
 ulimit -c 0 2>/dev/null || true
 
-NB_UID=65534
-PARANOID=/proc/sys/kernel/perf_event_paranoid
-[ "$(id -u)" = 0 ] || skip "needs root to switch to user nobody and set kernel.perf_event_paranoid"
-command -v setpriv >/dev/null 2>&1 || skip "setpriv is not installed (apt-get install util-linux)"
-setpriv --reuid=$NB_UID --regid=$NB_UID --clear-groups true 2>/dev/null ||
-    skip "setpriv cannot switch to uid $NB_UID (nobody)"
-
-# The old perf_event_paranoid comes back however the test ends.
-OLD_PARANOID=$(cat "$PARANOID")
-unpriv_cleanup()
-{
-    local rc=$?
-    set +e
-    echo "$OLD_PARANOID" >"$PARANOID" 2>/dev/null ||
-        echo "$TEST_NAME: WARNING: cannot restore kernel.perf_event_paranoid=$OLD_PARANOID" >&2
-    (exit "$rc")
-    lib_cleanup
-}
-trap unpriv_cleanup EXIT
+nobody_setup hot
 echo 2 >"$PARANOID" || fail "cannot set kernel.perf_event_paranoid to 2 (as root)"
-
-# nobody runs copies of hwprof and the workload from a 0755 dir it owns, and writes there.
-NB="$T/nobody"
-mkdir -m 0755 "$NB"
-cp "$HWPROF" "$NB/hwprof"
-cp "$PROGS/hot" "$NB/hot"
-chown -R "$NB_UID:$NB_UID" "$NB"
-
-# run_nobody NAME ARGS...: runs hwprof ARGS as nobody in $NB, like run_hwprof; sets RC.
-run_nobody()
-{
-    local name=$1
-    shift
-    RC=0
-    (cd "$NB" && timeout -k 5 "${HWPROF_TEST_TIMEOUT:-120}" setpriv --reuid=$NB_UID \
-        --regid=$NB_UID --clear-groups ./hwprof "$@" </dev/null >"$T/$name.out" 2>"$T/$name.err") ||
-        RC=$?
-    [ "$RC" != 124 ] || fail "hwprof $* (as nobody) timed out after ${HWPROF_TEST_TIMEOUT:-120} s"
-}
 
 # --- cpu-clock as nobody: works, user space only, one notice ---
 run_nobody user record -e cpu-clock -o f.data -- ./hot

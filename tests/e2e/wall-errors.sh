@@ -3,6 +3,7 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$TOP_SRCDIR/tests/nobody-lib.sh"
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/report-lib.sh"
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/wall-lib.sh"
 
@@ -41,44 +42,7 @@ for args in "--wall -e cycles" "-e cycles --wall" "--wall -e cpu-clock" "--wall 
 done
 
 # --- as user nobody ---
-NB_UID=65534
-PARANOID=/proc/sys/kernel/perf_event_paranoid
-[ "$(id -u)" = 0 ] || skip "needs root to switch to user nobody and set kernel.perf_event_paranoid"
-command -v setpriv >/dev/null 2>&1 || skip "setpriv is not installed (apt-get install util-linux)"
-setpriv --reuid=$NB_UID --regid=$NB_UID --clear-groups true 2>/dev/null ||
-    skip "setpriv cannot switch to uid $NB_UID (nobody)"
-
-# The old perf_event_paranoid comes back however the test ends.
-OLD_PARANOID=$(cat "$PARANOID")
-wall_errors_cleanup()
-{
-    local rc=$?
-    set +e
-    echo "$OLD_PARANOID" >"$PARANOID" 2>/dev/null ||
-        echo "$TEST_NAME: WARNING: cannot restore kernel.perf_event_paranoid=$OLD_PARANOID" >&2
-    (exit "$rc")
-    lib_cleanup
-}
-trap wall_errors_cleanup EXIT
-
-# nobody runs copies of hwprof and the workload from a 0755 dir it owns, and writes there.
-NB="$T/nobody"
-mkdir -m 0755 "$NB"
-cp "$HWPROF" "$NB/hwprof"
-cp "$PROGS/wall-sleep" "$NB/wall-sleep"
-chown -R "$NB_UID:$NB_UID" "$NB"
-
-# run_nobody NAME ARGS...: runs hwprof ARGS as nobody in $NB, like run_hwprof; sets RC.
-run_nobody()
-{
-    local name=$1
-    shift
-    RC=0
-    (cd "$NB" && timeout -k 5 "${HWPROF_TEST_TIMEOUT:-120}" setpriv --reuid=$NB_UID \
-        --regid=$NB_UID --clear-groups ./hwprof "$@" </dev/null >"$T/$name.out" 2>"$T/$name.err") ||
-        RC=$?
-    [ "$RC" != 124 ] || fail "hwprof $* (as nobody) timed out after ${HWPROF_TEST_TIMEOUT:-120} s"
-}
+nobody_setup wall-sleep
 
 # --- paranoid 2: no kernel stacks for nobody, so no --wall: exit 1, one line, nothing left ---
 echo 2 >"$PARANOID" || fail "cannot set kernel.perf_event_paranoid to 2 (as root)"
