@@ -87,7 +87,7 @@ struct record_args {
     const char *events;
     uint64_t freq, period;
     bool callchain, no_fallback, quiet, help, keep_data, wall;
-    bool events_given, no_callchain_given;
+    bool events_given;
     const char *output;
     pid_t *pids;
     size_t npids;
@@ -160,7 +160,6 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
             break;
         case OPT_NO_CALLCHAIN:
             a->callchain = false;
-            a->no_callchain_given = true;
             break;
         case OPT_WALL:
             a->wall = true;
@@ -209,7 +208,7 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         return hw_errf(err, "give either --freq or --count, not both");
     if (a->wall && a->events_given)
         return hw_errf(err, "--wall chooses its own events (cpu-clock and context-switches): leave out -e");
-    if (a->wall && a->no_callchain_given)
+    if (a->wall && !a->callchain)
         return hw_errf(err, "--wall records where threads wait from their callchains: leave out --no-callchain");
     return p.index;
 }

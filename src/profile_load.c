@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "addrspace.h"
 #include "buildid.h"
@@ -84,6 +85,7 @@ struct loader {
     size_t nprocs, cap_procs;
     struct hw_map proc_map;
     /* wall recordings: the clock and context-switch events, their sample types, open intervals */
+    bool unwind;               /* user registers are x86-64's: repair user frames from stack copies */
     bool wall;
     int wall_clock_attr, wall_switch_attr;
     uint32_t t_wall, t_cpu, t_off;
@@ -133,13 +135,14 @@ static void load_find_wall(struct loader *l)
     const struct pr_file *f = l->f;
     int clock = -1, sw = -1;
     bool switches = false;
+    const uint64_t need = PERF_SAMPLE_TID | PERF_SAMPLE_TIME; /* who switched, when */
     for (size_t i = 0; i < f->nattrs; i++) {
         const struct perf_event_attr *a = &f->attrs[i].attr;
-        switches = switches || a->context_switch;
+        switches = switches || (a->context_switch && a->sample_id_all && (a->sample_type & need) == need);
         if (load_is_clock(a) && clock < 0)
             clock = (int)i;
         if (a->type == PERF_TYPE_SOFTWARE && a->config == PERF_COUNT_SW_CONTEXT_SWITCHES && !a->freq &&
-            a->sample_period == 1 && (a->sample_type & PERF_SAMPLE_TID) && sw < 0)
+            a->sample_period == 1 && (a->sample_type & need) == need && sw < 0)
             sw = (int)i;
     }
     l->wall = switches && clock >= 0 && sw >= 0;
@@ -502,7 +505,7 @@ static size_t load_user_frames(struct loader *l, int attr, const struct dec_samp
                               .nchain = nu};
     const uint64_t *frames = uchain;
     size_t nframes = nu;
-    if (s->user_abi && s->user_stack_size &&
+    if (l->unwind && s->user_abi == PERF_SAMPLE_REGS_ABI_64 && s->user_stack_size &&
         perf_regs_get(mask, s->user_regs, s->nr_user_regs, PERF_REGS_IP, &in.ip) == 0 &&
         perf_regs_get(mask, s->user_regs, s->nr_user_regs, PERF_REGS_SP, &in.sp) == 0 &&
         perf_regs_get(mask, s->user_regs, s->nr_user_regs, PERF_REGS_BP, &in.bp) == 0) {
@@ -658,8 +661,9 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
         l->locs[i] = (uint32_t)loc;
     }
     if (l->wall && rec->attr == l->wall_switch_attr) {
-        /* charged when the thread runs again (load_switch) */
-        if (wall_switch_out(l->tracker, s.pid, s.tid, s.cpu, s.time, l->locs, n) < 0)
+        /* charged when the thread runs again (load_switch); the idle tasks (tid 0 on every CPU)
+         * are not threads of the workload */
+        if (s.tid != 0 && wall_switch_out(l->tracker, s.pid, s.tid, s.cpu, s.time, l->locs, n) < 0)
             return hw_errf(err, "out of memory");
         return 0;
     }
@@ -700,7 +704,8 @@ static int load_add_interval(void *arg, const struct wall_interval *iv)
     struct loader *l = arg;
     memset(l->values, 0, l->p->ntypes * sizeof(*l->values));
     l->values[0] = 1;
-    l->values[l->t_off] = l->values[l->t_wall] = (int64_t)(iv->end - iv->start);
+    uint64_t len = iv->end - iv->start;
+    l->values[l->t_off] = l->values[l->t_wall] = len > INT64_MAX ? INT64_MAX : (int64_t)len;
     uint32_t comm = load_comm_of(l, iv->tid);
     if (!comm)
         comm = load_comm_of(l, iv->pid);
@@ -722,7 +727,7 @@ static int load_switch(struct loader *l, const struct pr_record *rec, struct hw_
     struct dec_switch sw;
     struct dec_sample_id id;
     if (!l->wall || dec_switch(rec->h, rec->h->size, &sw, NULL) < 0 ||
-        dec_trailer(fmt, rec->h, rec->h->size, &id, NULL) < 0)
+        dec_trailer(fmt, rec->h, rec->h->size, &id, NULL) < 0 || id.tid == 0)
         return 0;
     if (sw.out) {
         wall_mark_preempted(l->tracker, id.tid, sw.preempt);
@@ -795,6 +800,8 @@ static int load_sideband(struct loader *l, const struct pr_record *rec, struct h
             return hw_errf(err, "out of memory");
         if (t.pid != t.ppid && as_fork(l->as, (int32_t)t.ppid, (int32_t)t.pid, err) < 0)
             return -1;
+        if (l->wall)
+            wall_reuse(l->tracker, t.tid); /* a thread id can come back */
         return 0;
     }
     case PERF_RECORD_EXIT: {
@@ -804,7 +811,7 @@ static int load_sideband(struct loader *l, const struct pr_record *rec, struct h
         if (t.pid == t.tid)
             as_exit(l->as, (int32_t)t.pid);
         if (l->wall)
-            wall_forget(l->tracker, t.tid); /* an exited thread is not waiting */
+            wall_exit(l->tracker, t.tid); /* an exited thread is not waiting */
         return 0;
     }
     case PERF_RECORD_SWITCH:
@@ -874,6 +881,7 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
         return -1;
     for (size_t i = 0; i < f->nattrs; i++)
         dec_format_from_attr(&l->fmts[i], &f->attrs[i].attr);
+    l->unwind = !f->arch || strcmp(f->arch, "x86_64") == 0;
     load_find_wall(l);
     if (l->wall && !(l->tracker = wall_new()))
         return hw_errf(err, "out of memory");
@@ -891,7 +899,8 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
 static int load_close_wall(struct loader *l)
 {
     uint64_t end = l->last_record_time;
-    if (l->f->last_sample_time > end)
+    const struct perf_event_attr *a = &l->f->attrs[l->wall_clock_attr].attr;
+    if (a->use_clockid && a->clockid == CLOCK_MONOTONIC && l->f->last_sample_time > end)
         end = l->f->last_sample_time;
     if (end > l->info->last_time)
         l->info->last_time = end;

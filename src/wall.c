@@ -10,7 +10,7 @@
 /* One thread's last switch-out; its stack lives in its own buffer, reused by the next one. */
 struct wall_thread {
     uint32_t pid, tid, cpu;
-    bool open, preempted;
+    bool open, preempted, exited;
     uint64_t start;
     uint32_t *locs;
     size_t nlocs, cap_locs;
@@ -74,6 +74,8 @@ int wall_switch_out(struct wall_tracker *w, uint32_t pid, uint32_t tid, uint32_t
         memset(t, 0, sizeof(*t));
         t->tid = tid;
     }
+    if (t->exited)
+        return 0;
     if (hw_grow(&t->locs, &t->cap_locs, nlocs, sizeof(*t->locs)) < 0)
         return -1;
     if (nlocs)
@@ -116,6 +118,26 @@ void wall_forget(struct wall_tracker *w, uint32_t tid)
     struct wall_thread *t = wall_find(w, tid);
     if (t)
         t->open = false;
+}
+
+void wall_exit(struct wall_tracker *w, uint32_t tid)
+{
+    struct wall_thread *t = wall_find(w, tid);
+    if (!t)
+        return;
+    t->open = false;
+    t->exited = true;
+    free(t->locs); /* a long recording sees many threads come and go */
+    t->locs = NULL;
+    t->cap_locs = 0;
+    t->nlocs = 0;
+}
+
+void wall_reuse(struct wall_tracker *w, uint32_t tid)
+{
+    struct wall_thread *t = wall_find(w, tid);
+    if (t)
+        t->exited = false;
 }
 
 int wall_close_all(struct wall_tracker *w, uint64_t end, int (*cb)(void *arg, const struct wall_interval *iv),

@@ -34,9 +34,16 @@ void wall_mark_preempted(struct wall_tracker *w, uint32_t tid, bool preempted);
  * when it had none (its first run, or it was off-CPU since before the recording). */
 bool wall_switch_in(struct wall_tracker *w, uint32_t tid, uint64_t time, struct wall_interval *out);
 
-/* tid exited or is seen running without a switch-in (lost records): its open interval, if any, is
+/* tid is seen running without a switch-in (lost records): its open interval, if any, is
  * forgotten, not charged. */
 void wall_forget(struct wall_tracker *w, uint32_t tid);
+
+/* tid exited: its open interval is forgotten, and so are its switch-outs until wall_reuse (a CPU-wide
+ * recording still samples the final switch of an exited task). */
+void wall_exit(struct wall_tracker *w, uint32_t tid);
+
+/* tid names a new thread (FORK, or COMM of a reused id): its switch-outs count again. */
+void wall_reuse(struct wall_tracker *w, uint32_t tid);
 
 /* Closes every interval still open at end (threads off-CPU when the recording stopped), in the
  * order the threads were first switched out, calling cb with each; an interval that started after end gets none.

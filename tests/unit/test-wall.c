@@ -162,6 +162,30 @@ static void test_forget(void)
 
 /* Open intervals are charged up to the end, in the order threads were first switched out; not
  * those that start after the end, not closed or forgotten ones; each only once. */
+/* An exited thread's open interval is dropped, and the final switch-out that a CPU-wide recording
+ * samples after the EXIT opens none, until the id names a new thread. */
+static void test_exit_reuse(void)
+{
+    struct wall_tracker *w = new_tracker();
+    const uint32_t a[] = {1, 2};
+    struct wall_interval iv;
+    wall_exit(w, 40); /* unknown: nothing happens */
+    CHECK_EQ_U64(wall_switch_out(w, 4, 40, 0, 100, a, 2), 0);
+    wall_exit(w, 40);
+    CHECK(!wall_switch_in(w, 40, 150, &iv));
+    CHECK_EQ_U64(wall_switch_out(w, 4, 40, 0, 200, a, 2), 0); /* its last switch: ignored */
+    struct closed c = {0};
+    CHECK_EQ_U64(wall_close_all(w, 1000, collect, &c), 0);
+    CHECK_EQ_U64(c.n, 0);
+    wall_reuse(w, 40); /* FORK of a new thread with the same id */
+    CHECK_EQ_U64(wall_switch_out(w, 9, 40, 1, 300, a, 1), 0);
+    CHECK(wall_switch_in(w, 40, 380, &iv));
+    CHECK_EQ_U64(iv.end - iv.start, 80);
+    CHECK_EQ_U64(iv.pid, 9);
+    CHECK_EQ_U64(iv.nlocs, 1);
+    wall_free(w);
+}
+
 static void test_close_all(void)
 {
     struct wall_tracker *w = new_tracker();
@@ -309,6 +333,7 @@ int main(void)
     test_in_without_out();
     test_out_out();
     test_forget();
+    test_exit_reuse();
     test_close_all();
     test_close_all_stops();
     test_stack_buffers();
