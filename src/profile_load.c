@@ -127,6 +127,15 @@ static bool load_type_taken(const struct profile *p, const char *name)
     return false;
 }
 
+/* The sampling period a profile states for attr: its fixed period, or for a clock event sampled
+ * by frequency the nanoseconds between samples; 0 when unknown. */
+static int64_t load_period(const struct perf_event_attr *a)
+{
+    if (!a->freq)
+        return (int64_t)a->sample_period;
+    return load_is_clock(a) && a->sample_freq ? (int64_t)(1000000000ull / a->sample_freq) : 0;
+}
+
 /* A wall-clock recording (hwprof record --wall, or perf record -e cpu-clock,context-switches with
  * -c 1 on the latter and --switch-events): a clock event, a context-switches event sampled at every
  * switch, and switch records. Sets l->wall and the two attr indexes. */
@@ -165,9 +174,7 @@ static int load_wall_types(struct loader *l)
     l->type_of_attr[l->wall_clock_attr] = (int)c;
     l->type_of_attr[l->wall_switch_attr] = (int)o;
     l->p->default_type = l->p->period_type = (uint32_t)w;
-    const struct perf_event_attr *a = &l->f->attrs[l->wall_clock_attr].attr;
-    l->p->period = a->freq ? (a->sample_freq ? (int64_t)(1000000000ull / a->sample_freq) : 0)
-                           : (int64_t)a->sample_period;
+    l->p->period = load_period(&l->f->attrs[l->wall_clock_attr].attr);
     return 0;
 }
 
@@ -205,10 +212,7 @@ static int load_types(struct loader *l, struct hw_err *err)
         if (l->p->period_type == PROF_NONE) {
             l->p->period_type = (uint32_t)t;
             l->p->default_type = (uint32_t)t;
-            if (!a->freq)
-                l->p->period = (int64_t)a->sample_period;
-            else if (load_is_clock(a) && a->sample_freq)
-                l->p->period = (int64_t)(1000000000ull / a->sample_freq);
+            l->p->period = load_period(a);
         }
     }
     return 0;
@@ -634,6 +638,23 @@ static int load_pick_main(struct loader *l)
     return 0;
 }
 
+/* The labels of a sample of attr: pid, tid, the thread's comm (else its process's), the cpu where
+ * the attr records it, and state (NULL: none). */
+static void load_labels(const struct loader *l, int attr, uint32_t pid, uint32_t tid, uint32_t cpu,
+                        const char *state, struct prof_labels *out)
+{
+    uint32_t comm = load_comm_of(l, tid);
+    if (!comm)
+        comm = load_comm_of(l, pid);
+    *out = (struct prof_labels){
+        .pid = pid,
+        .tid = tid,
+        .comm = l->p->strings[comm],
+        .cpu = (l->fmts[attr].sample_type & PERF_SAMPLE_CPU) ? (int32_t)cpu : -1,
+        .state = state,
+    };
+}
+
 static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_err *err)
 {
     if (rec->attr < 0 || l->type_of_attr[rec->attr] < 0)
@@ -682,16 +703,9 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
     if ((l->fmts[rec->attr].sample_type & PERF_SAMPLE_READ) && load_group_values(l, rec->attr, &s) < 0)
         return hw_errf(err, "out of memory");
 
-    uint32_t comm = load_comm_of(l, s.tid);
-    if (!comm)
-        comm = load_comm_of(l, s.pid);
-    struct prof_labels labels = {
-        .pid = s.pid,
-        .tid = s.tid,
-        .comm = l->p->strings[comm],
-        .cpu = (l->fmts[rec->attr].sample_type & PERF_SAMPLE_CPU) ? (int32_t)s.cpu : -1,
-        .state = l->wall && rec->attr == l->wall_clock_attr ? "on-cpu" : NULL,
-    };
+    struct prof_labels labels;
+    load_labels(l, rec->attr, s.pid, s.tid, s.cpu, l->wall && rec->attr == l->wall_clock_attr ? "on-cpu" : NULL,
+                &labels);
     if (prof_add_sample(l->p, l->locs, n, l->values, &labels) < 0)
         return hw_errf(err, "out of memory");
     return 0;
@@ -706,16 +720,9 @@ static int load_add_interval(void *arg, const struct wall_interval *iv)
     l->values[0] = 1;
     uint64_t len = iv->end - iv->start;
     l->values[l->t_off] = l->values[l->t_wall] = len > INT64_MAX ? INT64_MAX : (int64_t)len;
-    uint32_t comm = load_comm_of(l, iv->tid);
-    if (!comm)
-        comm = load_comm_of(l, iv->pid);
-    struct prof_labels labels = {
-        .pid = iv->pid,
-        .tid = iv->tid,
-        .comm = l->p->strings[comm],
-        .cpu = (l->fmts[l->wall_switch_attr].sample_type & PERF_SAMPLE_CPU) ? (int32_t)iv->cpu : -1,
-        .state = iv->preempted ? "preempted" : "blocked",
-    };
+    struct prof_labels labels;
+    load_labels(l, l->wall_switch_attr, iv->pid, iv->tid, iv->cpu, iv->preempted ? "preempted" : "blocked",
+                &labels);
     return prof_add_sample(l->p, iv->locs, iv->nlocs, l->values, &labels);
 }
 
