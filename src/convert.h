@@ -5,7 +5,6 @@
 #include <stdbool.h>
 
 #include "filter.h"
-#include "symbolize.h"
 #include "util.h"
 
 enum convert_format {
@@ -24,7 +23,7 @@ struct convert_options {
     const struct filter *filter;
     bool debuginfod;
     const char *version;   /* "hwprof 0.1.0", for a pprof comment */
-    sym_warn_fn warn;
+    hw_warn_fn warn;
     void *warn_arg;
 };
 

@@ -227,9 +227,9 @@ static bool pe_same_lone_event(const struct hw_event *a, const struct hw_event *
            a->attr.exclude_kernel == b->attr.exclude_kernel;
 }
 
-static void pe_notify(pe_notice_fn notice, void *arg, const char *fmt, ...)
+static void pe_notify(hw_warn_fn notice, void *arg, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void pe_notify(pe_notice_fn notice, void *arg, const char *fmt, ...)
+static void pe_notify(hw_warn_fn notice, void *arg, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -270,7 +270,7 @@ static bool pe_unsupported_errno(int e)
 
 /* Applies fallbacks until every event opens on (pid, cpu). Returns 0 or -1 with err. */
 static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid, int cpu,
-                      pe_notice_fn notice, void *narg, struct hw_err *err)
+                      hw_warn_fn notice, void *narg, struct hw_err *err)
 {
     size_t i = 0;
     int attempts = 0;
@@ -342,7 +342,7 @@ static uint64_t *pe_sorted_pairs(const struct pe_set *s)
 }
 
 int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
-            const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, pe_notice_fn notice,
+            const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err)
 {
     memset(set, 0, sizeof(*set));

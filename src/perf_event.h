@@ -51,8 +51,6 @@ int pe_probe(const struct perf_event_attr *attr);
 int pe_open_error(struct hw_err *err, int errnum, const char *event, const struct perf_event_attr *attr,
                   pid_t pid);
 
-/* Called with each notice for the user (fallbacks, dropped members). */
-typedef void (*pe_notice_fn)(void *arg, const char *msg);
 
 /* The events actually opened, for every target thread and CPU. */
 struct pe_set {
@@ -79,7 +77,7 @@ static inline size_t pe_index(const struct pe_set *s, size_t target, size_t cpu,
  * group members attached to their leader. The events list is modified by fallbacks.
  * Returns 0 or -1 with err (nothing left open). */
 int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
-            const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, pe_notice_fn notice,
+            const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err);
 
 /* Points every fd of a CPU except its first at that CPU's first fd (PERF_EVENT_IOC_SET_OUTPUT), so

@@ -5,6 +5,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hashmap.h"
+
+/* What only profile.c sees: array capacities and the interning tables. */
+struct prof_private {
+    size_t cap_strings, cap_types, cap_comments, cap_functions, cap_lines, cap_mappings, cap_locations,
+        cap_samples, cap_loc_ids, cap_values, cap_timeline;
+    struct hw_map string_map, function_map, mapping_map, location_map, sample_map;
+    bool keep_timeline;
+};
+
 /* Makes room for k more elements in *arr (n used). 0 or -1 when out of memory. */
 static int prof_grow_by(void *arr, size_t *cap, size_t n, size_t k, size_t elem)
 {
@@ -22,6 +32,10 @@ struct profile *prof_new(void)
     struct profile *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
+    if (!(p->priv = calloc(1, sizeof(*p->priv)))) {
+        free(p);
+        return NULL;
+    }
     p->period_type = PROF_NONE;
     p->main_mapping = PROF_NONE;
     if (prof_string(p, "") != 0) {
@@ -47,11 +61,15 @@ void prof_free(struct profile *p)
     free(p->samples);
     free(p->loc_ids);
     free(p->values);
-    hw_map_free(&p->string_map);
-    hw_map_free(&p->function_map);
-    hw_map_free(&p->mapping_map);
-    hw_map_free(&p->location_map);
-    hw_map_free(&p->sample_map);
+    free(p->timeline);
+    if (p->priv) {
+        hw_map_free(&p->priv->string_map);
+        hw_map_free(&p->priv->function_map);
+        hw_map_free(&p->priv->mapping_map);
+        hw_map_free(&p->priv->location_map);
+        hw_map_free(&p->priv->sample_map);
+        free(p->priv);
+    }
     free(p);
 }
 
@@ -73,15 +91,15 @@ int64_t prof_string(struct profile *p, const char *s)
     uint64_t h = hw_hash_bytes(s, strlen(s), 0);
     struct prof_str_key k = {p, s};
     uint32_t id;
-    if (hw_map_find(&p->string_map, h, prof_str_eq, &k, &id))
+    if (hw_map_find(&p->priv->string_map, h, prof_str_eq, &k, &id))
         return id;
-    if (prof_grow(&p->strings, &p->cap_strings, p->nstrings, sizeof(*p->strings)) < 0)
+    if (prof_grow(&p->strings, &p->priv->cap_strings, p->nstrings, sizeof(*p->strings)) < 0)
         return -1;
     char *copy = hw_strdup(s);
     if (!copy)
         return -1;
     id = (uint32_t)p->nstrings;
-    if (hw_map_insert(&p->string_map, h, id) < 0) {
+    if (hw_map_insert(&p->priv->string_map, h, id) < 0) {
         free(copy);
         return -1;
     }
@@ -92,7 +110,7 @@ int64_t prof_string(struct profile *p, const char *s)
 int64_t prof_add_type(struct profile *p, const char *type, const char *unit, int event)
 {
     int64_t t = prof_string(p, type), u = prof_string(p, unit);
-    if (t < 0 || u < 0 || prof_grow(&p->types, &p->cap_types, p->ntypes, sizeof(*p->types)) < 0)
+    if (t < 0 || u < 0 || prof_grow(&p->types, &p->priv->cap_types, p->ntypes, sizeof(*p->types)) < 0)
         return -1;
     p->types[p->ntypes] = (struct prof_sample_type){(uint32_t)t, (uint32_t)u, event};
     return (int64_t)p->ntypes++;
@@ -101,7 +119,7 @@ int64_t prof_add_type(struct profile *p, const char *type, const char *unit, int
 int prof_add_comment(struct profile *p, const char *text)
 {
     int64_t s = prof_string(p, text);
-    if (s < 0 || prof_grow(&p->comments, &p->cap_comments, p->ncomments, sizeof(*p->comments)) < 0)
+    if (s < 0 || prof_grow(&p->comments, &p->priv->cap_comments, p->ncomments, sizeof(*p->comments)) < 0)
         return -1;
     p->comments[p->ncomments++] = (uint32_t)s;
     return 0;
@@ -124,12 +142,12 @@ int64_t prof_function_ids(struct profile *p, uint32_t name, uint32_t system_name
     struct prof_fn_key k = {p, {name, system_name, filename, start_line}};
     uint64_t h = hw_hash_bytes(&k.f, sizeof(k.f), 1);
     uint32_t idx;
-    if (hw_map_find(&p->function_map, h, prof_fn_eq, &k, &idx))
+    if (hw_map_find(&p->priv->function_map, h, prof_fn_eq, &k, &idx))
         return idx;
-    if (prof_grow(&p->functions, &p->cap_functions, p->nfunctions, sizeof(*p->functions)) < 0)
+    if (prof_grow(&p->functions, &p->priv->cap_functions, p->nfunctions, sizeof(*p->functions)) < 0)
         return -1;
     idx = (uint32_t)p->nfunctions;
-    if (hw_map_insert(&p->function_map, h, idx) < 0)
+    if (hw_map_insert(&p->priv->function_map, h, idx) < 0)
         return -1;
     p->functions[p->nfunctions++] = k.f;
     return idx;
@@ -165,12 +183,12 @@ int64_t prof_mapping_ids(struct profile *p, uint64_t start, uint64_t limit, uint
     struct prof_map_key k = {p, start, limit, offset, filename};
     uint64_t h = hw_hash_u64(hw_hash_u64(hw_hash_u64(hw_hash_u64(2, start), limit), offset), filename);
     uint32_t idx;
-    if (hw_map_find(&p->mapping_map, h, prof_map_eq, &k, &idx))
+    if (hw_map_find(&p->priv->mapping_map, h, prof_map_eq, &k, &idx))
         return idx;
-    if (prof_grow(&p->mappings, &p->cap_mappings, p->nmappings, sizeof(*p->mappings)) < 0)
+    if (prof_grow(&p->mappings, &p->priv->cap_mappings, p->nmappings, sizeof(*p->mappings)) < 0)
         return -1;
     idx = (uint32_t)p->nmappings;
-    if (hw_map_insert(&p->mapping_map, h, idx) < 0)
+    if (hw_map_insert(&p->priv->mapping_map, h, idx) < 0)
         return -1;
     p->mappings[p->nmappings++] = (struct prof_mapping){
         .start = start, .limit = limit, .offset = offset, .filename = filename, .build_id = build_id};
@@ -208,7 +226,7 @@ int64_t prof_find_location(const struct profile *p, uint32_t mapping, uint64_t a
 {
     struct prof_loc_key k = {p, mapping, address};
     uint32_t idx;
-    if (hw_map_find(&p->location_map, prof_loc_hash(mapping, address), prof_loc_eq, &k, &idx))
+    if (hw_map_find(&p->priv->location_map, prof_loc_hash(mapping, address), prof_loc_eq, &k, &idx))
         return idx;
     return -1;
 }
@@ -216,11 +234,11 @@ int64_t prof_find_location(const struct profile *p, uint32_t mapping, uint64_t a
 int64_t prof_add_location(struct profile *p, uint32_t mapping, uint64_t address, const struct prof_line *lines,
                           size_t nlines)
 {
-    if (prof_grow(&p->locations, &p->cap_locations, p->nlocations, sizeof(*p->locations)) < 0 ||
-        prof_grow_by(&p->lines, &p->cap_lines, p->nlines, nlines, sizeof(*p->lines)) < 0)
+    if (prof_grow(&p->locations, &p->priv->cap_locations, p->nlocations, sizeof(*p->locations)) < 0 ||
+        prof_grow_by(&p->lines, &p->priv->cap_lines, p->nlines, nlines, sizeof(*p->lines)) < 0)
         return -1;
     uint32_t idx = (uint32_t)p->nlocations;
-    if (hw_map_insert(&p->location_map, prof_loc_hash(mapping, address), idx) < 0)
+    if (hw_map_insert(&p->priv->location_map, prof_loc_hash(mapping, address), idx) < 0)
         return -1;
     if (nlines)
         memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
@@ -231,7 +249,7 @@ int64_t prof_add_location(struct profile *p, uint32_t mapping, uint64_t address,
 
 int prof_set_location_lines(struct profile *p, uint32_t loc, const struct prof_line *lines, size_t nlines)
 {
-    if (prof_grow_by(&p->lines, &p->cap_lines, p->nlines, nlines, sizeof(*p->lines)) < 0)
+    if (prof_grow_by(&p->lines, &p->priv->cap_lines, p->nlines, nlines, sizeof(*p->lines)) < 0)
         return -1;
     if (nlines)
         memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
@@ -260,7 +278,7 @@ static bool prof_sample_eq(const void *ctx, uint32_t val)
             memcmp(k->p->loc_ids + s->first_loc, k->locs, k->n * sizeof(*k->locs)) == 0);
 }
 
-int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,
+int64_t prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,
                     const struct prof_labels *labels)
 {
     struct prof_labels none = {0, 0, NULL, -1, NULL};
@@ -276,18 +294,18 @@ int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int
                     ((uint64_t)(uint32_t)labels->cpu << 32) | (uint64_t)comm);
     h = hw_hash_u64(h, (uint64_t)state);
     uint32_t idx;
-    if (hw_map_find(&p->sample_map, h, prof_sample_eq, &k, &idx)) {
+    if (hw_map_find(&p->priv->sample_map, h, prof_sample_eq, &k, &idx)) {
         int64_t *v = p->values + p->samples[idx].values_at;
         for (size_t i = 0; i < p->ntypes; i++)
             v[i] = prof_sat_add(v[i], values[i]);
-        return 0;
+        return idx;
     }
-    if (prof_grow(&p->samples, &p->cap_samples, p->nsamples, sizeof(*p->samples)) < 0 ||
-        prof_grow_by(&p->loc_ids, &p->cap_loc_ids, p->nloc_ids, n, sizeof(*p->loc_ids)) < 0 ||
-        prof_grow_by(&p->values, &p->cap_values, p->nvalues, p->ntypes, sizeof(*p->values)) < 0)
+    if (prof_grow(&p->samples, &p->priv->cap_samples, p->nsamples, sizeof(*p->samples)) < 0 ||
+        prof_grow_by(&p->loc_ids, &p->priv->cap_loc_ids, p->nloc_ids, n, sizeof(*p->loc_ids)) < 0 ||
+        prof_grow_by(&p->values, &p->priv->cap_values, p->nvalues, p->ntypes, sizeof(*p->values)) < 0)
         return -1;
     idx = (uint32_t)p->nsamples;
-    if (hw_map_insert(&p->sample_map, h, idx) < 0)
+    if (hw_map_insert(&p->priv->sample_map, h, idx) < 0)
         return -1;
     if (n) /* a sample without a stack: loc_ids may still be NULL */
         memcpy(p->loc_ids + p->nloc_ids, locs, n * sizeof(*locs));
@@ -298,6 +316,21 @@ int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int
         .state = (uint32_t)state};
     p->nloc_ids += n;
     p->nvalues += p->ntypes;
+    return idx;
+}
+
+void prof_keep_timeline(struct profile *p)
+{
+    p->priv->keep_timeline = true;
+}
+
+int prof_add_timed(struct profile *p, const struct prof_timed *t)
+{
+    if (!p->priv->keep_timeline)
+        return 0;
+    if (hw_grow(&p->timeline, &p->priv->cap_timeline, p->ntimeline + 1, sizeof(*p->timeline)) < 0)
+        return -1;
+    p->timeline[p->ntimeline++] = *t;
     return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hashmap.h"
 #include "util.h"
 
 /* Indices below are 0-based positions in the profile's arrays; string ids index prof->strings
@@ -49,6 +48,16 @@ struct prof_sample {
     uint32_t state;            /* string id of the thread state (wall recordings), 0 if none */
 };
 
+/* One sample or off-CPU interval in time order, for timelines: kept only when the profile was
+ * created with prof_keep_timeline. Its stack and labels are those of samples[sample]. */
+struct prof_timed {
+    uint64_t time;             /* ns, the recording's clock: when the sample was taken or the interval began */
+    uint64_t duration;         /* ns: the interval's length; 0 for an on-CPU sample */
+    uint32_t sample;           /* index into samples */
+    uint32_t type;             /* the sample type the value counts in (an event's, or off-cpu) */
+    int64_t value;             /* what it added to that type */
+};
+
 /* Labels that distinguish otherwise identical stacks. */
 struct prof_labels {
     uint32_t pid, tid;
@@ -83,10 +92,9 @@ struct profile {
     size_t nloc_ids;
     int64_t *values;
     size_t nvalues;
-    /* private: interning */
-    size_t cap_strings, cap_types, cap_comments, cap_functions, cap_lines, cap_mappings,
-        cap_locations, cap_samples, cap_loc_ids, cap_values;
-    struct hw_map string_map, function_map, mapping_map, location_map, sample_map;
+    struct prof_timed *timeline; /* in the order added (time order when the loader adds them) */
+    size_t ntimeline;
+    struct prof_private *priv; /* interning tables and capacities: profile.c's alone */
 };
 
 /* Returns an empty profile (strings hold ""), or NULL when out of memory. */
@@ -129,6 +137,12 @@ int64_t prof_add_location(struct profile *p, uint32_t mapping, uint64_t address,
 /* Gives location loc (added with no lines) its inline chain. Returns 0 or -1 (out of memory). */
 int prof_set_location_lines(struct profile *p, uint32_t loc, const struct prof_line *lines, size_t nlines);
 
+/* From now on, prof_add_timed records entries (timelines need every sample, not just the aggregate). */
+void prof_keep_timeline(struct profile *p);
+
+/* Appends a timeline entry when the profile keeps them (else does nothing). Returns 0 or -1 (out of memory). */
+int prof_add_timed(struct profile *p, const struct prof_timed *t);
+
 /* Returns a + b clamped to [INT64_MIN, INT64_MAX]: values come from files, so sums of them must
  * saturate instead of overflowing. */
 static inline int64_t prof_sat_add(int64_t a, int64_t b)
@@ -140,8 +154,8 @@ static inline int64_t prof_sat_add(int64_t a, int64_t b)
 }
 
 /* Adds values (ntypes of them) for the stack locs[0..n) (leaf first) with labels; identical stack
- * and labels are aggregated into one sample. Returns 0 or -1 when out of memory. */
-int prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,
+ * and labels are aggregated into one sample. Returns the sample's index, or -1 when out of memory. */
+int64_t prof_add_sample(struct profile *p, const uint32_t *locs, size_t n, const int64_t *values,
                     const struct prof_labels *labels);
 
 /* The sample type index whose type or event name matches name ("samples", "cpu", "cpu-clock",

@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "hashmap.h"
 #include "perf_regs.h"
+#include "symbolize.h"
 #include "unwind.h"
 #include "wall.h"
 
@@ -706,8 +707,11 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
     struct prof_labels labels;
     load_labels(l, rec->attr, s.pid, s.tid, s.cpu, l->wall && rec->attr == l->wall_clock_attr ? "on-cpu" : NULL,
                 &labels);
-    if (prof_add_sample(l->p, l->locs, n, l->values, &labels) < 0)
-        return hw_errf(err, "out of memory");
+    int64_t idx = prof_add_sample(l->p, l->locs, n, l->values, &labels);
+    uint32_t t = (uint32_t)l->type_of_attr[rec->attr];
+    struct prof_timed tm = {.time = s.time, .sample = (uint32_t)idx, .type = t, .value = l->values[t]};
+    if (idx < 0 || prof_add_timed(l->p, &tm) < 0)
+        return hw_err_oom(err);
     return 0;
 }
 
@@ -723,7 +727,10 @@ static int load_add_interval(void *arg, const struct wall_interval *iv)
     struct prof_labels labels;
     load_labels(l, l->wall_switch_attr, iv->pid, iv->tid, iv->cpu, iv->preempted ? "preempted" : "blocked",
                 &labels);
-    return prof_add_sample(l->p, iv->locs, iv->nlocs, l->values, &labels);
+    int64_t idx = prof_add_sample(l->p, iv->locs, iv->nlocs, l->values, &labels);
+    struct prof_timed tm = {.time = iv->start, .duration = len, .sample = (uint32_t)idx, .type = l->t_off,
+                            .value = l->values[l->t_off]};
+    return idx < 0 || prof_add_timed(l->p, &tm) < 0 ? -1 : 0;
 }
 
 /* SWITCH records of a wall recording: a switch-out says whether the thread was preempted, a
@@ -879,6 +886,8 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
                              .use_kallsyms = load_same_kernel(f), .root = opts->root};
     l->as = as_new();
     l->p = prof_new();
+    if (l->p && opts->timeline)
+        prof_keep_timeline(l->p);
     l->fmts = calloc(f->nattrs, sizeof(*l->fmts));
     l->type_of_attr = calloc(f->nattrs, sizeof(*l->type_of_attr));
     if (!l->as || !l->p || !l->fmts || !l->type_of_attr)

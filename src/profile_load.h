@@ -7,13 +7,13 @@
 
 #include "perfreader.h"
 #include "profile.h"
-#include "symbolize.h"
 #include "util.h"
 
 struct load_options {
     bool debuginfod;         /* let the symbolizer use debuginfod */
-    sym_warn_fn warn;        /* symbolization warnings (once each) */
+    hw_warn_fn warn;        /* symbolization warnings (once each) */
     void *warn_arg;
+    bool timeline;           /* keep every sample and off-CPU interval in time order (profile->timeline) */
     const char *root;        /* prefix for every file the symbolizer opens (binaries, debug files,
                                 /proc/kallsyms, /tmp/perf-PID.map); NULL: "/" — for tests and fuzzing */
 };

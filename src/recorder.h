@@ -23,7 +23,7 @@ struct recorder_opts {
     int cmdline_argc;              /* hwprof's own command line, for the file's CMDLINE feature */
     char *const *cmdline_argv;
     const char *version;
-    pe_notice_fn notice;           /* fallback notices and other remarks for the user */
+    hw_warn_fn notice;           /* fallback notices and other remarks for the user */
     void *notice_arg;
 };
 

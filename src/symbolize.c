@@ -143,7 +143,7 @@ struct symbolizer {
     char *root; /* "" for "/" */
     char *debuginfo_path;
     Dwfl_Callbacks callbacks;
-    sym_warn_fn warn;
+    hw_warn_fn warn;
     void *warn_arg;
 
     struct sym_chunk *chunks;
@@ -443,7 +443,7 @@ static int sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, 
 
 /* ---- symbolizer ---- */
 
-struct symbolizer *sym_new(const struct sym_options *opts, sym_warn_fn warn, void *warn_arg,
+struct symbolizer *sym_new(const struct sym_options *opts, hw_warn_fn warn, void *warn_arg,
                            struct hw_err *err)
 {
     struct symbolizer *s = calloc(1, sizeof(*s));

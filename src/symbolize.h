@@ -35,13 +35,11 @@ struct sym_options {
     const char *root;        /* prefix for binary paths (NULL: "/") — for tests */
 };
 
-/* Called with warnings for the user, once each (build-id mismatch, missing binary, no debug info). */
-typedef void (*sym_warn_fn)(void *arg, const char *msg);
 
 struct symbolizer;
 
 /* Returns a new symbolizer, or NULL with err. */
-struct symbolizer *sym_new(const struct sym_options *opts, sym_warn_fn warn, void *warn_arg,
+struct symbolizer *sym_new(const struct sym_options *opts, hw_warn_fn warn, void *warn_arg,
                            struct hw_err *err);
 void sym_free(struct symbolizer *s);
 

@@ -21,6 +21,23 @@ int hw_errf(struct hw_err *err, const char *fmt, ...)
     return -1;
 }
 
+int hw_err_oom(struct hw_err *err)
+{
+    return hw_errf(err, "out of memory");
+}
+
+void hw_warnf(const struct hw_warn *w, const char *fmt, ...)
+{
+    if (!w || !w->fn)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    w->fn(w->arg, msg);
+}
+
 int hw_errf_errno(struct hw_err *err, int errnum, const char *fmt, ...)
 {
     if (err) {
@@ -213,6 +230,45 @@ unsigned hw_ncpus_configured(void)
     return n > 0 ? (unsigned)n : 1;
 }
 
+int hw_parse_cpulist(const char *s, int **cpus, struct hw_err *err)
+{
+    int *v = NULL;
+    size_t n = 0, cap = 0;
+    const char *p = s;
+    *cpus = NULL;
+    while (*p && *p != '\n') {
+        char *end;
+        errno = 0;
+        long a = strtol(p, &end, 10), b;
+        if (end == p || a < 0 || errno)
+            goto bad;
+        b = a;
+        p = end;
+        if (*p == '-') {
+            b = strtol(p + 1, &end, 10);
+            if (end == p + 1 || b < a || b > 1 << 20)
+                goto bad;
+            p = end;
+        }
+        for (long c = a; c <= b; c++) {
+            if (hw_grow(&v, &cap, n + 1, sizeof(*v)) < 0) {
+                free(v);
+                return hw_err_oom(err);
+            }
+            v[n++] = (int)c;
+        }
+        if (*p == ',')
+            p++;
+        else if (*p && *p != '\n')
+            goto bad;
+    }
+    *cpus = v;
+    return (int)n;
+bad:
+    free(v);
+    return hw_errf(err, "cannot parse the CPU list '%s'", s);
+}
+
 int hw_online_cpus(int **cpus, struct hw_err *err)
 {
     char buf[4096];
@@ -222,46 +278,15 @@ int hw_online_cpus(int **cpus, struct hw_err *err)
         unsigned n = hw_ncpus_online();
         int *v = calloc(n, sizeof(*v));
         if (!v)
-            return hw_errf(err, "out of memory");
+            return hw_err_oom(err);
         for (unsigned i = 0; i < n; i++)
             v[i] = (int)i;
         *cpus = v;
         return (int)n;
     }
-    int *v = NULL;
-    int n = 0, cap = 0;
-    char *p = buf;
-    while (*p) {
-        char *end;
-        long a = strtol(p, &end, 10), b;
-        if (end == p)
-            break;
-        b = a;
-        p = end;
-        if (*p == '-') {
-            b = strtol(p + 1, &end, 10);
-            p = end;
-        }
-        for (long c = a; c <= b; c++) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 16;
-                int *nv = realloc(v, (size_t)cap * sizeof(*v));
-                if (!nv) {
-                    free(v);
-                    return hw_errf(err, "out of memory");
-                }
-                v = nv;
-            }
-            v[n++] = (int)c;
-        }
-        if (*p == ',')
-            p++;
-    }
-    if (n == 0) {
-        free(v);
-        return hw_errf(err, "cannot parse /sys/devices/system/cpu/online");
-    }
-    *cpus = v;
+    int n = hw_parse_cpulist(buf, cpus, err);
+    if (n == 0)
+        return hw_errf(err, "/sys/devices/system/cpu/online lists no CPU");
     return n;
 }
 

@@ -71,10 +71,10 @@ static struct profile *build(void)
     for (int i = 0; i < 3; i++)
         CHECK(prof_add_sample(p, s1, 3, v, &l1) == 0);
     uint32_t s2[] = {la, lmain};
-    CHECK(prof_add_sample(p, s2, 2, v, &l2) == 0);
+    CHECK(prof_add_sample(p, s2, 2, v, &l2) == 1);
     uint32_t s3[] = {lr2, lr1, lr1, lmain};
-    CHECK(prof_add_sample(p, s3, 4, v, &l1) == 0);
-    CHECK(prof_add_sample(p, s3, 4, v, &l1) == 0);
+    CHECK(prof_add_sample(p, s3, 4, v, &l1) == 2);
+    CHECK(prof_add_sample(p, s3, 4, v, &l1) == 2);
     return p;
 }
 
@@ -275,8 +275,28 @@ static void test_find_type(void)
     prof_free(p);
 }
 
+/* The timeline keeps every entry in order, and only when asked to. */
+static void test_timeline(void)
+{
+    struct profile *p = prof_new();
+    prof_add_type(p, "samples", "count", -1);
+    struct prof_timed t = {.time = 5, .sample = 0, .type = 0, .value = 1};
+    CHECK(prof_add_timed(p, &t) == 0 && p->ntimeline == 0); /* not kept by default */
+    prof_keep_timeline(p);
+    for (uint64_t i = 0; i < 100; i++) {
+        t.time = 10 + i;
+        t.duration = i;
+        CHECK(prof_add_timed(p, &t) == 0);
+    }
+    CHECK_EQ_U64(p->ntimeline, 100);
+    CHECK_EQ_U64(p->timeline[99].time, 109);
+    CHECK_EQ_U64(p->timeline[42].duration, 42);
+    prof_free(p);
+}
+
 int main(void)
 {
+    test_timeline();
     test_interning();
     test_aggregation_and_top();
     test_inline_rows();

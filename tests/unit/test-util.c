@@ -76,8 +76,67 @@ static void test_cpus(void)
     free(cpus);
 }
 
+static void test_cpulist(void)
+{
+    struct hw_err err;
+    int *v;
+    CHECK(hw_parse_cpulist("0-3,8,10-11\n", &v, &err) == 7);
+    CHECK(v[0] == 0 && v[3] == 3 && v[4] == 8 && v[5] == 10 && v[6] == 11);
+    free(v);
+    CHECK(hw_parse_cpulist("", &v, &err) == 0);
+    free(v);
+    CHECK(hw_parse_cpulist("3-1", &v, &err) == -1 && strstr(err.msg, "3-1"));
+    CHECK(hw_parse_cpulist("0,x", &v, &err) == -1);
+    CHECK(hw_parse_cpulist("-1", &v, &err) == -1);
+}
+
+struct kv {
+    uint32_t tag;
+    uint64_t key;
+};
+
+static int kv_cmp(const void *key, const void *elem)
+{
+    uint64_t k = *(const uint64_t *)key, e = ((const struct kv *)elem)->key;
+    return (k > e) - (k < e);
+}
+
+static void test_bsearch(void)
+{
+    struct kv a[] = {{0, 10}, {1, 20}, {2, 20}, {3, 30}};
+    size_t n = HW_ARRAY_SIZE(a), off = offsetof(struct kv, key);
+    CHECK(hw_bsearch_le(a, n, sizeof(a[0]), off, 5) == n);
+    CHECK(hw_bsearch_le(a, n, sizeof(a[0]), off, 10) == 0);
+    CHECK(hw_bsearch_le(a, n, sizeof(a[0]), off, 25) == 2); /* the last of equal keys */
+    CHECK(hw_bsearch_le(a, n, sizeof(a[0]), off, 99) == 3);
+    CHECK(hw_bsearch_le(a, 0, sizeof(a[0]), off, 99) == 0);
+    uint64_t k = 20;
+    CHECK(hw_lower_bound(a, n, sizeof(a[0]), &k, kv_cmp) == 1);
+    k = 31;
+    CHECK(hw_lower_bound(a, n, sizeof(a[0]), &k, kv_cmp) == n);
+}
+
+static void collect(void *arg, const char *msg)
+{
+    snprintf(arg, 64, "%s", msg);
+}
+
+static void test_warn(void)
+{
+    char got[64] = "";
+    struct hw_warn w = {collect, got};
+    hw_warnf(&w, "%d lost", 3);
+    CHECK(strcmp(got, "3 lost") == 0);
+    hw_warnf(NULL, "dropped");
+    struct hw_err err;
+    CHECK(hw_err_oom(&err) == -1 && strcmp(err.msg, "out of memory") == 0);
+}
+
 int main(void)
 {
+    test_cpulist();
+    test_bsearch();
+    test_warn();
     test_edit_distance();
     test_closest();
     test_buf();
