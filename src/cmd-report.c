@@ -128,13 +128,13 @@ static void report_header(FILE *out, const struct pr_file *f, const struct profi
     const struct prof_sample_type *st = &p->types[type];
     const char *unit = p->strings[st->unit];
     const char *main_bin = info->main_binary ? strrchr(info->main_binary, '/') : NULL;
-    fprintf(out, "File: %s\n", main_bin ? main_bin + 1 : f->path);
+    fprintf(out, "File: %s\n", main_bin ? main_bin + 1 : pr_info(f)->path);
     if (st->event >= 0)
-        fprintf(out, "Event: %s (%s/%s)\n", f->attrs[st->event].name, p->strings[st->type], unit);
+        fprintf(out, "Event: %s (%s/%s)\n", pr_env(f)->attrs[st->event].name, p->strings[st->type], unit);
     else /* samples, or the wall time of a wall recording */
         fprintf(out, "Event: %s (%s)\n", p->strings[st->type], unit);
-    if (f->cmdline)
-        fprintf(out, "Recorded: %s\n", f->cmdline);
+    if (pr_env(f)->cmdline)
+        fprintf(out, "Recorded: %s\n", pr_env(f)->cmdline);
     char dur[32], total[32];
     top_format_value(dur, sizeof(dur), p->duration_nanos, "nanoseconds");
     top_format_value(total, sizeof(total), t->total, unit);

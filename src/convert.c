@@ -155,13 +155,13 @@ static int convert_write_pprof(const struct profile *p, const bool *keep, const 
     char host[512], version[256], lost[64], cmd[4096];
     const char *comments[4];
     size_t n = 0;
-    if (f->cmdline) {
-        snprintf(cmd, sizeof(cmd), "command: %s", f->cmdline);
+    if (pr_env(f)->cmdline) {
+        snprintf(cmd, sizeof(cmd), "command: %s", pr_env(f)->cmdline);
         comments[n++] = cmd;
     }
-    if (f->hostname) {
-        snprintf(host, sizeof(host), "host: %s%s%s", f->hostname, f->osrelease ? ", Linux " : "",
-                 f->osrelease ? f->osrelease : "");
+    if (pr_env(f)->hostname) {
+        snprintf(host, sizeof(host), "host: %s%s%s", pr_env(f)->hostname, pr_env(f)->osrelease ? ", Linux " : "",
+                 pr_env(f)->osrelease ? pr_env(f)->osrelease : "");
         comments[n++] = host;
     }
     snprintf(version, sizeof(version), "converted by %s", o->version ? o->version : "hwprof");

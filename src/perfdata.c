@@ -10,35 +10,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define PD_HEADER_SIZE    104u
-#define PD_NAME_ALIGN     64u
-#define PD_BUF_SIZE       (1u << 20)
-#define PD_BUILD_ID_FIXED 36u /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] */
-
-/* The on-disk perf_file_section. */
-struct pd_section {
-    uint64_t offset;
-    uint64_t size;
-};
-
-/* The on-disk perf_file_header (104 bytes). */
-struct pd_file_header {
-    uint64_t magic;
-    uint64_t size;
-    uint64_t attr_size;
-    struct pd_section attrs;
-    struct pd_section data;
-    struct pd_section event_types;
-    uint64_t features[PD_FEAT_BITS / 64];
-};
-_Static_assert(sizeof(struct pd_file_header) == PD_HEADER_SIZE, "perf_file_header is 104 bytes");
+#define PD_BUF_SIZE (1u << 20)
 
 struct pd_writer {
     int fd;
     char *path;     /* final name */
     char *tmp_path; /* "<path>.tmp-XXXXXX" while writing */
-    struct pd_attr *attrs;
-    size_t nattrs;
+    struct pf_env env; /* what the header and feature sections say; attrs copied at open */
     uint64_t attrs_offset;
     uint64_t data_offset;
     uint64_t data_size; /* records accepted (buffered or written) */
@@ -136,11 +114,7 @@ static void pd_writer_free(struct pd_writer *w)
 {
     if (!w)
         return;
-    for (size_t i = 0; w->attrs && i < w->nattrs; i++) {
-        free((void *)w->attrs[i].ids);
-        free((void *)w->attrs[i].name);
-    }
-    free(w->attrs);
+    pf_env_free(&w->env);
     free(w->buf);
     free(w->tmp_path);
     free(w->path);
@@ -175,34 +149,34 @@ static int pd_current_umask(void)
     return (int)m;
 }
 
+/* Copies the attrs into w->env, and a group for each leader with members. */
 static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_t nattrs,
                          struct hw_err *err)
 {
-    w->attrs = calloc(nattrs, sizeof(*w->attrs));
-    if (!w->attrs)
-        return hw_errf(err, "out of memory copying %zu event attributes", nattrs);
-    w->nattrs = nattrs;
+    struct pf_env *env = &w->env;
+    env->attrs = calloc(nattrs, sizeof(*env->attrs));
+    env->groups = calloc(nattrs, sizeof(*env->groups));
+    if (!env->attrs || !env->groups)
+        return hw_err_oom(err);
+    env->nattrs = nattrs;
     for (size_t i = 0; i < nattrs; i++) {
-        struct pd_attr *a = &w->attrs[i];
+        struct pf_attr *a = &env->attrs[i];
         a->attr = attrs[i].attr;
         a->attr.size = sizeof(struct perf_event_attr);
         a->nids = attrs[i].nids;
-        a->group_size = attrs[i].group_size;
         if (a->nids) {
             if (!attrs[i].ids)
                 return hw_errf(err, "internal error: attribute %zu has %zu ids but no array", i,
                                a->nids);
-            uint64_t *ids = malloc(a->nids * sizeof(*ids));
-            if (!ids)
-                return hw_errf(err, "out of memory copying event ids");
-            memcpy(ids, attrs[i].ids, a->nids * sizeof(*ids));
-            a->ids = ids;
+            a->ids = malloc(a->nids * sizeof(*a->ids));
+            if (!a->ids)
+                return hw_err_oom(err);
+            memcpy(a->ids, attrs[i].ids, a->nids * sizeof(*a->ids));
         }
-        if (attrs[i].name) {
-            a->name = hw_strdup(attrs[i].name);
-            if (!a->name)
-                return hw_errf(err, "out of memory copying event names");
-        }
+        if (attrs[i].name && !(a->name = hw_strdup(attrs[i].name)))
+            return hw_err_oom(err);
+        if (attrs[i].group_size > 1)
+            env->groups[env->ngroups++] = (struct pf_group){(uint32_t)i, attrs[i].group_size};
     }
     return 0;
 }
@@ -211,28 +185,29 @@ static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_
 static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
 {
     const uint64_t attr_sz = sizeof(struct perf_event_attr);
-    uint64_t off = PD_HEADER_SIZE;
-    struct pd_file_header zero;
+    const struct pf_env *env = &w->env;
+    uint64_t off = PF_HEADER_SIZE;
+    struct pf_file_header zero;
     memset(&zero, 0, sizeof(zero));
     memcpy(w->buf, &zero, sizeof(zero));
     size_t n = sizeof(zero);
 
     /* The id arrays, then the attrs pointing at them. Everything fits: checked by the caller. */
-    uint64_t *id_offsets = calloc(w->nattrs, sizeof(*id_offsets));
+    uint64_t *id_offsets = calloc(env->nattrs, sizeof(*id_offsets));
     if (!id_offsets)
-        return hw_errf(err, "out of memory");
-    for (size_t i = 0; i < w->nattrs; i++) {
+        return hw_err_oom(err);
+    for (size_t i = 0; i < env->nattrs; i++) {
         id_offsets[i] = off;
-        size_t sz = w->attrs[i].nids * sizeof(uint64_t);
+        size_t sz = env->attrs[i].nids * sizeof(uint64_t);
         if (sz)
-            memcpy(w->buf + n, w->attrs[i].ids, sz);
+            memcpy(w->buf + n, env->attrs[i].ids, sz);
         n += sz;
         off += sz;
     }
     w->attrs_offset = off;
-    for (size_t i = 0; i < w->nattrs; i++) {
-        struct pd_section ids = {id_offsets[i], w->attrs[i].nids * sizeof(uint64_t)};
-        memcpy(w->buf + n, &w->attrs[i].attr, attr_sz);
+    for (size_t i = 0; i < env->nattrs; i++) {
+        struct pf_section ids = {id_offsets[i], env->attrs[i].nids * sizeof(uint64_t)};
+        memcpy(w->buf + n, &env->attrs[i].attr, attr_sz);
         memcpy(w->buf + n + attr_sz, &ids, sizeof(ids));
         n += attr_sz + sizeof(ids);
         off += attr_sz + sizeof(ids);
@@ -258,11 +233,11 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
         return hw_errf(err, "cannot write %s: it is %s; give a regular file name with -o", path,
                        S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
     /* The prologue is written from the 1 MiB buffer: bound its size. */
-    uint64_t prologue = PD_HEADER_SIZE;
+    uint64_t prologue = PF_HEADER_SIZE;
     for (size_t i = 0; i < nattrs; i++) {
         if (attrs[i].nids > PD_BUF_SIZE / sizeof(uint64_t))
             return hw_errf(err, "internal error: too many ids (%zu) for one event", attrs[i].nids);
-        prologue += sizeof(struct perf_event_attr) + sizeof(struct pd_section) +
+        prologue += sizeof(struct perf_event_attr) + sizeof(struct pf_section) +
                     attrs[i].nids * sizeof(uint64_t);
     }
     if (prologue > PD_BUF_SIZE)
@@ -270,14 +245,14 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
 
     struct pd_writer *w = calloc(1, sizeof(*w));
     if (!w)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     w->fd = -1;
     w->path = hw_strdup(path);
     w->buf = malloc(PD_BUF_SIZE);
     if (!w->path || !w->buf || asprintf(&w->tmp_path, "%s.tmp-XXXXXX", path) < 0) {
         w->tmp_path = NULL;
         pd_writer_free(w);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
     if (pd_copy_attrs(w, attrs, nattrs, err) < 0) {
         pd_writer_free(w);
@@ -338,197 +313,54 @@ uint64_t pd_writer_data_size(const struct pd_writer *w)
 
 /* ---- features ---- */
 
-/* Appends a perf_header_string: u32 len (NUL included, padded to 64), the bytes, zero padding. */
-static int pd_put_string(struct hw_buf *b, const char *s)
+/* Copies what meta says into w->env. Returns 0 or -1 with err (out of memory). */
+static int pd_env_meta(struct pd_writer *w, const struct pd_meta *m, struct hw_err *err)
 {
-    static const char zeros[PD_NAME_ALIGN];
-    size_t olen = strlen(s) + 1;
-    size_t len = HW_ALIGN(olen, PD_NAME_ALIGN);
-    if (len > UINT32_MAX)
-        return -1;
-    uint32_t len32 = (uint32_t)len;
-    if (hw_buf_append(b, &len32, sizeof(len32)) < 0 || hw_buf_append(b, s, olen) < 0 ||
-        hw_buf_append(b, zeros, len - olen) < 0)
-        return -1;
+    struct pf_env *env = &w->env;
+    const char *src[] = {m->hostname, m->osrelease, m->version, m->arch};
+    char **dst[] = {&env->hostname, &env->osrelease, &env->version, &env->arch};
+    for (size_t i = 0; i < HW_ARRAY_SIZE(src); i++)
+        if (src[i] && !(*dst[i] = hw_strdup(src[i])))
+            return hw_err_oom(err);
+    env->nr_cpus_avail = m->nr_cpus_avail;
+    env->nr_cpus_online = m->nr_cpus_online;
+    if (m->argc > 0 && m->argv) {
+        if (!(env->argv = calloc((size_t)m->argc, sizeof(*env->argv))))
+            return hw_err_oom(err);
+        env->argc = (uint32_t)m->argc;
+        for (int i = 0; i < m->argc; i++)
+            if (!(env->argv[i] = hw_strdup(m->argv[i] ? m->argv[i] : "")))
+                return hw_err_oom(err);
+    }
+    env->first_sample_time = m->first_sample_time;
+    env->last_sample_time = m->last_sample_time;
     return 0;
 }
 
-static int pd_put_u32(struct hw_buf *b, uint32_t v)
-{
-    return hw_buf_append(b, &v, sizeof(v));
-}
-
-static int pd_feat_build_id(struct hw_buf *b, const struct pd_build_id *bids, size_t nbids,
+/* Copies the build ids that have an id and a file name into w->env. Returns 0 or -1 with err. */
+static int pd_env_build_ids(struct pd_writer *w, const struct pd_build_id *bids, size_t nbids,
                             struct hw_err *err)
 {
-    static const char zeros[PD_NAME_ALIGN];
+    struct pf_env *env = &w->env;
     for (size_t i = 0; i < nbids; i++) {
-        const struct pd_build_id *bid = &bids[i];
-        if (bid->id_len <= 0 || !bid->filename)
+        const struct pd_build_id *b = &bids[i];
+        if (b->id_len <= 0 || !b->filename)
             continue; /* nothing to say about a file without a build id */
-        size_t olen = strlen(bid->filename) + 1;
-        size_t flen = HW_ALIGN(olen, PD_NAME_ALIGN);
-        if (PD_BUILD_ID_FIXED + flen > UINT16_MAX)
-            return hw_errf(err, "file name too long for a build-id entry: %.64s...", bid->filename);
-        unsigned char fixed[PD_BUILD_ID_FIXED];
-        struct perf_event_header h = {
-            .type = 0,
-            .misc = (uint16_t)((bid->kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER) |
-                               PD_RECORD_MISC_BUILD_ID_SIZE),
-            .size = (uint16_t)(PD_BUILD_ID_FIXED + flen),
-        };
-        int n = bid->id_len > HW_BUILD_ID_MAX ? HW_BUILD_ID_MAX : bid->id_len;
-        memset(fixed, 0, sizeof(fixed));
-        memcpy(fixed, &h, sizeof(h));
-        memcpy(fixed + 8, &bid->pid, 4);
-        memcpy(fixed + 12, bid->id, (size_t)n);
-        fixed[32] = (unsigned char)n;
-        if (hw_buf_append(b, fixed, sizeof(fixed)) < 0 ||
-            hw_buf_append(b, bid->filename, olen) < 0 || hw_buf_append(b, zeros, flen - olen) < 0)
-            return hw_errf(err, "out of memory");
+        size_t flen = HW_ALIGN(strlen(b->filename) + 1, PF_NAME_ALIGN);
+        if (PF_BUILD_ID_ENTRY_FIXED + flen > PF_MAX_RECORD)
+            return hw_errf(err, "file name too long for a build-id entry: %.64s...", b->filename);
+        if (hw_grow(&env->build_ids, &env->cap_build_ids, env->nbuild_ids + 1,
+                    sizeof(*env->build_ids)) < 0)
+            return hw_err_oom(err);
+        struct pf_build_id *e = &env->build_ids[env->nbuild_ids];
+        *e = (struct pf_build_id){.pid = b->pid, .kernel = b->kernel};
+        e->id_len = b->id_len > HW_BUILD_ID_MAX ? HW_BUILD_ID_MAX : b->id_len;
+        memcpy(e->id, b->id, (size_t)e->id_len);
+        if (!(e->filename = hw_strdup(b->filename)))
+            return hw_err_oom(err);
+        env->nbuild_ids++;
     }
     return 0;
-}
-
-static int pd_feat_event_desc(const struct pd_writer *w, struct hw_buf *b)
-{
-    if (pd_put_u32(b, (uint32_t)w->nattrs) < 0 ||
-        pd_put_u32(b, (uint32_t)sizeof(struct perf_event_attr)) < 0)
-        return -1;
-    for (size_t i = 0; i < w->nattrs; i++) {
-        const struct pd_attr *a = &w->attrs[i];
-        if (hw_buf_append(b, &a->attr, sizeof(a->attr)) < 0 ||
-            pd_put_u32(b, (uint32_t)a->nids) < 0 || pd_put_string(b, a->name) < 0 ||
-            hw_buf_append(b, a->ids, a->nids * sizeof(uint64_t)) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* HEADER_GROUP_DESC: u32 nr_groups, then per group a name, the leader's attr index and the member
- * count (leader included). Empty when no group has more than one member. */
-static int pd_feat_group_desc(const struct pd_writer *w, struct hw_buf *b)
-{
-    uint32_t n = 0;
-    for (size_t i = 0; i < w->nattrs; i++)
-        n += w->attrs[i].group_size > 1;
-    if (n == 0)
-        return 0;
-    if (pd_put_u32(b, n) < 0)
-        return -1;
-    for (size_t i = 0; i < w->nattrs; i++) {
-        if (w->attrs[i].group_size <= 1)
-            continue;
-        if (pd_put_string(b, "{anon_group}") < 0 || pd_put_u32(b, (uint32_t)i) < 0 ||
-            pd_put_u32(b, w->attrs[i].group_size) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Builds the body of feature bit into b (empty = feature absent). Returns 0 or -1 with err. */
-static int pd_feat_body(const struct pd_writer *w, int bit, const struct pd_meta *m,
-                        const struct pd_build_id *bids, size_t nbids, struct hw_buf *b,
-                        struct hw_err *err)
-{
-    int r = 0;
-    switch (bit) {
-    case PD_FEAT_BUILD_ID:
-        return pd_feat_build_id(b, bids, nbids, err);
-    case PD_FEAT_HOSTNAME:
-        r = m->hostname ? pd_put_string(b, m->hostname) : 0;
-        break;
-    case PD_FEAT_OSRELEASE:
-        r = m->osrelease ? pd_put_string(b, m->osrelease) : 0;
-        break;
-    case PD_FEAT_VERSION:
-        r = m->version ? pd_put_string(b, m->version) : 0;
-        break;
-    case PD_FEAT_ARCH:
-        r = m->arch ? pd_put_string(b, m->arch) : 0;
-        break;
-    case PD_FEAT_NRCPUS:
-        if (m->nr_cpus_avail || m->nr_cpus_online) { /* perf reads avail first */
-            r = pd_put_u32(b, m->nr_cpus_avail);
-            if (r == 0)
-                r = pd_put_u32(b, m->nr_cpus_online);
-        }
-        break;
-    case PD_FEAT_CMDLINE:
-        if (m->argc > 0 && m->argv) {
-            r = pd_put_u32(b, (uint32_t)m->argc);
-            for (int i = 0; r == 0 && i < m->argc; i++)
-                r = pd_put_string(b, m->argv[i] ? m->argv[i] : "");
-        }
-        break;
-    case PD_FEAT_EVENT_DESC: {
-        bool named = true;
-        for (size_t i = 0; i < w->nattrs; i++)
-            named = named && w->attrs[i].name;
-        r = named ? pd_feat_event_desc(w, b) : 0; /* perf derives names itself otherwise */
-        break;
-    }
-    case PD_FEAT_GROUP_DESC:
-        r = pd_feat_group_desc(w, b);
-        break;
-    case PD_FEAT_SAMPLE_TIME:
-        if (m->last_sample_time != 0) {
-            r = hw_buf_append(b, &m->first_sample_time, 8);
-            if (r == 0)
-                r = hw_buf_append(b, &m->last_sample_time, 8);
-        }
-        break;
-    default:
-        break;
-    }
-    return r < 0 ? hw_errf(err, "out of memory building the perf.data header") : 0;
-}
-
-static const int pd_feature_order[] = {
-    PD_FEAT_BUILD_ID, PD_FEAT_HOSTNAME, PD_FEAT_OSRELEASE,  PD_FEAT_VERSION,     PD_FEAT_ARCH,
-    PD_FEAT_NRCPUS,   PD_FEAT_CMDLINE,  PD_FEAT_EVENT_DESC, PD_FEAT_GROUP_DESC,  PD_FEAT_SAMPLE_TIME,
-};
-
-/* Builds the feature table and bodies (to be placed at feat_off) into out; sets the bitmap. */
-static int pd_build_features(const struct pd_writer *w, const struct pd_meta *meta,
-                             const struct pd_build_id *bids, size_t nbids, uint64_t feat_off,
-                             struct hw_buf *out, uint64_t features[PD_FEAT_BITS / 64],
-                             struct hw_err *err)
-{
-    enum { NF = HW_ARRAY_SIZE(pd_feature_order) };
-    struct hw_buf bodies[NF];
-    struct pd_meta none;
-    size_t nset = 0;
-    int r = 0;
-
-    memset(&none, 0, sizeof(none));
-    if (!meta)
-        meta = &none;
-    memset(bodies, 0, sizeof(bodies));
-    for (size_t i = 0; i < NF && r == 0; i++) {
-        r = pd_feat_body(w, pd_feature_order[i], meta, bids, nbids, &bodies[i], err);
-        if (bodies[i].len)
-            nset++;
-    }
-    if (r == 0) {
-        uint64_t off = feat_off + nset * sizeof(struct pd_section);
-        for (size_t i = 0; i < NF && r == 0; i++) {
-            if (!bodies[i].len)
-                continue;
-            struct pd_section s = {off, bodies[i].len};
-            int bit = pd_feature_order[i];
-            features[bit / 64] |= 1ULL << (bit % 64);
-            r = hw_buf_append(out, &s, sizeof(s));
-            off += bodies[i].len;
-        }
-        for (size_t i = 0; i < NF && r == 0; i++)
-            r = hw_buf_append(out, bodies[i].data, bodies[i].len);
-        if (r < 0)
-            hw_errf(err, "out of memory building the perf.data header");
-    }
-    for (size_t i = 0; i < NF; i++)
-        hw_buf_free(&bodies[i]);
-    return r;
 }
 
 /* fsyncs the directory holding path so the rename is durable; errors are ignored (best effort). */
@@ -550,7 +382,7 @@ int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta,
                      const struct pd_build_id *bids, size_t nbids, struct hw_err *err)
 {
     struct hw_buf feats = {0};
-    struct pd_file_header h;
+    struct pf_file_header h;
     int r = -1;
 
     if (w->failed) {
@@ -562,18 +394,19 @@ int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta,
 
     memset(&h, 0, sizeof(h));
     uint64_t feat_off = w->data_offset + w->data_size;
-    if (pd_build_features(w, meta, bids, nbids, feat_off, &feats, h.features, err) < 0)
+    if ((meta && pd_env_meta(w, meta, err) < 0) || pd_env_build_ids(w, bids, nbids, err) < 0 ||
+        pf_write_features(&w->env, feat_off, &feats, h.features, err) < 0)
         goto fail;
     if (pd_write_all(w->fd, feats.data, feats.len, &feat_off) < 0) {
         pd_io_err(w, err, errno, "write");
         goto fail;
     }
 
-    h.magic = PD_MAGIC;
-    h.size = PD_HEADER_SIZE;
-    h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct pd_section);
-    h.attrs = (struct pd_section){w->attrs_offset, w->nattrs * h.attr_size};
-    h.data = (struct pd_section){w->data_offset, w->data_size};
+    h.magic = PF_MAGIC;
+    h.size = PF_HEADER_SIZE;
+    h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct pf_section);
+    h.attrs = (struct pf_section){w->attrs_offset, w->env.nattrs * h.attr_size};
+    h.data = (struct pf_section){w->data_offset, w->data_size};
     if (pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0) {
         pd_io_err(w, err, errno, "write");
         goto fail;

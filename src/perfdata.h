@@ -8,30 +8,8 @@
 #include <stdint.h>
 
 #include "buildid.h"
+#include "perffile.h"
 #include "util.h"
-
-/* perf.data constants (tools/perf/Documentation/perf.data-file-format.txt). */
-#define PD_MAGIC 0x32454c4946524550ULL /* "PERFILE2" */
-enum pd_feature {
-    PD_FEAT_TRACING_DATA = 1,
-    PD_FEAT_BUILD_ID = 2,
-    PD_FEAT_HOSTNAME = 3,
-    PD_FEAT_OSRELEASE = 4,
-    PD_FEAT_VERSION = 5,
-    PD_FEAT_ARCH = 6,
-    PD_FEAT_NRCPUS = 7,
-    PD_FEAT_CPUDESC = 8,
-    PD_FEAT_CPUID = 9,
-    PD_FEAT_TOTAL_MEM = 10,
-    PD_FEAT_CMDLINE = 11,
-    PD_FEAT_EVENT_DESC = 12,
-    PD_FEAT_GROUP_DESC = 17,
-    PD_FEAT_SAMPLE_TIME = 21,
-    PD_FEAT_BITS = 256,
-};
-/* Record types perf itself defines (beyond the kernel's PERF_RECORD_*). */
-#define PD_RECORD_FINISHED_ROUND 68
-#define PD_RECORD_MISC_BUILD_ID_SIZE (1 << 15)
 
 /* One attribute written to the attrs section, with the ids of all its fds. */
 struct pd_attr {

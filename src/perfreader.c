@@ -2,7 +2,6 @@
 #include "perfreader.h"
 
 #include "decode.h"
-#include "perfdata.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,89 +13,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PR_HEADER_SIZE      104u /* perf_file_header */
-#define PR_PIPE_HEADER_SIZE 16u  /* magic + size: pipe mode */
-#define PR_SECTION_SIZE     16u  /* perf_file_section */
-#define PR_ATTR_MIN         (PERF_ATTR_SIZE_VER0 + PR_SECTION_SIZE)
-#define PR_ATTR_MAX         4096u
-#define PR_USER_TYPE_START  64     /* perf's own record types start here */
-#define PR_RECORD_AUXTRACE  71     /* followed by a payload that header.size does not count */
-#define PR_RECORD_COMPRESSED 81    /* perf record -z: a zstd-compressed batch of records */
-#define PR_BUILD_ID_FIXED   36u    /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] */
-#define PR_MAX_RECORD       65536u /* header.size is 16 bits */
-#define PR_CORRUPT          "the file is corrupt"
+#define PR_ATTR_MIN        (PERF_ATTR_SIZE_VER0 + 16u) /* attr + pf_section */
+#define PR_ATTR_MAX        4096u
+#define PR_MAX_RECORD      65536u /* header.size is 16 bits */
+#define PR_CORRUPT         "the file is corrupt"
 
 struct pr_id_entry {
     uint64_t id;
     size_t attr;
 };
 
-struct pr_section {
-    uint64_t offset;
-    uint64_t size;
+struct pr_file {
+    struct pr_info info;
+    struct pf_env env;
+    char *path;
+    int fd;
+    const unsigned char *map;     /* the whole file, mmapped read-only */
+    struct pr_id_entry *id_index; /* every id of every attr, sorted, for pr_attr_index */
+    size_t nid_index;
 };
-
-/* The on-disk perf_file_header. */
-struct pr_disk_header {
-    uint64_t magic;
-    uint64_t size;
-    uint64_t attr_size;
-    struct pr_section attrs;
-    struct pr_section data;
-    struct pr_section event_types;
-    uint64_t features[4];
-};
-_Static_assert(sizeof(struct pr_disk_header) == PR_HEADER_SIZE, "perf_file_header is 104 bytes");
-
-/* ---- bounded reads ---- */
-
-/* A read position inside [base + off, base + end): off <= end always holds. */
-struct pr_cur {
-    const unsigned char *base;
-    uint64_t off;
-    uint64_t end;
-};
-
-static uint64_t pr_left(const struct pr_cur *c)
-{
-    return c->end - c->off;
-}
-
-static bool pr_get(struct pr_cur *c, void *dst, uint64_t n)
-{
-    if (pr_left(c) < n)
-        return false;
-    memcpy(dst, c->base + c->off, (size_t)n);
-    c->off += n;
-    return true;
-}
-
-static bool pr_get_u32(struct pr_cur *c, uint32_t *v)
-{
-    return pr_get(c, v, 4);
-}
-
-static bool pr_skip(struct pr_cur *c, uint64_t n)
-{
-    if (pr_left(c) < n)
-        return false;
-    c->off += n;
-    return true;
-}
-
-/* A perf_header_string: u32 len, then len bytes holding a NUL-terminated string. */
-static bool pr_get_str(struct pr_cur *c, const char **s)
-{
-    uint32_t len;
-    struct pr_cur save = *c;
-    if (!pr_get_u32(c, &len) || len == 0 || pr_left(c) < len || !memchr(c->base + c->off, 0, len)) {
-        *c = save;
-        return false;
-    }
-    *s = (const char *)c->base + c->off;
-    c->off += len;
-    return true;
-}
 
 /* Whether [off, off + size) lies inside a file of file_size bytes. */
 static bool pr_inside(uint64_t off, uint64_t size, uint64_t file_size)
@@ -115,7 +50,7 @@ static int pr_err_section(struct hw_err *err, const struct pr_file *f, const cha
             f->path, what, off, size);
     return hw_errf(err,
                    "%s: truncated: %s ends at byte %" PRIu64 " but the file has %" PRIu64 " bytes",
-                   f->path, what, end, f->file_size);
+                   f->path, what, end, f->info.file_size);
 }
 
 /* ---- file, header ---- */
@@ -144,30 +79,30 @@ static int pr_map(struct pr_file *f, struct hw_err *err)
     if ((uint64_t)st.st_size > SIZE_MAX)
         return hw_errf(err, "%s is too large (%" PRIu64 " bytes) to map into memory", f->path,
                        (uint64_t)st.st_size);
-    f->file_size = (uint64_t)st.st_size;
-    void *m = mmap(NULL, (size_t)f->file_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+    f->info.file_size = (uint64_t)st.st_size;
+    void *m = mmap(NULL, (size_t)f->info.file_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
     if (m == MAP_FAILED)
         return hw_errf_errno(err, errno, "cannot map %s into memory", f->path);
     f->map = m;
     return 0;
 }
 
-static int pr_check_header(struct pr_file *f, struct pr_disk_header *h, struct hw_err *err)
+static int pr_check_header(struct pr_file *f, struct pf_file_header *h, struct hw_err *err)
 {
     static const char v1_magic[8] = {'P', 'E', 'R', 'F', 'F', 'I', 'L', 'E'};
     uint64_t magic;
 
-    if (f->file_size < 8)
+    if (f->info.file_size < 8)
         return hw_errf(err, "%s is too short (%" PRIu64 " bytes) to be a perf.data file", f->path,
-                       f->file_size);
+                       f->info.file_size);
     memcpy(&magic, f->map, 8);
-    if (magic == __builtin_bswap64(PD_MAGIC))
+    if (magic == __builtin_bswap64(PF_MAGIC))
         return hw_errf(err, "%s: big-endian perf.data files are not supported", f->path);
     if (memcmp(f->map, v1_magic, 8) == 0)
         return hw_errf(err,
                        "%s: perf.data version 1 is not supported; re-record it with a newer perf",
                        f->path);
-    if (magic != PD_MAGIC) {
+    if (magic != PF_MAGIC) {
         if (memcmp(f->map, "PERFILE", 7) == 0)
             return hw_errf(err,
                            "%s: unsupported perf.data version '%c' (only PERFILE2 is supported)",
@@ -175,40 +110,39 @@ static int pr_check_header(struct pr_file *f, struct pr_disk_header *h, struct h
         return hw_errf(err, "%s is not a perf.data file (it does not start with PERFILE2)",
                        f->path);
     }
-    if (f->file_size < PR_PIPE_HEADER_SIZE)
+    if (f->info.file_size < PF_PIPE_HEADER_SIZE)
         return hw_errf(
             err, "%s: truncated: the header needs %u bytes but the file has %" PRIu64 " bytes",
-            f->path, PR_HEADER_SIZE, f->file_size);
+            f->path, PF_HEADER_SIZE, f->info.file_size);
     uint64_t hsize;
     memcpy(&hsize, f->map + 8, 8);
-    if (hsize == PR_PIPE_HEADER_SIZE)
+    if (hsize == PF_PIPE_HEADER_SIZE)
         return hw_errf(err, "%s: pipe-mode perf.data is not supported; record to a file (-o FILE)",
                        f->path);
-    if (hsize < PR_HEADER_SIZE)
+    if (hsize < PF_HEADER_SIZE)
         return hw_errf(err, "%s: perf.data header size %" PRIu64 " is smaller than %u; " PR_CORRUPT,
-                       f->path, hsize, PR_HEADER_SIZE);
-    if (f->file_size < PR_HEADER_SIZE)
+                       f->path, hsize, PF_HEADER_SIZE);
+    if (f->info.file_size < PF_HEADER_SIZE)
         return hw_errf(
             err, "%s: truncated: the header needs %u bytes but the file has %" PRIu64 " bytes",
-            f->path, PR_HEADER_SIZE, f->file_size);
+            f->path, PF_HEADER_SIZE, f->info.file_size);
     memcpy(h, f->map, sizeof(*h));
     if (h->attr_size < PR_ATTR_MIN || h->attr_size > PR_ATTR_MAX)
         return hw_errf(err,
                        "%s: unsupported attribute size %" PRIu64 " (expected %u to %u bytes); "
                        "the file is corrupt or from an incompatible perf",
                        f->path, h->attr_size, PR_ATTR_MIN, PR_ATTR_MAX);
-    memcpy(f->features, h->features, sizeof(f->features));
     return 0;
 }
 
 /* ---- attributes and ids ---- */
 
-static int pr_read_attrs(struct pr_file *f, const struct pr_disk_header *h, struct hw_err *err)
+static int pr_read_attrs(struct pr_file *f, const struct pf_file_header *h, struct hw_err *err)
 {
     const uint64_t asz = h->attr_size;
-    const uint64_t body = asz - PR_SECTION_SIZE;
+    const uint64_t body = asz - sizeof(struct pf_section);
 
-    if (!pr_inside(h->attrs.offset, h->attrs.size, f->file_size))
+    if (!pr_inside(h->attrs.offset, h->attrs.size, f->info.file_size))
         return pr_err_section(err, f, "the attrs section", h->attrs.offset, h->attrs.size);
     if (h->attrs.size == 0)
         return hw_errf(err, "%s has no event attributes; " PR_CORRUPT, f->path);
@@ -218,13 +152,13 @@ static int pr_read_attrs(struct pr_file *f, const struct pr_disk_header *h, stru
                        " bytes) is not a multiple of the attribute size %" PRIu64 "; " PR_CORRUPT,
                        f->path, h->attrs.size, asz);
     size_t n = (size_t)(h->attrs.size / asz); /* <= file_size / 80 */
-    f->attrs = calloc(n, sizeof(*f->attrs));
-    if (!f->attrs)
-        return hw_errf(err, "out of memory reading %zu event attributes of %s", n, f->path);
-    f->nattrs = n;
+    f->env.attrs = calloc(n, sizeof(*f->env.attrs));
+    if (!f->env.attrs)
+        return hw_err_oom(err);
+    f->env.nattrs = n;
 
     for (size_t i = 0; i < n; i++) {
-        struct pr_attr *a = &f->attrs[i];
+        struct pf_attr *a = &f->env.attrs[i];
         const unsigned char *p = f->map + h->attrs.offset + i * asz;
         size_t keep = body < sizeof(a->attr) ? (size_t)body : sizeof(a->attr);
         memcpy(&a->attr, p, keep);
@@ -237,7 +171,7 @@ static int pr_read_attrs(struct pr_file *f, const struct pr_disk_header *h, stru
         }
         a->attr.size = sizeof(a->attr);
 
-        struct pr_section ids;
+        struct pf_section ids;
         memcpy(&ids, p + body, sizeof(ids));
         if (ids.size % 8 != 0)
             return hw_errf(err,
@@ -246,13 +180,13 @@ static int pr_read_attrs(struct pr_file *f, const struct pr_disk_header *h, stru
                            f->path, i, ids.size);
         char what[64];
         snprintf(what, sizeof(what), "the ids section of event attribute %zu", i);
-        if (!pr_inside(ids.offset, ids.size, f->file_size))
+        if (!pr_inside(ids.offset, ids.size, f->info.file_size))
             return pr_err_section(err, f, what, ids.offset, ids.size);
         a->nids = (size_t)(ids.size / 8);
         if (a->nids) {
             a->ids = malloc(a->nids * sizeof(*a->ids));
             if (!a->ids)
-                return hw_errf(err, "out of memory reading the event ids of %s", f->path);
+                return hw_err_oom(err);
             memcpy(a->ids, f->map + ids.offset, a->nids * sizeof(*a->ids));
         }
     }
@@ -271,17 +205,17 @@ static int pr_id_cmp(const void *pa, const void *pb)
 static int pr_index_ids(struct pr_file *f, struct hw_err *err)
 {
     size_t total = 0;
-    for (size_t i = 0; i < f->nattrs; i++)
-        total += f->attrs[i].nids; /* bounded by file_size / 8 */
+    for (size_t i = 0; i < f->env.nattrs; i++)
+        total += f->env.attrs[i].nids; /* bounded by file_size / 8 */
     if (total == 0)
         return 0;
     f->id_index = malloc(total * sizeof(*f->id_index));
     if (!f->id_index)
-        return hw_errf(err, "out of memory indexing %zu event ids of %s", total, f->path);
+        return hw_err_oom(err);
     size_t k = 0;
-    for (size_t i = 0; i < f->nattrs; i++)
-        for (size_t j = 0; j < f->attrs[i].nids; j++)
-            f->id_index[k++] = (struct pr_id_entry){f->attrs[i].ids[j], i};
+    for (size_t i = 0; i < f->env.nattrs; i++)
+        for (size_t j = 0; j < f->env.attrs[i].nids; j++)
+            f->id_index[k++] = (struct pr_id_entry){f->env.attrs[i].ids[j], i};
     qsort(f->id_index, total, sizeof(*f->id_index), pr_id_cmp);
     for (size_t i = 1; i < total; i++) {
         const struct pr_id_entry *a = &f->id_index[i - 1], *b = &f->id_index[i];
@@ -304,18 +238,18 @@ static int pr_check_id_layout(const struct pr_file *f, struct hw_err *err)
         PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_ID;
     const uint64_t trailer_pos = PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU;
 
-    if (f->nattrs <= 1)
+    if (f->env.nattrs <= 1)
         return 0;
-    const struct perf_event_attr *a0 = &f->attrs[0].attr;
+    const struct perf_event_attr *a0 = &f->env.attrs[0].attr;
     bool ident = (a0->sample_type & PERF_SAMPLE_IDENTIFIER) != 0;
     if (!ident && !(a0->sample_type & PERF_SAMPLE_ID))
         return hw_errf(err,
                        "%s has %zu events but its records carry no event id (PERF_SAMPLE_ID or "
                        "IDENTIFIER), so they cannot be attributed to events",
-                       f->path, f->nattrs);
+                       f->path, f->env.nattrs);
     uint64_t mask = sample_pos | (a0->sample_id_all ? trailer_pos : 0);
-    for (size_t i = 1; i < f->nattrs; i++) {
-        const struct perf_event_attr *a = &f->attrs[i].attr;
+    for (size_t i = 1; i < f->env.nattrs; i++) {
+        const struct perf_event_attr *a = &f->env.attrs[i].attr;
         bool same = a->sample_id_all == a0->sample_id_all &&
                     ((a->sample_type & PERF_SAMPLE_IDENTIFIER) != 0) == ident &&
                     (ident || (a->sample_type & mask) == (a0->sample_type & mask));
@@ -330,245 +264,24 @@ static int pr_check_id_layout(const struct pr_file *f, struct hw_err *err)
 
 /* ---- feature sections (malformed ones are ignored) ---- */
 
-static int pr_feat_string(struct pr_cur *c, char **out)
-{
-    const char *s;
-    if (!pr_get_str(c, &s))
-        return -1;
-    *out = hw_strdup(s);
-    return *out ? 0 : -1;
-}
-
-static int pr_feat_nrcpus(struct pr_file *f, struct pr_cur *c)
-{
-    uint32_t avail, online;
-    if (!pr_get_u32(c, &avail) || !pr_get_u32(c, &online))
-        return -1;
-    f->nr_cpus_avail = avail;
-    f->nr_cpus_online = online;
-    return 0;
-}
-
-static int pr_feat_cmdline(struct pr_file *f, struct pr_cur *c)
-{
-    struct hw_buf b = {0};
-    uint32_t nr;
-    if (!pr_get_u32(c, &nr) || nr > pr_left(c) / 5) /* each string takes >= 5 bytes */
-        return -1;
-    for (uint32_t i = 0; i < nr; i++) {
-        const char *s;
-        if (!pr_get_str(c, &s) || (i > 0 && hw_buf_append(&b, " ", 1) < 0) ||
-            hw_buf_append(&b, s, strlen(s)) < 0) {
-            hw_buf_free(&b);
-            return -1;
-        }
-    }
-    if (hw_buf_append(&b, "", 1) < 0) {
-        hw_buf_free(&b);
-        return -1;
-    }
-    f->cmdline = (char *)b.data;
-    return 0;
-}
-
-/* HEADER_BUILD_ID: build_id_event records back to back. Counts them when out is NULL. Returns
- * the number of entries, or -1 if the section is malformed. */
-static long pr_parse_build_ids(struct pr_cur c, struct pr_build_id *out)
-{
-    long n = 0;
-    while (pr_left(&c) > 0) {
-        struct perf_event_header h;
-        const unsigned char *p = c.base + c.off;
-        if (!pr_get(&c, &h, sizeof(h)) || h.size < PR_BUILD_ID_FIXED ||
-            h.size - sizeof(h) > pr_left(&c))
-            return -1;
-        const char *name = (const char *)p + PR_BUILD_ID_FIXED;
-        size_t name_max = h.size - PR_BUILD_ID_FIXED;
-        int id_len = (h.misc & PD_RECORD_MISC_BUILD_ID_SIZE) ? p[32] : 20;
-        if (id_len > 20 || !memchr(name, 0, name_max))
-            return -1;
-        if (out) {
-            struct pr_build_id *b = &out[n];
-            memcpy(&b->pid, p + 8, 4);
-            b->kernel = (h.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
-            memcpy(b->id, p + 12, 20);
-            b->id_len = id_len;
-            b->filename = hw_strdup(name);
-            if (!b->filename)
-                return -1;
-        }
-        n++;
-        c.off += h.size - sizeof(h);
-    }
-    return n;
-}
-
-static void pr_free_build_ids(struct pr_build_id *b, size_t n)
-{
-    for (size_t i = 0; b && i < n; i++)
-        free(b[i].filename);
-    free(b);
-}
-
-static int pr_feat_build_id(struct pr_file *f, struct pr_cur *c)
-{
-    long n = pr_parse_build_ids(*c, NULL);
-    if (n <= 0)
-        return n == 0 ? 0 : -1;
-    struct pr_build_id *b = calloc((size_t)n, sizeof(*b)); /* n <= section size / 36 */
-    if (!b)
-        return -1;
-    if (pr_parse_build_ids(*c, b) != n) {
-        pr_free_build_ids(b, (size_t)n);
-        return -1;
-    }
-    f->build_ids = b;
-    f->nbuild_ids = (size_t)n;
-    return 0;
-}
-
-static int pr_feat_group_desc(struct pr_file *f, struct pr_cur *c)
-{
-    uint32_t nr;
-    if (!pr_get_u32(c, &nr) || nr > pr_left(c) / 13) /* string >= 5 bytes, two u32 */
-        return -1;
-    if (nr == 0)
-        return 0;
-    struct pr_group *g = calloc(nr, sizeof(*g));
-    if (!g)
-        return -1;
-    for (uint32_t i = 0; i < nr; i++) {
-        const char *name;
-        if (!pr_get_str(c, &name) || !pr_get_u32(c, &g[i].leader) ||
-            !pr_get_u32(c, &g[i].nr_members) || g[i].nr_members == 0 ||
-            (uint64_t)g[i].leader + g[i].nr_members > f->nattrs) {
-            free(g);
-            return -1;
-        }
-    }
-    f->groups = g;
-    f->ngroups = nr;
-    return 0;
-}
-
-static int pr_feat_sample_time(struct pr_file *f, struct pr_cur *c)
-{
-    uint64_t t[2];
-    if (!pr_get(c, t, sizeof(t)))
-        return -1;
-    f->first_sample_time = t[0];
-    f->last_sample_time = t[1];
-    return 0;
-}
-
-/* HEADER_EVENT_DESC: u32 nr, u32 attr_size, then per event the attr, u32 nr_ids, the name and
- * the ids. Names the attrs it matches (by id, else by position when the counts agree) when apply
- * is set; otherwise only validates. Returns 0, or -1 if malformed or out of memory. */
-static int pr_parse_event_desc(struct pr_file *f, struct pr_cur c, bool apply)
-{
-    uint32_t nr, asz;
-    if (!pr_get_u32(&c, &nr) || !pr_get_u32(&c, &asz) || asz < PERF_ATTR_SIZE_VER0 ||
-        asz > PR_ATTR_MAX || nr > pr_left(&c) / ((uint64_t)asz + 9))
-        return -1;
-    for (uint32_t i = 0; i < nr; i++) {
-        uint32_t nids;
-        const char *name;
-        if (!pr_skip(&c, asz) || !pr_get_u32(&c, &nids) || !pr_get_str(&c, &name) ||
-            nids > pr_left(&c) / 8)
-            return -1;
-        const unsigned char *ids = c.base + c.off;
-        c.off += (uint64_t)nids * 8;
-        if (!apply || !*name)
-            continue;
-        int idx = -1;
-        for (uint32_t k = 0; k < nids && idx < 0; k++) {
-            uint64_t id;
-            memcpy(&id, ids + (size_t)k * 8, 8);
-            idx = pr_attr_index(f, id);
-        }
-        if (idx < 0 && nr == f->nattrs)
-            idx = (int)i;
-        if (idx < 0 || f->attrs[idx].name)
-            continue;
-        f->attrs[idx].name = hw_strdup(name);
-        if (!f->attrs[idx].name)
-            return -1;
-    }
-    return 0;
-}
-
-static int pr_feat_event_desc(struct pr_file *f, struct pr_cur *c)
-{
-    if (pr_parse_event_desc(f, *c, false) < 0)
-        return -1;
-    if (pr_parse_event_desc(f, *c, true) < 0) {
-        for (size_t i = 0; i < f->nattrs; i++) {
-            free(f->attrs[i].name);
-            f->attrs[i].name = NULL;
-        }
-        return -1;
-    }
-    return 0;
-}
-
-static void pr_feature(struct pr_file *f, int bit, struct pr_cur *c)
-{
-    switch (bit) {
-    case PD_FEAT_BUILD_ID:
-        pr_feat_build_id(f, c);
-        break;
-    case PD_FEAT_HOSTNAME:
-        pr_feat_string(c, &f->hostname);
-        break;
-    case PD_FEAT_OSRELEASE:
-        pr_feat_string(c, &f->osrelease);
-        break;
-    case PD_FEAT_VERSION:
-        pr_feat_string(c, &f->version);
-        break;
-    case PD_FEAT_ARCH:
-        pr_feat_string(c, &f->arch);
-        break;
-    case PD_FEAT_NRCPUS:
-        pr_feat_nrcpus(f, c);
-        break;
-    case PD_FEAT_CMDLINE:
-        pr_feat_cmdline(f, c);
-        break;
-    case PD_FEAT_EVENT_DESC:
-        pr_feat_event_desc(f, c);
-        break;
-    case PD_FEAT_GROUP_DESC:
-        pr_feat_group_desc(f, c);
-        break;
-    case PD_FEAT_SAMPLE_TIME:
-        pr_feat_sample_time(f, c);
-        break;
-    default:
-        break; /* unknown or not needed */
-    }
-}
-
 /* The feature table follows the data section: one perf_file_section per set bit, in bit order. */
-static void pr_read_features(struct pr_file *f)
+static void pr_read_features(struct pr_file *f, const uint64_t features[PF_FEAT_BITS / 64])
 {
     uint64_t nset = 0;
-    for (size_t i = 0; i < HW_ARRAY_SIZE(f->features); i++)
-        nset += (uint64_t)__builtin_popcountll(f->features[i]);
-    uint64_t table = f->data_offset + f->data_size; /* inside the file: checked */
-    if (nset == 0 || !pr_inside(table, nset * PR_SECTION_SIZE, f->file_size))
+    for (size_t i = 0; i < PF_FEAT_BITS / 64; i++)
+        nset += (uint64_t)__builtin_popcountll(features[i]);
+    uint64_t table = f->info.data_offset + f->info.data_size; /* inside the file: checked */
+    if (nset == 0 || !pr_inside(table, nset * sizeof(struct pf_section), f->info.file_size))
         return;
     uint64_t k = 0;
-    for (int bit = 0; bit < PD_FEAT_BITS; bit++) {
-        if (!(f->features[bit / 64] >> (bit % 64) & 1))
+    for (int bit = 0; bit < PF_FEAT_BITS; bit++) {
+        if (!(features[bit / 64] >> (bit % 64) & 1))
             continue;
-        struct pr_section s;
-        memcpy(&s, f->map + table + k * PR_SECTION_SIZE, sizeof(s));
+        struct pf_section s;
+        memcpy(&s, f->map + table + k * sizeof(s), sizeof(s));
         k++;
-        if (!pr_inside(s.offset, s.size, f->file_size))
-            continue;
-        struct pr_cur c = {f->map, s.offset, s.offset + s.size};
-        pr_feature(f, bit, &c);
+        if (pr_inside(s.offset, s.size, f->info.file_size))
+            pf_read_feature(&f->env, bit, f->map + s.offset, (size_t)s.size);
     }
 }
 
@@ -610,12 +323,12 @@ static char *pr_derive_name(const struct perf_event_attr *a)
 
 static int pr_name_attrs(struct pr_file *f, struct hw_err *err)
 {
-    for (size_t i = 0; i < f->nattrs; i++) {
-        if (f->attrs[i].name)
+    for (size_t i = 0; i < f->env.nattrs; i++) {
+        if (f->env.attrs[i].name)
             continue;
-        f->attrs[i].name = pr_derive_name(&f->attrs[i].attr);
-        if (!f->attrs[i].name)
-            return hw_errf(err, "out of memory naming the events of %s", f->path);
+        f->env.attrs[i].name = pr_derive_name(&f->env.attrs[i].attr);
+        if (!f->env.attrs[i].name)
+            return hw_err_oom(err);
     }
     return 0;
 }
@@ -624,30 +337,31 @@ static int pr_name_attrs(struct pr_file *f, struct hw_err *err)
 
 int pr_open(struct pr_file **out, const char *path, struct hw_err *err)
 {
-    struct pr_disk_header h;
+    struct pf_file_header h;
     *out = NULL;
     if (!path || !*path)
         return hw_errf(err, "no perf.data file name given");
     struct pr_file *f = calloc(1, sizeof(*f));
     if (!f)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     f->fd = -1;
     f->path = hw_strdup(path);
     if (!f->path) {
         free(f);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
+    f->info.path = f->path;
     if (pr_map(f, err) < 0 || pr_check_header(f, &h, err) < 0)
         goto fail;
     if (pr_read_attrs(f, &h, err) < 0 || pr_index_ids(f, err) < 0 || pr_check_id_layout(f, err) < 0)
         goto fail;
-    if (!pr_inside(h.data.offset, h.data.size, f->file_size)) {
+    if (!pr_inside(h.data.offset, h.data.size, f->info.file_size)) {
         pr_err_section(err, f, "the data section", h.data.offset, h.data.size);
         goto fail;
     }
-    f->data_offset = h.data.offset;
-    f->data_size = h.data.size;
-    pr_read_features(f);
+    f->info.data_offset = h.data.offset;
+    f->info.data_size = h.data.size;
+    pr_read_features(f, h.features);
     if (pr_name_attrs(f, err) < 0)
         goto fail;
     *out = f;
@@ -661,44 +375,35 @@ void pr_close(struct pr_file *f)
 {
     if (!f)
         return;
-    for (size_t i = 0; f->attrs && i < f->nattrs; i++) {
-        free(f->attrs[i].ids);
-        free(f->attrs[i].name);
-    }
-    free(f->attrs);
+    pf_env_free(&f->env);
     free(f->id_index);
-    free(f->hostname);
-    free(f->osrelease);
-    free(f->version);
-    free(f->arch);
-    free(f->cmdline);
-    pr_free_build_ids(f->build_ids, f->nbuild_ids);
-    free(f->groups);
     if (f->map)
-        munmap((void *)f->map, (size_t)f->file_size);
+        munmap((void *)f->map, (size_t)f->info.file_size);
     if (f->fd >= 0)
         close(f->fd);
     free(f->path);
     free(f);
 }
 
+const struct pf_env *pr_env(const struct pr_file *f)
+{
+    return &f->env;
+}
+
+const struct pr_info *pr_info(const struct pr_file *f)
+{
+    return &f->info;
+}
+
 int pr_attr_index(const struct pr_file *f, uint64_t id)
 {
-    if (!f || f->nattrs == 0)
+    if (!f || f->env.nattrs == 0)
         return -1;
-    if (f->nattrs == 1)
+    if (f->env.nattrs == 1)
         return 0;
-    size_t lo = 0, hi = f->nid_index;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (f->id_index[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < f->nid_index && f->id_index[lo].id == id)
-        return (int)f->id_index[lo].attr;
-    return -1;
+    size_t i = hw_bsearch_le(f->id_index, f->nid_index, sizeof(*f->id_index),
+                             offsetof(struct pr_id_entry, id), id);
+    return i < f->nid_index && f->id_index[i].id == id ? (int)f->id_index[i].attr : -1;
 }
 
 /* ---- records ---- */
@@ -738,8 +443,8 @@ static void pr_release_below(struct pr_iter *it, uint64_t upto)
 static int pr_step(const struct pr_file *f, uint64_t off, uint64_t *next, struct hw_err *err)
 {
     struct perf_event_header h;
-    uint64_t left = f->data_size - off;
-    uint64_t at = f->data_offset + off;
+    uint64_t left = f->info.data_size - off;
+    uint64_t at = f->info.data_offset + off;
     if (left < sizeof(h))
         return hw_errf(err,
                        "%s: record at byte %" PRIu64
@@ -759,16 +464,16 @@ static int pr_step(const struct pr_file *f, uint64_t off, uint64_t *next, struct
                        "%s: record at byte %" PRIu64 " (type %" PRIu32 ", %u bytes) runs past the "
                        "end of the data section (%" PRIu64 " bytes left); " PR_CORRUPT,
                        f->path, at, h.type, h.size, left);
-    if (h.type == PR_RECORD_COMPRESSED) /* the feature bit alone proves nothing; the records do */
+    if (h.type == PF_RECORD_COMPRESSED) /* the feature bit alone proves nothing; the records do */
         return hw_errf(err,
                        "%s was recorded compressed (perf record -z), which hwprof cannot read; "
                        "re-record without -z",
                        f->path);
     uint64_t end = off + h.size;
-    if (h.type == PR_RECORD_AUXTRACE && h.size >= 16) { /* u64 size of the trailing payload */
+    if (h.type == PF_RECORD_AUXTRACE && h.size >= 16) { /* u64 size of the trailing payload */
         uint64_t payload;
         memcpy(&payload, f->map + at + 8, 8);
-        if (payload > f->data_size - end)
+        if (payload > f->info.data_size - end)
             return hw_errf(err,
                            "%s: AUXTRACE record at byte %" PRIu64 " has a payload of %" PRIu64
                            " bytes that runs past the end of the data section; " PR_CORRUPT,
@@ -792,12 +497,12 @@ static int pr_classify(const struct pr_file *f, uint64_t at, struct pr_ent *e, s
     e->offset = at;
     e->time = 0;
     e->attr = -1;
-    if (h.type >= PR_USER_TYPE_START)
+    if (h.type >= PF_RECORD_USER_START)
         return 0;
-    dec_format_from_attr(&fmt, &f->attrs[0].attr);
+    dec_format_from_attr(&fmt, &f->env.attrs[0].attr);
     if (h.type != PERF_RECORD_SAMPLE && !fmt.sample_id_all)
         return 0;
-    if (f->nattrs > 1) {
+    if (f->env.nattrs > 1) {
         uint64_t id;
         int r = dec_record_id(&fmt, rec, h.size, &id);
         if (r < 0)
@@ -810,7 +515,7 @@ static int pr_classify(const struct pr_file *f, uint64_t at, struct pr_ent *e, s
             idx = 0; /* perf synthesizes side-band records (from /proc) with id 0 */
         if (idx < 0)
             return 0; /* an id no attribute lists: leave it unattributed */
-        dec_format_from_attr(&fmt, &f->attrs[idx].attr);
+        dec_format_from_attr(&fmt, &f->env.attrs[idx].attr);
     }
     e->attr = idx;
     if (h.type == PERF_RECORD_SAMPLE) {
@@ -846,42 +551,42 @@ int pr_iter_new(struct pr_iter **out, const struct pr_file *f, struct hw_err *er
     *out = NULL;
     struct pr_iter *it = calloc(1, sizeof(*it));
     if (!it)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     it->f = f;
     it->page = (uint64_t)sysconf(_SC_PAGESIZE);
     it->abuf = malloc(PR_MAX_RECORD);
     if (!it->abuf) {
         free(it);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
 
     /* Pass 1: validate the record headers and count them. */
     size_t n = 0;
-    for (uint64_t off = 0, next; off < f->data_size; off = next, n++) {
+    for (uint64_t off = 0, next; off < f->info.data_size; off = next, n++) {
         if (pr_step(f, off, &next, err) < 0)
             goto fail;
         if ((off ^ next) & ~(uint64_t)(PR_RELEASE_EVERY - 1))
-            pr_release_below(it, f->data_offset + off);
+            pr_release_below(it, f->info.data_offset + off);
     }
     it->released = 0;
     /* Pass 2: time and attr of each record (n <= data_size / 8). */
     if (n) {
         it->ents = malloc(n * sizeof(*it->ents));
         if (!it->ents) {
-            hw_errf(err, "out of memory indexing %zu records of %s", n, f->path);
+            hw_err_oom(err);
             goto fail;
         }
     }
     bool sorted = true;
     size_t i = 0;
-    for (uint64_t off = 0, next; off < f->data_size; off = next, i++) {
+    for (uint64_t off = 0, next; off < f->info.data_size; off = next, i++) {
         pr_step(f, off, &next, NULL); /* cannot fail: checked in pass 1 */
-        if (pr_classify(f, f->data_offset + off, &it->ents[i], err) < 0)
+        if (pr_classify(f, f->info.data_offset + off, &it->ents[i], err) < 0)
             goto fail;
         if (i > 0 && it->ents[i].time < it->ents[i - 1].time)
             sorted = false;
         if ((off ^ next) & ~(uint64_t)(PR_RELEASE_EVERY - 1))
-            pr_release_below(it, f->data_offset + off);
+            pr_release_below(it, f->info.data_offset + off);
     }
     it->released = 0;
     it->n = n;
@@ -890,7 +595,7 @@ int pr_iter_new(struct pr_iter **out, const struct pr_file *f, struct hw_err *er
     if (n) {
         it->suffix_min = malloc(n * sizeof(*it->suffix_min));
         if (!it->suffix_min) {
-            hw_errf(err, "out of memory indexing %zu records of %s", n, f->path);
+            hw_err_oom(err);
             goto fail;
         }
         it->suffix_min[n - 1] = it->ents[n - 1].offset;

@@ -7,53 +7,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "perffile.h"
 #include "util.h"
 
-struct pr_attr {
-    struct perf_event_attr attr; /* normalized to sizeof(struct perf_event_attr): shorter on-disk attrs
-                                    are zero-extended, longer ones truncated (extra bytes must be 0) */
-    uint64_t *ids;
-    size_t nids;
-    char *name;                  /* from HEADER_EVENT_DESC, else derived ("cpu-clock", "cycles",
-                                    "raw 0x1234", "type 8 config 0x..."), never NULL */
-};
+/* An open recording: opaque; read it through pr_env and pr_info. */
+struct pr_file;
 
-struct pr_build_id {
-    int32_t pid;
-    bool kernel;                 /* misc cpumode is kernel */
-    uint8_t id[20];
-    int id_len;
-    char *filename;
-};
-
-struct pr_id_entry;
-
-struct pr_group {                /* HEADER_GROUP_DESC */
-    uint32_t leader;             /* attr index */
-    uint32_t nr_members;         /* leader included */
-};
-
-struct pr_file {
-    char *path;
+/* Where the parts of a recording lie. */
+struct pr_info {
+    const char *path;
     uint64_t file_size;
-    struct pr_attr *attrs;
-    size_t nattrs;
-    uint64_t data_offset, data_size;
-    uint64_t features[4];        /* HEADER feature bitmap */
-    /* feature sections (NULL / 0 when absent or unreadable) */
-    char *hostname, *osrelease, *version, *arch;
-    char *cmdline;               /* arguments joined by spaces */
-    uint32_t nr_cpus_online, nr_cpus_avail;
-    struct pr_build_id *build_ids;
-    size_t nbuild_ids;
-    struct pr_group *groups;
-    size_t ngroups;
-    uint64_t first_sample_time, last_sample_time; /* HEADER_SAMPLE_TIME */
-    /* private */
-    int fd;
-    const unsigned char *map;    /* the whole file, mmapped read-only */
-    struct pr_id_entry *id_index; /* every id of every attr, sorted, for pr_attr_index */
-    size_t nid_index;
+    uint64_t data_offset, data_size; /* the data section */
 };
 
 /* Opens and validates a perf.data file. Errors are one line and say why: not a perf.data file,
@@ -63,6 +27,16 @@ struct pr_file {
  * Every allocation is bounded by the file size. Returns 0 or -1 with err. */
 int pr_open(struct pr_file **out, const char *path, struct hw_err *err);
 void pr_close(struct pr_file *f);
+
+/* What the recording's header and feature sections say: the attrs (normalized to
+ * sizeof(struct perf_event_attr): shorter on-disk attrs are zero-extended, longer ones truncated,
+ * their extra bytes 0; each named from HEADER_EVENT_DESC, else derived: "cpu-clock", "cycles",
+ * "raw 0x1234", "type 8 config 0x...", never NULL), host, command line, build ids, groups, sample
+ * times. Read-only, valid until pr_close. */
+const struct pf_env *pr_env(const struct pr_file *f);
+
+/* The file's path and layout. Read-only, valid until pr_close. */
+const struct pr_info *pr_info(const struct pr_file *f);
 
 /* The attr index of id (from the ids arrays), or -1. With a single attr every id maps to it. */
 int pr_attr_index(const struct pr_file *f, uint64_t id);

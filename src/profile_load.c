@@ -146,8 +146,8 @@ static void load_find_wall(struct loader *l)
     int clock = -1, sw = -1;
     bool switches = false;
     const uint64_t need = PERF_SAMPLE_TID | PERF_SAMPLE_TIME; /* who switched, when */
-    for (size_t i = 0; i < f->nattrs; i++) {
-        const struct perf_event_attr *a = &f->attrs[i].attr;
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++) {
+        const struct perf_event_attr *a = &pr_env(f)->attrs[i].attr;
         switches = switches || (a->context_switch && a->sample_id_all && (a->sample_type & need) == need);
         if (load_is_clock(a) && clock < 0)
             clock = (int)i;
@@ -175,7 +175,7 @@ static int load_wall_types(struct loader *l)
     l->type_of_attr[l->wall_clock_attr] = (int)c;
     l->type_of_attr[l->wall_switch_attr] = (int)o;
     l->p->default_type = l->p->period_type = (uint32_t)w;
-    l->p->period = load_period(&l->f->attrs[l->wall_clock_attr].attr);
+    l->p->period = load_period(&pr_env(l->f)->attrs[l->wall_clock_attr].attr);
     return 0;
 }
 
@@ -185,21 +185,21 @@ static int load_types(struct loader *l, struct hw_err *err)
     const struct pr_file *f = l->f;
     if (prof_add_type(l->p, "samples", "count", -1) < 0)
         return hw_errf(err, "out of memory");
-    for (size_t i = 0; i < f->nattrs; i++)
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++)
         l->type_of_attr[i] = -1;
     if (l->wall && load_wall_types(l) < 0)
         return hw_errf(err, "out of memory");
     bool have_cpu = l->wall;
-    for (size_t i = 0; i < f->nattrs; i++) {
-        const struct perf_event_attr *a = &f->attrs[i].attr;
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++) {
+        const struct perf_event_attr *a = &pr_env(f)->attrs[i].attr;
         if (load_is_dummy(a) || l->type_of_attr[i] >= 0)
             continue;
         char name[256];
-        load_type_name(f->attrs[i].name, name, sizeof(name));
+        load_type_name(pr_env(f)->attrs[i].name, name, sizeof(name));
         if (load_type_taken(l->p, name)) /* page-faults:u and page-faults:k: keep them apart */
-            snprintf(name, sizeof(name), "%s", f->attrs[i].name);
+            snprintf(name, sizeof(name), "%s", pr_env(f)->attrs[i].name);
         for (int k = 2; load_type_taken(l->p, name) && k < 1000; k++)
-            snprintf(name, sizeof(name), "%s#%d", f->attrs[i].name, k);
+            snprintf(name, sizeof(name), "%s#%d", pr_env(f)->attrs[i].name, k);
         int64_t t;
         if (load_is_clock(a) && !have_cpu) {
             have_cpu = true;
@@ -293,8 +293,8 @@ static void load_feature_build_id(const struct pr_file *f, struct as_dso *d)
     if (d->build_id_size)
         return;
     bool kernel = d->kernel || strncmp(d->path, "[kernel.kallsyms]", 17) == 0;
-    for (size_t i = 0; i < f->nbuild_ids; i++) {
-        const struct pr_build_id *b = &f->build_ids[i];
+    for (size_t i = 0; i < pr_env(f)->nbuild_ids; i++) {
+        const struct pf_build_id *b = &pr_env(f)->build_ids[i];
         if (b->id_len <= 0 || b->id_len > 20)
             continue;
         bool match = kernel ? (b->kernel && strncmp(b->filename, "[kernel.kallsyms]", 17) == 0)
@@ -663,7 +663,7 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
     struct dec_sample s;
     struct hw_err why;
     if (dec_sample(&l->fmts[rec->attr], rec->h, rec->h->size, &s, &why) < 0)
-        return hw_errf(err, "%s: sample at byte %llu: %s", l->f->path, (unsigned long long)rec->offset, why.msg);
+        return hw_errf(err, "%s: sample at byte %llu: %s", pr_info(l->f)->path, (unsigned long long)rec->offset, why.msg);
     struct load_info *info = l->info;
     info->sample_records++;
     struct load_proc *proc = load_proc_of(l, s.pid);
@@ -694,7 +694,7 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
 
     memset(l->values, 0, l->p->ntypes * sizeof(*l->values));
     l->values[0] = 1;
-    const struct perf_event_attr *a = &l->f->attrs[rec->attr].attr;
+    const struct perf_event_attr *a = &pr_env(l->f)->attrs[rec->attr].attr;
     uint64_t period = (l->fmts[rec->attr].sample_type & PERF_SAMPLE_PERIOD) ? s.period
                       : a->freq                                               ? 1
                                                                               : a->sample_period;
@@ -854,9 +854,9 @@ static int load_sideband(struct loader *l, const struct pr_record *rec, struct h
 static bool load_same_kernel(const struct pr_file *f)
 {
     struct utsname u;
-    if (uname(&u) < 0 || !f->osrelease)
+    if (uname(&u) < 0 || !pr_env(f)->osrelease)
         return false;
-    return strcmp(u.release, f->osrelease) == 0 && (!f->hostname || strcmp(u.nodename, f->hostname) == 0);
+    return strcmp(u.release, pr_env(f)->osrelease) == 0 && (!pr_env(f)->hostname || strcmp(u.nodename, pr_env(f)->hostname) == 0);
 }
 
 static void load_free(struct loader *l)
@@ -888,16 +888,16 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
     l->p = prof_new();
     if (l->p && opts->timeline)
         prof_keep_timeline(l->p);
-    l->fmts = calloc(f->nattrs, sizeof(*l->fmts));
-    l->type_of_attr = calloc(f->nattrs, sizeof(*l->type_of_attr));
+    l->fmts = calloc(pr_env(f)->nattrs, sizeof(*l->fmts));
+    l->type_of_attr = calloc(pr_env(f)->nattrs, sizeof(*l->type_of_attr));
     if (!l->as || !l->p || !l->fmts || !l->type_of_attr)
         return hw_errf(err, "out of memory");
     l->sym = sym_new(&so, opts->warn, opts->warn_arg, err);
     if (!l->sym)
         return -1;
-    for (size_t i = 0; i < f->nattrs; i++)
-        dec_format_from_attr(&l->fmts[i], &f->attrs[i].attr);
-    l->unwind = !f->arch || strcmp(f->arch, "x86_64") == 0;
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++)
+        dec_format_from_attr(&l->fmts[i], &pr_env(f)->attrs[i].attr);
+    l->unwind = !pr_env(f)->arch || strcmp(pr_env(f)->arch, "x86_64") == 0;
     load_find_wall(l);
     if (l->wall && !(l->tracker = wall_new()))
         return hw_errf(err, "out of memory");
@@ -915,9 +915,9 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
 static int load_close_wall(struct loader *l)
 {
     uint64_t end = l->last_record_time;
-    const struct perf_event_attr *a = &l->f->attrs[l->wall_clock_attr].attr;
-    if (a->use_clockid && a->clockid == CLOCK_MONOTONIC && l->f->last_sample_time > end)
-        end = l->f->last_sample_time;
+    const struct perf_event_attr *a = &pr_env(l->f)->attrs[l->wall_clock_attr].attr;
+    if (a->use_clockid && a->clockid == CLOCK_MONOTONIC && pr_env(l->f)->last_sample_time > end)
+        end = pr_env(l->f)->last_sample_time;
     if (end > l->info->last_time)
         l->info->last_time = end;
     return wall_close_all(l->tracker, end, load_add_interval, l);
@@ -953,9 +953,9 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
     if (rc == 0 && (load_symbolize_pending(&l) < 0 || load_pick_main(&l) < 0))
         rc = hw_errf(err, "out of memory");
     if (rc == 0) {
-        if (f->last_sample_time && (!info->first_time || !info->last_time)) {
-            info->first_time = f->first_sample_time;
-            info->last_time = f->last_sample_time;
+        if (pr_env(f)->last_sample_time && (!info->first_time || !info->last_time)) {
+            info->first_time = pr_env(f)->first_sample_time;
+            info->last_time = pr_env(f)->last_sample_time;
         }
         l.p->duration_nanos = (int64_t)(info->last_time - info->first_time);
         uint64_t hits;
@@ -980,12 +980,12 @@ int load_pick_type(const struct profile *p, const struct pr_file *f, const char 
 {
     if (!name)
         return (int)p->default_type;
-    char **names = calloc(f->nattrs ? f->nattrs : 1, sizeof(*names));
+    char **names = calloc(pr_env(f)->nattrs ? pr_env(f)->nattrs : 1, sizeof(*names));
     if (!names)
         return hw_errf(err, "out of memory");
-    for (size_t i = 0; i < f->nattrs; i++)
-        names[i] = f->attrs[i].name;
-    int t = prof_find_type(p, name, names, f->nattrs);
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++)
+        names[i] = pr_env(f)->attrs[i].name;
+    int t = prof_find_type(p, name, names, pr_env(f)->nattrs);
     free(names);
     if (t >= 0)
         return t;
@@ -993,7 +993,7 @@ int load_pick_type(const struct profile *p, const struct pr_file *f, const char 
     size_t len = strlen(list);
     for (size_t i = 1; i < p->ntypes && len < sizeof(list) - 2; i++) {
         int ev = p->types[i].event;
-        const char *n = ev >= 0 ? f->attrs[ev].name : p->strings[p->types[i].type];
+        const char *n = ev >= 0 ? pr_env(f)->attrs[ev].name : p->strings[p->types[i].type];
         len += (size_t)snprintf(list + len, sizeof(list) - len, ", %s", n);
     }
     return hw_errf(err, "no event '%s' in this recording (it has: %s)", name, list);

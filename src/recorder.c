@@ -228,7 +228,7 @@ static long recorder_drain(struct recording *r, struct hw_err *err)
         ringbuf_end(rb);
     }
     if (n > 0) {
-        struct perf_event_header fr = {.type = PD_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
+        struct perf_event_header fr = {.type = PF_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
         if (pd_writer_write(r->writer, &fr, sizeof(fr), err) < 0)
             return -1;
     }

@@ -142,7 +142,7 @@ static void enc_exit(struct rec *r, uint32_t pid, uint32_t ppid, uint64_t time, 
 
 static void enc_round(struct rec *r)
 {
-    rec_begin(r, PD_RECORD_FINISHED_ROUND, 0);
+    rec_begin(r, PF_RECORD_FINISHED_ROUND, 0);
     rec_end(r);
 }
 
@@ -247,10 +247,10 @@ struct feat {
 };
 
 /* Parses the header; fills feats[256] from the table after the data section. */
-static void rd_header(struct rd *f, struct feat feats[PD_FEAT_BITS])
+static void rd_header(struct rd *f, struct feat feats[PF_FEAT_BITS])
 {
-    memset(feats, 0, sizeof(struct feat) * PD_FEAT_BITS);
-    CHECK_EQ_U64(rd_u64(f, 0), PD_MAGIC);
+    memset(feats, 0, sizeof(struct feat) * PF_FEAT_BITS);
+    CHECK_EQ_U64(rd_u64(f, 0), PF_MAGIC);
     CHECK(memcmp(f->p, "PERFILE2", 8) == 0);
     CHECK_EQ_U64(rd_u64(f, 8), 104);
     CHECK_EQ_U64(rd_u64(f, 16), sizeof(struct perf_event_attr) + 16);
@@ -258,7 +258,7 @@ static void rd_header(struct rd *f, struct feat feats[PD_FEAT_BITS])
     CHECK_EQ_U64(rd_u64(f, 64), 0);
     uint64_t table = rd_u64(f, 40) + rd_u64(f, 48);
     size_t n = 0;
-    for (int bit = 0; bit < PD_FEAT_BITS; bit++) {
+    for (int bit = 0; bit < PF_FEAT_BITS; bit++) {
         if (!(rd_u64(f, 72 + (uint64_t)(bit / 64) * 8) >> (bit % 64) & 1))
             continue;
         feats[bit].present = true;
@@ -409,7 +409,7 @@ static void test_roundtrip(const char *dir)
     CHECK(rd_load(&f, path));
     if (!f.ok)
         return;
-    struct feat feats[PD_FEAT_BITS];
+    struct feat feats[PF_FEAT_BITS];
     rd_header(&f, feats);
     const uint64_t asz = sizeof(struct perf_event_attr);
 
@@ -442,11 +442,11 @@ static void test_roundtrip(const char *dir)
     CHECK_EQ_U64(pos, data_off + data_size);
 
     /* Exactly these features, bodies contiguous after the table, ending at EOF. */
-    const int want_bits[] = {PD_FEAT_BUILD_ID, PD_FEAT_HOSTNAME,   PD_FEAT_OSRELEASE,
-                             PD_FEAT_VERSION,  PD_FEAT_ARCH,       PD_FEAT_NRCPUS,
-                             PD_FEAT_CMDLINE,  PD_FEAT_EVENT_DESC, PD_FEAT_SAMPLE_TIME};
+    const int want_bits[] = {PF_FEAT_BUILD_ID, PF_FEAT_HOSTNAME,   PF_FEAT_OSRELEASE,
+                             PF_FEAT_VERSION,  PF_FEAT_ARCH,       PF_FEAT_NRCPUS,
+                             PF_FEAT_CMDLINE,  PF_FEAT_EVENT_DESC, PF_FEAT_SAMPLE_TIME};
     int nbits = 0;
-    for (int b = 0; b < PD_FEAT_BITS; b++)
+    for (int b = 0; b < PF_FEAT_BITS; b++)
         nbits += feats[b].present;
     CHECK_EQ_U64(nbits, HW_ARRAY_SIZE(want_bits));
     uint64_t expect_off = data_off + data_size + HW_ARRAY_SIZE(want_bits) * 16;
@@ -459,27 +459,27 @@ static void test_roundtrip(const char *dir)
     CHECK_EQ_U64(expect_off, f.len);
 
     uint64_t o;
-    o = feats[PD_FEAT_HOSTNAME].offset;
+    o = feats[PF_FEAT_HOSTNAME].offset;
     CHECK_STR(rd_string(&f, &o), "host-x");
-    CHECK_EQ_U64(o, feats[PD_FEAT_HOSTNAME].offset + feats[PD_FEAT_HOSTNAME].size);
-    o = feats[PD_FEAT_OSRELEASE].offset;
+    CHECK_EQ_U64(o, feats[PF_FEAT_HOSTNAME].offset + feats[PF_FEAT_HOSTNAME].size);
+    o = feats[PF_FEAT_OSRELEASE].offset;
     CHECK_STR(rd_string(&f, &o), "6.1.0-test");
-    o = feats[PD_FEAT_VERSION].offset;
+    o = feats[PF_FEAT_VERSION].offset;
     CHECK_STR(rd_string(&f, &o), "hwprof 0.1-test");
-    o = feats[PD_FEAT_ARCH].offset;
+    o = feats[PF_FEAT_ARCH].offset;
     CHECK_STR(rd_string(&f, &o), "x86_64");
-    CHECK_EQ_U64(feats[PD_FEAT_NRCPUS].size, 8);
-    CHECK_EQ_U64(rd_u32(&f, feats[PD_FEAT_NRCPUS].offset), 4);
-    CHECK_EQ_U64(rd_u32(&f, feats[PD_FEAT_NRCPUS].offset + 4), 2);
+    CHECK_EQ_U64(feats[PF_FEAT_NRCPUS].size, 8);
+    CHECK_EQ_U64(rd_u32(&f, feats[PF_FEAT_NRCPUS].offset), 4);
+    CHECK_EQ_U64(rd_u32(&f, feats[PF_FEAT_NRCPUS].offset + 4), 2);
 
-    o = feats[PD_FEAT_CMDLINE].offset;
+    o = feats[PF_FEAT_CMDLINE].offset;
     CHECK_EQ_U64(rd_u32(&f, o), 4);
     o += 4;
     for (int i = 0; i < 4; i++)
         CHECK_STR(rd_string(&f, &o), argv[i]);
-    CHECK_EQ_U64(o, feats[PD_FEAT_CMDLINE].offset + feats[PD_FEAT_CMDLINE].size);
+    CHECK_EQ_U64(o, feats[PF_FEAT_CMDLINE].offset + feats[PF_FEAT_CMDLINE].size);
 
-    o = feats[PD_FEAT_EVENT_DESC].offset;
+    o = feats[PF_FEAT_EVENT_DESC].offset;
     CHECK_EQ_U64(rd_u32(&f, o), 2);
     CHECK_EQ_U64(rd_u32(&f, o + 4), asz);
     o += 8;
@@ -496,11 +496,11 @@ static void test_roundtrip(const char *dir)
             CHECK_EQ_U64(rd_u64(&f, o + j * 8), saved[i].ids[j]);
         o += nids * 8;
     }
-    CHECK_EQ_U64(o, feats[PD_FEAT_EVENT_DESC].offset + feats[PD_FEAT_EVENT_DESC].size);
+    CHECK_EQ_U64(o, feats[PF_FEAT_EVENT_DESC].offset + feats[PF_FEAT_EVENT_DESC].size);
 
     /* build ids: 3 entries (the id-less one is skipped) */
-    o = feats[PD_FEAT_BUILD_ID].offset;
-    uint64_t end = o + feats[PD_FEAT_BUILD_ID].size;
+    o = feats[PF_FEAT_BUILD_ID].offset;
+    uint64_t end = o + feats[PF_FEAT_BUILD_ID].size;
     for (int i = 0; i < 3; i++) {
         const struct pd_build_id *b = &bids[i];
         size_t flen = (strlen(b->filename) + 1 + 63) / 64 * 64;
@@ -509,7 +509,7 @@ static void test_roundtrip(const char *dir)
         memcpy(&misc, f.p + o + 4, 2);
         memcpy(&size, f.p + o + 6, 2);
         CHECK_EQ_U64(misc, (b->kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER) |
-                               PD_RECORD_MISC_BUILD_ID_SIZE);
+                               PF_RECORD_MISC_BUILD_ID_SIZE);
         CHECK_EQ_U64(size, 36 + flen);
         CHECK_EQ_U64((int32_t)rd_u32(&f, o + 8), -1);
         CHECK(memcmp(f.p + o + 12, b->id, (size_t)b->id_len) == 0);
@@ -524,9 +524,9 @@ static void test_roundtrip(const char *dir)
     }
     CHECK_EQ_U64(o, end);
 
-    CHECK_EQ_U64(feats[PD_FEAT_SAMPLE_TIME].size, 16);
-    CHECK_EQ_U64(rd_u64(&f, feats[PD_FEAT_SAMPLE_TIME].offset), 2000);
-    CHECK_EQ_U64(rd_u64(&f, feats[PD_FEAT_SAMPLE_TIME].offset + 8), 2002);
+    CHECK_EQ_U64(feats[PF_FEAT_SAMPLE_TIME].size, 16);
+    CHECK_EQ_U64(rd_u64(&f, feats[PF_FEAT_SAMPLE_TIME].offset), 2000);
+    CHECK_EQ_U64(rd_u64(&f, feats[PF_FEAT_SAMPLE_TIME].offset + 8), 2002);
     CHECK(f.ok);
     free(f.p);
     unlink(path);
@@ -566,9 +566,9 @@ static void test_big_and_replace(const char *dir)
     CHECK(rd_load(&f, path));
     if (!f.ok)
         return;
-    struct feat feats[PD_FEAT_BITS];
+    struct feat feats[PF_FEAT_BITS];
     rd_header(&f, feats);
-    for (int b = 0; b < PD_FEAT_BITS; b++)
+    for (int b = 0; b < PF_FEAT_BITS; b++)
         CHECK(!feats[b].present);
     uint64_t data_off = rd_u64(&f, 40);
     CHECK_EQ_U64(rd_u64(&f, 48), total);

@@ -186,7 +186,7 @@ static void mk_comm(struct rec *r, uint32_t pid, const char *comm, uint64_t time
 
 static void mk_round(struct rec *r)
 {
-    rec_start(r, PD_RECORD_FINISHED_ROUND, 0);
+    rec_start(r, PF_RECORD_FINISHED_ROUND, 0);
     rec_finish(r);
 }
 
@@ -371,20 +371,20 @@ static void test_main_file(void)
         fprintf(stderr, "pr_open: %s\n", err.msg);
         return;
     }
-    CHECK_STR(f->path, path);
-    CHECK_EQ_U64(f->nattrs, 2);
-    CHECK_EQ_U64(f->attrs[0].attr.type, PERF_TYPE_SOFTWARE);
-    CHECK_EQ_U64(f->attrs[0].attr.config, PERF_COUNT_SW_CPU_CLOCK);
-    CHECK_EQ_U64(f->attrs[1].attr.config, PERF_COUNT_SW_PAGE_FAULTS);
-    CHECK_EQ_U64(f->attrs[1].attr.sample_period, 7);
-    CHECK_EQ_U64(f->attrs[0].attr.sample_type, ST);
-    CHECK_EQ_U64(f->attrs[0].attr.size, sizeof(struct perf_event_attr));
-    CHECK_EQ_U64(f->attrs[0].nids, 2);
-    CHECK_EQ_U64(f->attrs[0].ids[1], 12);
-    CHECK_EQ_U64(f->attrs[1].nids, 2);
-    CHECK_EQ_U64(f->attrs[1].ids[0], 21);
-    CHECK_STR(f->attrs[0].name, "cpu-clock:ppp"); /* modifiers kept as written */
-    CHECK_STR(f->attrs[1].name, "page-faults");
+    CHECK_STR(pr_info(f)->path, path);
+    CHECK_EQ_U64(pr_env(f)->nattrs, 2);
+    CHECK_EQ_U64(pr_env(f)->attrs[0].attr.type, PERF_TYPE_SOFTWARE);
+    CHECK_EQ_U64(pr_env(f)->attrs[0].attr.config, PERF_COUNT_SW_CPU_CLOCK);
+    CHECK_EQ_U64(pr_env(f)->attrs[1].attr.config, PERF_COUNT_SW_PAGE_FAULTS);
+    CHECK_EQ_U64(pr_env(f)->attrs[1].attr.sample_period, 7);
+    CHECK_EQ_U64(pr_env(f)->attrs[0].attr.sample_type, ST);
+    CHECK_EQ_U64(pr_env(f)->attrs[0].attr.size, sizeof(struct perf_event_attr));
+    CHECK_EQ_U64(pr_env(f)->attrs[0].nids, 2);
+    CHECK_EQ_U64(pr_env(f)->attrs[0].ids[1], 12);
+    CHECK_EQ_U64(pr_env(f)->attrs[1].nids, 2);
+    CHECK_EQ_U64(pr_env(f)->attrs[1].ids[0], 21);
+    CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock:ppp"); /* modifiers kept as written */
+    CHECK_STR(pr_env(f)->attrs[1].name, "page-faults");
     CHECK_EQ_U64(pr_attr_index(f, 11), 0);
     CHECK_EQ_U64(pr_attr_index(f, 12), 0);
     CHECK_EQ_U64(pr_attr_index(f, 21), 1);
@@ -394,49 +394,66 @@ static void test_main_file(void)
     CHECK(pr_attr_index(NULL, 11) == -1);
 
     /* features */
-    const int bits[] = {PD_FEAT_BUILD_ID,   PD_FEAT_HOSTNAME,   PD_FEAT_OSRELEASE,
-                        PD_FEAT_VERSION,    PD_FEAT_ARCH,       PD_FEAT_NRCPUS,
-                        PD_FEAT_CMDLINE,    PD_FEAT_EVENT_DESC, PD_FEAT_GROUP_DESC,
-                        PD_FEAT_SAMPLE_TIME};
+    const int bits[] = {PF_FEAT_BUILD_ID,   PF_FEAT_HOSTNAME,   PF_FEAT_OSRELEASE,
+                        PF_FEAT_VERSION,    PF_FEAT_ARCH,       PF_FEAT_NRCPUS,
+                        PF_FEAT_CMDLINE,    PF_FEAT_EVENT_DESC, PF_FEAT_GROUP_DESC,
+                        PF_FEAT_SAMPLE_TIME};
     for (size_t i = 0; i < HW_ARRAY_SIZE(bits); i++)
-        CHECK((f->features[bits[i] / 64] >> (bits[i] % 64)) & 1);
-    CHECK(!((f->features[0] >> PD_FEAT_TRACING_DATA) & 1));
-    CHECK_STR(f->hostname, "testhost");
-    CHECK_STR(f->osrelease, "6.0-test");
-    CHECK_STR(f->version, "hwprof-test");
-    CHECK_STR(f->arch, "x86_64");
-    CHECK_STR(f->cmdline, "hwprof record -o x.data -- ./prog arg");
-    CHECK_EQ_U64(f->nr_cpus_avail, 4);
-    CHECK_EQ_U64(f->nr_cpus_online, 2);
-    CHECK_EQ_U64(f->first_sample_time, 50);
-    CHECK_EQ_U64(f->last_sample_time, 500);
-    CHECK_EQ_U64(f->nbuild_ids, 2);
-    if (f->nbuild_ids == 2) {
-        CHECK(f->build_ids[0].pid == -1);
-        CHECK(f->build_ids[0].kernel);
-        CHECK_EQ_U64(f->build_ids[0].id_len, 20);
-        CHECK(memcmp(f->build_ids[0].id, bids[0].id, 20) == 0);
-        CHECK_STR(f->build_ids[0].filename, "[kernel.kallsyms]");
-        CHECK(f->build_ids[1].pid == 42);
-        CHECK(!f->build_ids[1].kernel);
-        CHECK_EQ_U64(f->build_ids[1].id_len, 8);
-        CHECK(memcmp(f->build_ids[1].id, bids[1].id, 8) == 0);
-        CHECK_STR(f->build_ids[1].filename, "/usr/bin/prog");
+        CHECK((pr_env(f)->features[bits[i] / 64] >> (bits[i] % 64)) & 1);
+    CHECK(!((pr_env(f)->features[0] >> PF_FEAT_TRACING_DATA) & 1));
+    CHECK_STR(pr_env(f)->hostname, "testhost");
+    CHECK_STR(pr_env(f)->osrelease, "6.0-test");
+    CHECK_STR(pr_env(f)->version, "hwprof-test");
+    CHECK_STR(pr_env(f)->arch, "x86_64");
+    CHECK_STR(pr_env(f)->cmdline, "hwprof record -o x.data -- ./prog arg");
+    CHECK_EQ_U64(pr_env(f)->nr_cpus_avail, 4);
+    CHECK_EQ_U64(pr_env(f)->nr_cpus_online, 2);
+    CHECK_EQ_U64(pr_env(f)->first_sample_time, 50);
+    CHECK_EQ_U64(pr_env(f)->last_sample_time, 500);
+    CHECK_EQ_U64(pr_env(f)->nbuild_ids, 2);
+    if (pr_env(f)->nbuild_ids == 2) {
+        CHECK(pr_env(f)->build_ids[0].pid == -1);
+        CHECK(pr_env(f)->build_ids[0].kernel);
+        CHECK_EQ_U64(pr_env(f)->build_ids[0].id_len, 20);
+        CHECK(memcmp(pr_env(f)->build_ids[0].id, bids[0].id, 20) == 0);
+        CHECK_STR(pr_env(f)->build_ids[0].filename, "[kernel.kallsyms]");
+        CHECK(pr_env(f)->build_ids[1].pid == 42);
+        CHECK(!pr_env(f)->build_ids[1].kernel);
+        CHECK_EQ_U64(pr_env(f)->build_ids[1].id_len, 8);
+        CHECK(memcmp(pr_env(f)->build_ids[1].id, bids[1].id, 8) == 0);
+        CHECK_STR(pr_env(f)->build_ids[1].filename, "/usr/bin/prog");
     }
-    CHECK_EQ_U64(f->ngroups, 1);
-    if (f->ngroups == 1) {
-        CHECK_EQ_U64(f->groups[0].leader, 0);
-        CHECK_EQ_U64(f->groups[0].nr_members, 2);
+    CHECK_EQ_U64(pr_env(f)->ngroups, 1);
+    if (pr_env(f)->ngroups == 1) {
+        CHECK_EQ_U64(pr_env(f)->groups[0].leader, 0);
+        CHECK_EQ_U64(pr_env(f)->groups[0].nr_members, 2);
+    }
+    /* the feature table prints what it read, one entry after the other */
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *mem = open_memstream(&text, &text_len);
+    if (mem) {
+        pf_print_features(pr_env(f), mem);
+        fclose(mem);
+        CHECK(strstr(text, "# hostname : testhost\n") != NULL);
+        CHECK(strstr(text, "# cmdline : hwprof record -o x.data -- ./prog arg\n") != NULL);
+        CHECK(strstr(text, "# nrcpus online : 2\n# nrcpus avail : 4\n") != NULL);
+        CHECK(strstr(text, "# event : name = page-faults, type = 1, config = 0x2, ids = 2\n"));
+        CHECK(strstr(text, "# build id : ") != NULL && strstr(text, " /usr/bin/prog\n") != NULL);
+        CHECK(strstr(text, "# group : leader = 0, members = 2\n") != NULL);
+        CHECK(strstr(text, "# hostname") < strstr(text, "# cmdline")); /* feature id order */
+        CHECK(strstr(text, "# compressed") == NULL); /* absent features print nothing */
+        free(text);
     }
 
     /* records: stable time order; perf's records, unknown ids and time-0 records first */
     uint64_t offs[NREC];
-    uint64_t off = f->data_offset;
+    uint64_t off = pr_info(f)->data_offset;
     for (int i = 0; i < NREC; i++) {
         offs[i] = off;
         off += recs[i].len;
     }
-    CHECK_EQ_U64(off, f->data_offset + f->data_size);
+    CHECK_EQ_U64(off, pr_info(f)->data_offset + pr_info(f)->data_size);
     const int order[NREC] = {0, 4, 8, 10, 9, 1, 5, 7, 2, 6, 3};
     const uint64_t times[NREC] = {0, 0, 0, 0, 50, 100, 200, 250, 300, 300, 500};
     const int attr_of[NREC] = {0, 0, 1, 0, -1, 0, 1, 0, -1, 0, -1}; /* by file index */
@@ -458,7 +475,7 @@ static void test_main_file(void)
                 if (rec.h->type == PERF_RECORD_SAMPLE && rec.attr >= 0) {
                     struct dec_format fmt;
                     struct dec_sample s;
-                    dec_format_from_attr(&fmt, &f->attrs[rec.attr].attr);
+                    dec_format_from_attr(&fmt, &pr_env(f)->attrs[rec.attr].attr);
                     CHECK(dec_sample(&fmt, rec.h, rec.h->size, &s, &err) == 0);
                     CHECK_EQ_U64(s.time, rec.time);
                     CHECK_EQ_U64(s.nr_callchain, 3);
@@ -497,7 +514,7 @@ static void test_event_desc_matching(void)
     unsigned char *b = load_file(tpath("main.data"), &len);
     const char *p = tpath("desc.data");
     struct pr_file *f;
-    if (!b || !feat_find(b, len, PD_FEAT_EVENT_DESC, &off, &size)) {
+    if (!b || !feat_find(b, len, PF_FEAT_EVENT_DESC, &off, &size)) {
         CHECK(!"main.data has EVENT_DESC");
         free(b);
         return;
@@ -515,8 +532,8 @@ static void test_event_desc_matching(void)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), NREC);
     if (f) {
-        CHECK_STR(f->attrs[0].name, "page-faults");
-        CHECK_STR(f->attrs[1].name, "cpu-clock:ppp");
+        CHECK_STR(pr_env(f)->attrs[0].name, "page-faults");
+        CHECK_STR(pr_env(f)->attrs[1].name, "cpu-clock:ppp");
         pr_close(f);
     }
     /* unknown ids: by position, since the counts agree */
@@ -528,8 +545,8 @@ static void test_event_desc_matching(void)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), NREC);
     if (f) {
-        CHECK_STR(f->attrs[0].name, "cpu-clock:ppp");
-        CHECK_STR(f->attrs[1].name, "page-faults");
+        CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock:ppp");
+        CHECK_STR(pr_env(f)->attrs[1].name, "page-faults");
         pr_close(f);
     }
     /* one entry fewer than attrs: unknown ids cannot be placed, names are derived */
@@ -538,8 +555,8 @@ static void test_event_desc_matching(void)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), NREC);
     if (f) {
-        CHECK_STR(f->attrs[0].name, "cpu-clock");
-        CHECK_STR(f->attrs[1].name, "page-faults");
+        CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock");
+        CHECK_STR(pr_env(f)->attrs[1].name, "page-faults");
         pr_close(f);
     }
     free(b);
@@ -567,20 +584,20 @@ static void test_derived_names(void)
         fprintf(stderr, "%s\n", err.msg);
         return;
     }
-    CHECK(!((f->features[0] >> PD_FEAT_EVENT_DESC) & 1));
-    CHECK_STR(f->attrs[0].name, "cycles");
-    CHECK_STR(f->attrs[1].name, "ref-cycles");
-    CHECK_STR(f->attrs[2].name, "page-faults");
-    CHECK_STR(f->attrs[3].name, "raw 0x1234");
-    CHECK_STR(f->attrs[4].name, "type 8 config 0x5");
-    CHECK_STR(f->attrs[5].name, "type 0 config 0x63");
-    CHECK(f->hostname == NULL);
-    CHECK(f->cmdline == NULL);
-    CHECK_EQ_U64(f->nbuild_ids, 0);
-    CHECK_EQ_U64(f->ngroups, 0);
+    CHECK(!((pr_env(f)->features[0] >> PF_FEAT_EVENT_DESC) & 1));
+    CHECK_STR(pr_env(f)->attrs[0].name, "cycles");
+    CHECK_STR(pr_env(f)->attrs[1].name, "ref-cycles");
+    CHECK_STR(pr_env(f)->attrs[2].name, "page-faults");
+    CHECK_STR(pr_env(f)->attrs[3].name, "raw 0x1234");
+    CHECK_STR(pr_env(f)->attrs[4].name, "type 8 config 0x5");
+    CHECK_STR(pr_env(f)->attrs[5].name, "type 0 config 0x63");
+    CHECK(pr_env(f)->hostname == NULL);
+    CHECK(pr_env(f)->cmdline == NULL);
+    CHECK_EQ_U64(pr_env(f)->nbuild_ids, 0);
+    CHECK_EQ_U64(pr_env(f)->ngroups, 0);
     for (int i = 0; i < 6; i++)
         CHECK_EQ_U64(pr_attr_index(f, (uint64_t)i + 1), i);
-    CHECK_EQ_U64(f->data_size, 0);
+    CHECK_EQ_U64(pr_info(f)->data_size, 0);
     struct pr_iter *it;
     struct pr_record rec;
     CHECK(pr_iter_new(&it, f, &err) == 0);
@@ -625,11 +642,11 @@ static void test_small_roundtrip(const unsigned char *b, size_t len)
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (!f)
         return;
-    CHECK_STR(f->attrs[0].name, "cpu-clock:u");
-    CHECK_STR(f->hostname, "h");
-    CHECK_STR(f->cmdline, "hwprof record");
-    CHECK_EQ_U64(f->nbuild_ids, 1);
-    CHECK_EQ_U64(f->file_size, len);
+    CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock:u");
+    CHECK_STR(pr_env(f)->hostname, "h");
+    CHECK_STR(pr_env(f)->cmdline, "hwprof record");
+    CHECK_EQ_U64(pr_env(f)->nbuild_ids, 1);
+    CHECK_EQ_U64(pr_info(f)->file_size, len);
     /* a single attribute: every id maps to it */
     CHECK_EQ_U64(pr_attr_index(f, 7), 0);
     CHECK_EQ_U64(pr_attr_index(f, 12345), 0);
@@ -657,7 +674,7 @@ static void test_hostile_header(const unsigned char *good, size_t len)
     memcpy(b, "PERFFILE", 8);
     EXPECT_BYTES_FAIL(b, len, "version 1");
     RESET();
-    put_u64(b, 0, __builtin_bswap64(PD_MAGIC));
+    put_u64(b, 0, __builtin_bswap64(PF_MAGIC));
     EXPECT_BYTES_FAIL(b, len, "big-endian");
     RESET();
     put_u64(b, H_SIZE, 16);
@@ -788,9 +805,9 @@ static void test_hostile_features(const unsigned char *good, size_t len)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK(f->hostname == NULL);
-        CHECK(f->cmdline == NULL);
-        CHECK_STR(f->attrs[0].name, "cpu-clock"); /* derived: EVENT_DESC unreadable */
+        CHECK(pr_env(f)->hostname == NULL);
+        CHECK(pr_env(f)->cmdline == NULL);
+        CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock"); /* derived: EVENT_DESC unreadable */
         pr_close(f);
     }
 
@@ -802,22 +819,22 @@ static void test_hostile_features(const unsigned char *good, size_t len)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK_EQ_U64(f->nbuild_ids, 0);
-        CHECK_STR(f->hostname, "h");
+        CHECK_EQ_U64(pr_env(f)->nbuild_ids, 0);
+        CHECK_STR(pr_env(f)->hostname, "h");
         pr_close(f);
     }
 
     /* the hostname string says it is longer than its section */
     memcpy(b, good, len);
-    CHECK(feat_find(good, len, PD_FEAT_HOSTNAME, &off, &size));
+    CHECK(feat_find(good, len, PF_FEAT_HOSTNAME, &off, &size));
     put_u32(b, off, 0x7fffffff);
     CHECK(write_file(p, b, len) == 0);
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK(f->hostname == NULL);
-        CHECK_STR(f->osrelease, "r"); /* the others are still read */
-        CHECK_STR(f->cmdline, "hwprof record");
+        CHECK(pr_env(f)->hostname == NULL);
+        CHECK_STR(pr_env(f)->osrelease, "r"); /* the others are still read */
+        CHECK_STR(pr_env(f)->cmdline, "hwprof record");
         pr_close(f);
     }
     /* ... and one without its NUL */
@@ -827,35 +844,35 @@ static void test_hostile_features(const unsigned char *good, size_t len)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK(f->hostname == NULL);
+        CHECK(pr_env(f)->hostname == NULL);
         pr_close(f);
     }
 
     /* EVENT_DESC with an absurd count */
     memcpy(b, good, len);
-    CHECK(feat_find(good, len, PD_FEAT_EVENT_DESC, &off, &size));
+    CHECK(feat_find(good, len, PF_FEAT_EVENT_DESC, &off, &size));
     put_u32(b, off, 0xffffffff);
     CHECK(write_file(p, b, len) == 0);
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK_STR(f->attrs[0].name, "cpu-clock");
+        CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock");
         pr_close(f);
     }
 
     /* CMDLINE with an absurd count, BUILD_ID with a zero-size entry */
     memcpy(b, good, len);
-    CHECK(feat_find(good, len, PD_FEAT_CMDLINE, &off, &size));
+    CHECK(feat_find(good, len, PF_FEAT_CMDLINE, &off, &size));
     put_u32(b, off, 0xfffffff0);
-    CHECK(feat_find(good, len, PD_FEAT_BUILD_ID, &off, &size));
+    CHECK(feat_find(good, len, PF_FEAT_BUILD_ID, &off, &size));
     put_u16(b, off + 6, 0);
     CHECK(write_file(p, b, len) == 0);
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK(f->cmdline == NULL);
-        CHECK_EQ_U64(f->nbuild_ids, 0);
-        CHECK_STR(f->hostname, "h");
+        CHECK(pr_env(f)->cmdline == NULL);
+        CHECK_EQ_U64(pr_env(f)->nbuild_ids, 0);
+        CHECK_STR(pr_env(f)->hostname, "h");
         pr_close(f);
     }
     /* a build id longer than 20 bytes */
@@ -865,7 +882,7 @@ static void test_hostile_features(const unsigned char *good, size_t len)
     f = NULL;
     CHECK_EQ_U64(read_all(p, &f), SMALL_NREC);
     if (f) {
-        CHECK_EQ_U64(f->nbuild_ids, 0);
+        CHECK_EQ_U64(pr_env(f)->nbuild_ids, 0);
         pr_close(f);
     }
     free(b);
@@ -900,7 +917,7 @@ static void test_truncation(const unsigned char *good, size_t len)
             pr_iter_free(it);
         }
         /* SAMPLE_TIME is the last section: cut by any truncation */
-        CHECK_EQ_U64(f->first_sample_time, n == len ? 1 : 0);
+        CHECK_EQ_U64(pr_env(f)->first_sample_time, n == len ? 1 : 0);
         pr_close(f);
     }
     CHECK(early_ok == 0); /* fails before the data ends, opens after */
@@ -940,7 +957,7 @@ static size_t build_raw(unsigned char *out, const struct perf_event_attr *attr, 
 {
     size_t ids_off = 104, attrs_off = ids_off + 8, data_off = attrs_off + attr_bytes + 16 + pad;
     memset(out, 0, data_off + dlen);
-    put_u64(out, 0, PD_MAGIC);
+    put_u64(out, 0, PF_MAGIC);
     put_u64(out, H_SIZE, 104);
     put_u64(out, H_ATTR_SIZE, attr_bytes + 16);
     put_u64(out, H_ATTRS_OFF, attrs_off);
@@ -979,12 +996,12 @@ static void test_raw_files(void)
     CHECK(write_file(p, b, len) == 0);
     CHECK(pr_open(&f, p, &err) == 0);
     if (f) {
-        CHECK_EQ_U64(f->attrs[0].attr.config, PERF_COUNT_HW_INSTRUCTIONS);
-        CHECK_EQ_U64(f->attrs[0].attr.sample_type, ST);
-        CHECK(f->attrs[0].attr.sample_id_all);
-        CHECK_EQ_U64(f->attrs[0].attr.sample_regs_user, 0);
-        CHECK_STR(f->attrs[0].name, "instructions");
-        CHECK(f->hostname == NULL);
+        CHECK_EQ_U64(pr_env(f)->attrs[0].attr.config, PERF_COUNT_HW_INSTRUCTIONS);
+        CHECK_EQ_U64(pr_env(f)->attrs[0].attr.sample_type, ST);
+        CHECK(pr_env(f)->attrs[0].attr.sample_id_all);
+        CHECK_EQ_U64(pr_env(f)->attrs[0].attr.sample_regs_user, 0);
+        CHECK_STR(pr_env(f)->attrs[0].name, "instructions");
+        CHECK(pr_env(f)->hostname == NULL);
         pr_close(f);
     }
     CHECK_EQ_U64(read_all(p, NULL), 2);
@@ -1007,11 +1024,11 @@ static void test_raw_files(void)
             for (int i = 1; i >= 0; i--) {
                 CHECK(pr_iter_next(it, &rec, &err) == 1);
                 CHECK((uintptr_t)rec.h % 8 == 0);
-                CHECK_EQ_U64(rec.offset, f->data_offset + (i ? recs[0].len : 0));
+                CHECK_EQ_U64(rec.offset, pr_info(f)->data_offset + (i ? recs[0].len : 0));
                 CHECK(memcmp(rec.h, recs[i].b, recs[i].len) == 0);
                 struct dec_format fmt;
                 struct dec_sample s;
-                dec_format_from_attr(&fmt, &f->attrs[0].attr);
+                dec_format_from_attr(&fmt, &pr_env(f)->attrs[0].attr);
                 CHECK(dec_sample(&fmt, rec.h, rec.h->size, &s, &err) == 0);
                 CHECK_EQ_U64(s.callchain[1], i ? 0x3000 : 0x4000);
                 CHECK_EQ_U64(rec.time, i ? 10 : 20);
@@ -1146,13 +1163,13 @@ static void check_real_file(const char *path, const char *what, const char *name
     }
     struct utsname u;
     CHECK(uname(&u) == 0);
-    CHECK_STR(f->hostname, u.nodename);
-    CHECK_STR(f->osrelease, u.release);
-    CHECK(f->version && strncmp(f->version, version_prefix, strlen(version_prefix)) == 0);
-    CHECK(f->cmdline && strstr(f->cmdline, "record"));
-    CHECK(f->nr_cpus_online > 0);
-    CHECK(f->nattrs >= 1);
-    CHECK(strncmp(f->attrs[0].name, name0, strlen(name0)) == 0);
+    CHECK_STR(pr_env(f)->hostname, u.nodename);
+    CHECK_STR(pr_env(f)->osrelease, u.release);
+    CHECK(pr_env(f)->version && strncmp(pr_env(f)->version, version_prefix, strlen(version_prefix)) == 0);
+    CHECK(pr_env(f)->cmdline && strstr(pr_env(f)->cmdline, "record"));
+    CHECK(pr_env(f)->nr_cpus_online > 0);
+    CHECK(pr_env(f)->nattrs >= 1);
+    CHECK(strncmp(pr_env(f)->attrs[0].name, name0, strlen(name0)) == 0);
     long samples = 0, records = 0, unattributed = 0, disorder = 0, bad = 0;
     uint64_t last = 0;
     CHECK(pr_iter_new(&it, f, &err) == 0);
@@ -1172,9 +1189,9 @@ static void check_real_file(const char *path, const char *what, const char *name
             }
             struct dec_format fmt;
             struct dec_sample s;
-            dec_format_from_attr(&fmt, &f->attrs[rec.attr].attr);
+            dec_format_from_attr(&fmt, &pr_env(f)->attrs[rec.attr].attr);
             if (dec_sample(&fmt, rec.h, rec.h->size, &s, &err) < 0 || s.time != rec.time ||
-                (f->first_sample_time && s.time < f->first_sample_time))
+                (pr_env(f)->first_sample_time && s.time < pr_env(f)->first_sample_time))
                 bad++;
         }
         CHECK(r == 0);
@@ -1183,7 +1200,7 @@ static void check_real_file(const char *path, const char *what, const char *name
     long perf_samples = perf_count_samples(path);
     printf("test-perfreader: %s: %ld records, %ld samples (perf sees %ld), %zu events, "
            "first \"%s\"\n",
-           what, records, samples, perf_samples, f->nattrs, f->attrs[0].name);
+           what, records, samples, perf_samples, pr_env(f)->nattrs, pr_env(f)->attrs[0].name);
     CHECK(samples > 0);
     CHECK_EQ_U64(disorder, 0);
     CHECK_EQ_U64(unattributed, 0);
@@ -1217,9 +1234,9 @@ static void test_real_files(void)
             struct pr_file *f;
             struct hw_err err;
             if (pr_open(&f, p, &err) == 0) {
-                CHECK_EQ_U64(f->nattrs, 2);
-                CHECK(strncmp(f->attrs[1].name, "page-faults", 11) == 0); /* ":u" if not root */
-                CHECK(f->nbuild_ids > 0);
+                CHECK_EQ_U64(pr_env(f)->nattrs, 2);
+                CHECK(strncmp(pr_env(f)->attrs[1].name, "page-faults", 11) == 0); /* ":u" if not root */
+                CHECK(pr_env(f)->nbuild_ids > 0);
                 pr_close(f);
             }
         }
