@@ -160,7 +160,8 @@ static int report_run(struct report_args *a)
     int code = HW_EXIT_ERROR;
     struct load_options lo = {.debuginfod = a->debuginfod, .warn = report_warn};
 
-    if (pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0)
+    if (pr_open(&f, a->input, &(struct hw_warn){report_warn, NULL}, &err) < 0 ||
+        profile_load(f, &lo, &p, &info, &err) < 0)
         goto out;
     int type = load_pick_type(p, f, a->sample_index, &err);
     if (type < 0)

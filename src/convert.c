@@ -198,7 +198,7 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
     bool *keep = NULL;
     struct convert_out out = {0};
     struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg};
-    int rc = pr_open(&f, o->input, err);
+    int rc = pr_open(&f, o->input, &(struct hw_warn){o->warn, o->warn_arg}, err);
     if (rc == 0)
         rc = profile_load(f, &lo, &p, &info, err);
     if (rc == 0 && o->filter && !filter_is_empty(o->filter)) {

@@ -62,7 +62,7 @@ struct load_dso_ids {
 };
 
 struct loader {
-    const struct pr_file *f;
+    struct pr_file *f;
     struct profile *p;
     struct load_info *info;
     struct addrspace *as;
@@ -923,7 +923,7 @@ static int load_close_wall(struct loader *l)
     return wall_close_all(l->tracker, end, load_add_interval, l);
 }
 
-int profile_load(const struct pr_file *f, const struct load_options *opts, struct profile **out,
+int profile_load(struct pr_file *f, const struct load_options *opts, struct profile **out,
                  struct load_info *info, struct hw_err *err)
 {
     struct loader l;

@@ -276,7 +276,7 @@ static bool load(const char *name, const struct recs *rs, struct attrs_opts o, u
     struct hw_err err;
     if (write_file(path, rs, o, last_time) < 0)
         return false;
-    if (pr_open(&out->f, path, &err) < 0) {
+    if (pr_open(&out->f, path, NULL, &err) < 0) {
         fprintf(stderr, "pr_open: %s\n", err.msg);
         return false;
     }
