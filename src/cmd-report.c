@@ -27,7 +27,7 @@ enum {
 };
 
 static const struct cli_option report_options[] = {
-    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data)", NULL, NULL},
+    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data; - for a stream on standard input)", NULL, NULL},
     {OPT_TOP, 0, "top", CLI_NO_ARG, NULL, "print the hottest functions like pprof -top (the default)", NULL, NULL},
     {OPT_CUM, 0, "cum", CLI_NO_ARG, NULL, "sort by cumulative value instead of flat", NULL, NULL},
     {OPT_LIMIT, 'n', "limit", CLI_REQUIRED_ARG, "N", "print at most N rows (default: 30; 0: all)", NULL, NULL},

@@ -1,4 +1,4 @@
-/* perfdata.h - write perf.data (PERFILE2) files: header, attributes with ids, data records, feature sections. */
+/* perfdata.h - write perf.data: files (crash-safe: a valid header from the start) or pipe-mode streams, records plain or zstd-compressed, feature sections. */
 #ifndef HWPROF_PERFDATA_H
 #define HWPROF_PERFDATA_H
 
@@ -39,7 +39,7 @@ struct pd_meta {
     uint32_t nr_cpus_online;
     int argc;               /* command line of hwprof itself */
     char *const *argv;
-    uint64_t first_sample_time, last_sample_time; /* HEADER_SAMPLE_TIME if last != 0 */
+    int compression_level;  /* 0: records as they are; 1..22: zstd-compressed (perf record -z) */
 };
 
 /* Fills hostname, osrelease, arch (uname), cpu counts and version into meta; strings point into
@@ -51,25 +51,35 @@ void pd_meta_from_system(struct pd_meta *meta, struct pd_uname_storage *u, const
 
 struct pd_writer;
 
-/* Creates a temporary file next to path ("<path>.tmp-XXXXXX"), writes the attribute section and
- * positions at the start of the data section. The attrs are copied. Returns 0 or -1 with err (e.g.
- * "cannot create /x/y.data: Permission denied"). */
+/* Creates the output and writes its start: path "-" is a pipe-mode stream on standard output
+ * (HEADER_ATTR and HEADER_FEATURE records first, as perf record -o - writes them; refused on a
+ * terminal); any other path a file, created 0600 whatever the umask (a recording holds command
+ * lines and stack copies), an older non-empty file there kept as PATH.old as perf does, with a
+ * valid header from the start (data size 0 until pd_writer_finish: a recording killed on the way
+ * is read to its end by hwprof and perf). Never replaces a directory, device or pipe. The attrs
+ * and meta are copied. Returns 0 or -1 with err (e.g. "cannot create /x/y.data: Permission
+ * denied", "cannot keep the existing NAME as NAME.old: Operation not permitted"); nothing is left
+ * behind then. */
 int pd_writer_open(struct pd_writer **w, const char *path, const struct pd_attr *attrs, size_t nattrs,
-                   struct hw_err *err);
+                   const struct pd_meta *meta, struct hw_err *err);
 
-/* Appends one record (a perf_event_header and its body, len == header.size) to the data section.
- * Buffered; returns 0 or -1 with err (e.g. ENOSPC). After an error, only pd_writer_abort is valid. */
+/* Appends one record (a perf_event_header and its body, len == header.size). Buffered; written
+ * when the buffer fills, and at a FINISHED_ROUND when a second has passed since the last write (so
+ * a killed recording keeps its records); compressed on the way with a compression level. Returns 0
+ * or -1 with err (e.g. ENOSPC). After an error, only pd_writer_abort is valid. */
 int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_err *err);
 
-/* Bytes of data written so far (records only). */
+/* Bytes of records given so far (before compression). */
 uint64_t pd_writer_data_size(const struct pd_writer *w);
 
-/* Writes the feature sections and the final header, fsyncs, closes and renames the temporary file to
- * path. Frees w in all cases. Returns 0, or -1 with err (the temporary file is removed). */
-int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta, const struct pd_build_id *bids,
-                     size_t nbids, struct hw_err *err);
+/* Writes what is buffered and the end: a file gets its feature sections (HEADER_SAMPLE_TIME from
+ * the times when last_sample_time != 0, HEADER_BUILD_ID from bids) and its final header, is
+ * fsynced and closed; a stream gets HEADER_BUILD_ID and HEADER_FEATURE records. Frees w in all
+ * cases. Returns 0, or -1 with err (the file is removed, an older one moved back). */
+int pd_writer_finish(struct pd_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
+                     const struct pd_build_id *bids, size_t nbids, struct hw_err *err);
 
-/* Removes the temporary file and frees w. Safe with NULL. */
+/* Removes an unfinished file (moving an older one back) and frees w. Safe with NULL. */
 void pd_writer_abort(struct pd_writer *w);
 
 #endif

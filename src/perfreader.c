@@ -693,7 +693,8 @@ static int pr_queue_record(struct pr_file *f, const unsigned char *rec, size_t l
 /* Sorts the queue and lets every record up to time limit go (ready). */
 static void pr_release(struct pr_queue *q, uint64_t limit)
 {
-    qsort(q->ents, q->n, sizeof(*q->ents), pr_qent_cmp);
+    if (q->n)
+        qsort(q->ents, q->n, sizeof(*q->ents), pr_qent_cmp);
     size_t last = hw_bsearch_le(q->ents, q->n, sizeof(*q->ents), offsetof(struct pr_qent, key),
                                 limit);
     q->ready = last == q->n ? 0 : last + 1;
@@ -706,7 +707,7 @@ static void pr_release(struct pr_queue *q, uint64_t limit)
  * rounds larger than PR_QUEUE_MAX); a record older than what went is then taken in late. */
 static void pr_release_half(struct pr_queue *q)
 {
-    qsort(q->ents, q->n, sizeof(*q->ents), pr_qent_cmp);
+    qsort(q->ents, q->n, sizeof(*q->ents), pr_qent_cmp); /* n > 0: the queue is full */
     pr_release(q, q->ents[q->n / 2].key);
 }
 
@@ -1143,13 +1144,19 @@ static int pr_open_file(struct pr_file *f, const struct pf_file_header *h, struc
         return pr_err_section(err, f, "the data section", h->data.offset, h->data.size);
     f->info.data_offset = f->data_start = h->data.offset;
     f->info.data_size = h->data.size;
-    if (h->data.size == 0 && f->info.file_size > h->data.offset &&
-        !pr_feature_table_fits(f, h->features)) {
-        /* the header is rewritten when the recording ends: its writer was killed */
+    bool featureless = true;
+    for (size_t i = 0; i < PF_FEAT_BITS / 64; i++)
+        featureless = featureless && h->features[i] == 0;
+    if ((h->data.size == 0 && f->info.file_size > h->data.offset &&
+         !pr_feature_table_fits(f, h->features)) ||
+        (featureless && f->info.file_size > h->data.offset)) {
+        /* the header is written again when the recording ends, with the feature sections after
+         * the data: its writer was killed (perf leaves data size 0, hwprof a size that may lag;
+         * a finished file always has features) */
         f->unfinished = true;
         hw_warnf(&f->warn,
-                 "%s was not finished (its header says the data is empty: was the recording "
-                 "killed?); reading its records up to the end of the file",
+                 "%s was not finished (was the recording killed?); reading its records up to "
+                 "the end of the file",
                  f->path);
     } else if (pr_read_features(f, h->features, err) < 0) {
         return -1;

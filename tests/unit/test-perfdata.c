@@ -332,11 +332,39 @@ static void test_roundtrip(const char *dir)
     attrs[1].nids = 1;
     attrs[1].name = "page-faults";
 
+    char *argv[] = {"hwprof", "record", "-o", path, NULL};
+    struct pd_meta meta = {
+        .hostname = "host-x",
+        .osrelease = "6.1.0-test",
+        .version = "hwprof 0.1-test",
+        .arch = "x86_64",
+        .nr_cpus_avail = 4,
+        .nr_cpus_online = 2,
+        .argc = 4,
+        .argv = argv,
+    };
     struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, attrs, 2, &err), 0);
+    mode_t old = umask(022);
+    CHECK_EQ_U64(pd_writer_open(&w, path, attrs, 2, &meta, &err), 0);
+    umask(old);
     if (!w) {
         fprintf(stderr, "open: %s\n", err.msg);
         return;
+    }
+    /* The file is there from the start, private whatever the umask, with a header that says
+     * "not finished": data size 0, no features. */
+    struct stat st;
+    CHECK(stat(path, &st) == 0);
+    CHECK_EQ_U64(st.st_mode & 0777, 0600);
+    CHECK_EQ_U64(count_tmp_files(dir), 0);
+    struct rd early;
+    CHECK(rd_load(&early, path));
+    if (early.ok) {
+        CHECK_EQ_U64(rd_u64(&early, 0), PF_MAGIC);
+        CHECK_EQ_U64(rd_u64(&early, 48), 0);
+        CHECK_EQ_U64(rd_u64(&early, 72) | rd_u64(&early, 80), 0);
+        CHECK_EQ_U64(early.len, rd_u64(&early, 40)); /* ends where the data starts */
+        free(early.p);
     }
     /* The attrs are copied: clobbering the caller's array must not matter. */
     struct pd_attr saved[2];
@@ -364,23 +392,7 @@ static void test_roundtrip(const char *dir)
     CHECK(strstr(err.msg, "internal error") != NULL);
     CHECK_EQ_U64(pd_writer_write(w, recs[0].b, 4, &err), (uint64_t)-1);
     CHECK_EQ_U64(pd_writer_data_size(w), total);
-    /* While writing, only the temporary file exists. */
-    CHECK(access(path, F_OK) != 0);
-    CHECK_EQ_U64(count_tmp_files(dir), 1);
 
-    char *argv[] = {"hwprof", "record", "-o", path, NULL};
-    struct pd_meta meta = {
-        .hostname = "host-x",
-        .osrelease = "6.1.0-test",
-        .version = "hwprof 0.1-test",
-        .arch = "x86_64",
-        .nr_cpus_avail = 4,
-        .nr_cpus_online = 2,
-        .argc = 4,
-        .argv = argv,
-        .first_sample_time = 2000,
-        .last_sample_time = 2002,
-    };
     char long_name[200];
     memset(long_name, 'a', sizeof(long_name));
     long_name[0] = '/';
@@ -396,13 +408,10 @@ static void test_roundtrip(const char *dir)
         bids[1].id[i] = (uint8_t)(0x60 + i);
         bids[2].id[i] = (uint8_t)(0xa0 + i);
     }
-    mode_t old = umask(022);
-    CHECK_EQ_U64(pd_writer_finish(w, &meta, bids, 4, &err), 0);
-    umask(old);
+    CHECK_EQ_U64(pd_writer_finish(w, 2000, 2002, bids, 4, &err), 0);
     CHECK_EQ_U64(count_tmp_files(dir), 0);
-    struct stat st;
     CHECK(stat(path, &st) == 0);
-    CHECK_EQ_U64(st.st_mode & 0777, 0644);
+    CHECK_EQ_U64(st.st_mode & 0777, 0600);
 
     /* ---- read it back ---- */
     struct rd f;
@@ -544,9 +553,16 @@ static void test_big_and_replace(const char *dir)
     uint64_t id = 7;
     struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = NULL};
     struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return;
+    /* the older file is kept as NAME.old, as perf does */
+    char old_path[600];
+    snprintf(old_path, sizeof(old_path), "%s.old", path);
+    struct rd old_f;
+    CHECK(rd_load(&old_f, old_path));
+    CHECK(old_f.ok && old_f.len == 13 && memcmp(old_f.p, "old contents\n", 13) == 0);
+    free(old_f.p);
     uint64_t chain[64];
     for (int i = 0; i < 64; i++)
         chain[i] = 0x1000 + (uint64_t)i;
@@ -560,7 +576,7 @@ static void test_big_and_replace(const char *dir)
     }
     CHECK(total > 3 * (1u << 20));
     CHECK_EQ_U64(pd_writer_data_size(w), total);
-    CHECK_EQ_U64(pd_writer_finish(w, NULL, NULL, 0, &err), 0);
+    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), 0);
 
     struct rd f;
     CHECK(rd_load(&f, path));
@@ -568,11 +584,11 @@ static void test_big_and_replace(const char *dir)
         return;
     struct feat feats[PF_FEAT_BITS];
     rd_header(&f, feats);
-    for (int b = 0; b < PF_FEAT_BITS; b++)
-        CHECK(!feats[b].present);
+    for (int b = 0; b < PF_FEAT_BITS; b++) /* a finished file always has a feature: NRCPUS */
+        CHECK_EQ_U64(feats[b].present, b == PF_FEAT_NRCPUS);
     uint64_t data_off = rd_u64(&f, 40);
     CHECK_EQ_U64(rd_u64(&f, 48), total);
-    CHECK_EQ_U64(f.len, data_off + total); /* empty feature table */
+    CHECK_EQ_U64(f.len, data_off + total + 16 + 8); /* one feature: table entry, two u32 */
     uint64_t pos = data_off;
     uint32_t seen = 0;
     while (pos + 8 <= data_off + total) {
@@ -592,6 +608,7 @@ static void test_big_and_replace(const char *dir)
     CHECK(f.ok);
     free(f.p);
     unlink(path);
+    unlink(old_path);
 }
 
 static void test_errors(const char *dir)
@@ -603,7 +620,7 @@ static void test_errors(const char *dir)
     struct pd_writer *w = (struct pd_writer *)&err; /* must be reset to NULL on failure */
 
     snprintf(path, sizeof(path), "%s/no/such/dir/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(w == NULL);
     CHECK(strstr(err.msg, "cannot create") != NULL);
     CHECK(strstr(err.msg, path) != NULL);
@@ -614,17 +631,17 @@ static void test_errors(const char *dir)
     snprintf(path, sizeof(path), "%s/plain", dir);
     CHECK(write_text(path, "x"));
     snprintf(path, sizeof(path), "%s/plain/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "Not a directory") != NULL);
     snprintf(path, sizeof(path), "%s/plain", dir);
     unlink(path);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* The output is a directory or a device: refused before anything is created, and the
-     * device is left alone (a rename over /dev/null would replace it by a regular file). */
-    CHECK_EQ_U64(pd_writer_open(&w, dir, &attr, 1, &err), (uint64_t)-1);
+     * device is left alone (it must not be moved to NAME.old or truncated). */
+    CHECK_EQ_U64(pd_writer_open(&w, dir, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "a directory") != NULL);
-    CHECK_EQ_U64(pd_writer_open(&w, "/dev/null", &attr, 1, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, "/dev/null", &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "not a regular file") != NULL);
     struct stat st;
     CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
@@ -632,11 +649,11 @@ static void test_errors(const char *dir)
 
     /* No attributes. */
     snprintf(path, sizeof(path), "%s/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 0, NULL, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* Abort leaves nothing behind. */
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     struct rec r;
     enc_round(&r);
     CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), 0);
@@ -661,7 +678,7 @@ static int efbig_child(const char *dir)
     snprintf(path, sizeof(path), "%s/limited.data", dir);
 
     struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return 1;
     uint64_t chain[8] = {0};
@@ -679,11 +696,11 @@ static int efbig_child(const char *dir)
     struct rec r;
     enc_round(&r);
     CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), (uint64_t)-1);
-    CHECK_EQ_U64(pd_writer_finish(w, NULL, NULL, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* 100 KiB stays in the buffer; the failure shows up in finish. */
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return 1;
     for (int i = 0; i < 1000; i++) {
@@ -692,7 +709,7 @@ static int efbig_child(const char *dir)
         CHECK_EQ_U64(pd_writer_write(w, s.b, s.len, &err), 0);
     }
     err.msg[0] = 0;
-    CHECK_EQ_U64(pd_writer_finish(w, NULL, NULL, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "File too large") != NULL);
     CHECK_EQ_U64(count_files(dir), 0);
     return check_failures ? 1 : 0;
@@ -728,7 +745,7 @@ static void test_meta_from_system(void)
     CHECK(m.nr_cpus_online >= 1);
     CHECK(m.nr_cpus_online <= m.nr_cpus_avail);
     CHECK_EQ_U64(m.nr_cpus_online, (uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
-    CHECK(m.argc == 0 && m.argv == NULL && m.last_sample_time == 0);
+    CHECK(m.argc == 0 && m.argv == NULL && m.compression_level == 0);
     pd_meta_from_system(&m, &u, NULL);
     CHECK(m.version == NULL);
 }
@@ -761,8 +778,13 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
     const uint64_t id = 1001, base = 0x555555554000ULL, t0 = 1000000000ULL;
     const uint32_t pid = 4242;
     struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
+    struct pd_meta meta;
+    struct pd_uname_storage u;
+    pd_meta_from_system(&meta, &u, "hwprof-test");
+    meta.argc = argc;
+    meta.argv = argv;
     struct pd_writer *w;
-    if (pd_writer_open(&w, out, &attr, 1, &err) < 0) {
+    if (pd_writer_open(&w, out, &attr, 1, &meta, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }
@@ -790,14 +812,7 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
         pd_writer_abort(w);
         return 1;
     }
-    struct pd_meta meta;
-    struct pd_uname_storage u;
-    pd_meta_from_system(&meta, &u, "hwprof-test");
-    meta.argc = argc;
-    meta.argv = argv;
-    meta.first_sample_time = t0 + 1000;
-    meta.last_sample_time = t;
-    if (pd_writer_finish(w, &meta, bid.id_len > 0 ? &bid : NULL, bid.id_len > 0, &err) < 0) {
+    if (pd_writer_finish(w, t0 + 1000, t, bid.id_len > 0 ? &bid : NULL, bid.id_len > 0, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }
@@ -813,7 +828,7 @@ static int mode_fill(const char *out, const char *bytes)
     uint64_t id = 1;
     struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
     struct pd_writer *w;
-    if (pd_writer_open(&w, out, &attr, 1, &err) < 0) {
+    if (pd_writer_open(&w, out, &attr, 1, NULL, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }
@@ -827,7 +842,7 @@ static int mode_fill(const char *out, const char *bytes)
             return 1;
         }
     }
-    if (pd_writer_finish(w, NULL, NULL, 0, &err) < 0) {
+    if (pd_writer_finish(w, 0, 0, NULL, 0, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }

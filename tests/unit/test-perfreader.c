@@ -206,11 +206,12 @@ static struct perf_event_attr mk_attr(uint32_t type, uint64_t config)
 /* Writes a perf.data file through hwprof's writer. Returns 0 or -1. */
 static int write_perfdata(const char *path, const struct pd_attr *attrs, size_t nattrs,
                           const struct rec *recs, size_t nrecs, const struct pd_meta *meta,
+                          uint64_t first_time, uint64_t last_time,
                           const struct pd_build_id *bids, size_t nbids)
 {
     struct pd_writer *w;
     struct hw_err err;
-    if (pd_writer_open(&w, path, attrs, nattrs, &err) < 0) {
+    if (pd_writer_open(&w, path, attrs, nattrs, meta, &err) < 0) {
         fprintf(stderr, "pd_writer_open: %s\n", err.msg);
         return -1;
     }
@@ -221,7 +222,7 @@ static int write_perfdata(const char *path, const struct pd_attr *attrs, size_t 
             return -1;
         }
     }
-    if (pd_writer_finish(w, meta, bids, nbids, &err) < 0) {
+    if (pd_writer_finish(w, first_time, last_time, bids, nbids, &err) < 0) {
         fprintf(stderr, "pd_writer_finish: %s\n", err.msg);
         return -1;
     }
@@ -388,8 +389,6 @@ static void test_main_file(void)
         .nr_cpus_online = 2,
         .argc = 7,
         .argv = argv,
-        .first_sample_time = 50,
-        .last_sample_time = 500,
     };
     struct pd_build_id bids[2] = {
         {.pid = -1, .kernel = true, .id_len = 20, .filename = "[kernel.kallsyms]"},
@@ -401,7 +400,7 @@ static void test_main_file(void)
     }
     struct rec recs[NREC];
     build_main_records(recs);
-    CHECK(write_perfdata(path, attrs, 2, recs, NREC, &meta, bids, 2) == 0);
+    CHECK(write_perfdata(path, attrs, 2, recs, NREC, &meta, 50, 500, bids, 2) == 0);
 
     struct pr_file *f;
     struct hw_err err;
@@ -617,7 +616,7 @@ static void test_derived_names(void)
         {mk_attr(8, 0x5), ids[4], 1, NULL, 0},
         {mk_attr(PERF_TYPE_HARDWARE, 99), ids[5], 1, NULL, 0},
     };
-    CHECK(write_perfdata(path, attrs, 6, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(path, attrs, 6, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     struct pr_file *f;
     struct hw_err err;
     if (pr_open(&f, path, NULL, &err) < 0) {
@@ -638,7 +637,8 @@ static void test_derived_names(void)
     CHECK_EQ_U64(pr_env(f)->ngroups, 0);
     for (int i = 0; i < 6; i++)
         CHECK_EQ_U64(pr_attr_index(f, (uint64_t)i + 1), i);
-    CHECK_EQ_U64(pr_info(f)->data_size, 0);
+    CHECK_EQ_U64(pr_info(f)->data_size, 8); /* no records: the writer puts one FINISHED_ROUND */
+    CHECK(!pr_info(f)->unfinished);
     struct pr_iter *it;
     struct pr_record rec;
     CHECK(pr_iter_new(&it, f, &err) == 0);
@@ -661,16 +661,14 @@ static unsigned char *make_small(size_t *len)
     struct pd_meta meta = {.hostname = "h",
                            .osrelease = "r",
                            .argc = 2,
-                           .argv = argv,
-                           .first_sample_time = 1,
-                           .last_sample_time = 3};
+                           .argv = argv};
     struct pd_build_id bid = {.pid = -1, .kernel = true, .id_len = 4, .filename = "[k]"};
     struct rec recs[SMALL_NREC];
     mk_comm(&recs[0], 5, "c", 2, 0, 7);
     mk_sample(&recs[1], 7, 0x10, 3, 0);
     mk_sample(&recs[2], 7, 0x20, 1, 1);
     mk_round(&recs[3]);
-    if (write_perfdata(path, &attr, 1, recs, SMALL_NREC, &meta, &bid, 1) < 0)
+    if (write_perfdata(path, &attr, 1, recs, SMALL_NREC, &meta, 1, 3, &bid, 1) < 0)
         return NULL;
     return load_file(path, len);
 }
@@ -996,7 +994,8 @@ static void test_corruption(const unsigned char *good, size_t len)
 
 /* ---- hand-made files: attribute sizes, unaligned records, AUXTRACE ---- */
 
-/* header, ids, one attr of attr_bytes (+ ids section), pad bytes, data. Returns the length. */
+/* header, ids, one attr of attr_bytes (+ ids section), pad bytes, data, one feature section.
+ * Returns the length. */
 static size_t build_raw(unsigned char *out, const struct perf_event_attr *attr, size_t attr_bytes,
                         uint64_t id, size_t pad, const void *data, size_t dlen)
 {
@@ -1014,7 +1013,14 @@ static size_t build_raw(unsigned char *out, const struct perf_event_attr *attr, 
     put_u64(out, attrs_off + attr_bytes, ids_off);
     put_u64(out, attrs_off + attr_bytes + 8, 8);
     memcpy(out + data_off, data, dlen);
-    return data_off + dlen;
+    /* one feature section (NRCPUS: 1, 1), as every finished recording has */
+    size_t table = data_off + dlen;
+    put_u64(out, H_FEATURES, 1ULL << PF_FEAT_NRCPUS);
+    put_u64(out, table, table + 16);
+    put_u64(out, table + 8, 8);
+    put_u32(out, table + 16, 1);
+    put_u32(out, table + 20, 1);
+    return table + 24;
 }
 
 static void test_raw_files(void)
@@ -1117,12 +1123,12 @@ static void test_attr_layouts(void)
     };
     attrs[1].attr.sample_type &= ~(uint64_t)PERF_SAMPLE_IDENTIFIER;
     attrs[1].attr.sample_type |= PERF_SAMPLE_ID;
-    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     EXPECT_OPEN_FAIL(p, "attributes disagree on the sample id layout");
 
     attrs[1].attr = mk_attr(PERF_TYPE_SOFTWARE, 2);
     attrs[1].attr.sample_id_all = 0;
-    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     EXPECT_OPEN_FAIL(p, "attributes disagree on the sample id layout");
 
     /* ID (not IDENTIFIER) everywhere: fine when the fields before it agree */
@@ -1131,21 +1137,21 @@ static void test_attr_layouts(void)
         attrs[i].attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TIME | PERF_SAMPLE_ID;
     }
     attrs[1].attr.sample_type |= PERF_SAMPLE_PERIOD; /* after the id: harmless */
-    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     CHECK_EQ_U64(read_all(p, NULL), 0);
     attrs[1].attr.sample_type |= PERF_SAMPLE_TID; /* before the id: ambiguous */
-    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     EXPECT_OPEN_FAIL(p, "attributes disagree");
 
     for (int i = 0; i < 2; i++)
         attrs[i].attr.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TIME;
-    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     EXPECT_OPEN_FAIL(p, "carry no event id");
 
     attrs[0].attr = mk_attr(PERF_TYPE_SOFTWARE, 0);
     attrs[1].attr = mk_attr(PERF_TYPE_SOFTWARE, 2);
     attrs[1].ids = ids0;
-    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, NULL, 0) == 0);
+    CHECK(write_perfdata(p, attrs, 2, NULL, 0, NULL, 0, 0, NULL, 0) == 0);
     EXPECT_OPEN_FAIL(p, "event id 1 is listed for event attributes 0 and 1");
 }
 
