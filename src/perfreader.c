@@ -20,6 +20,7 @@
 #define PR_IN_SIZE     (1u << 20)  /* input buffer: holds several whole records */
 #define PR_DEC_SIZE    (1u << 20)  /* decompressed bytes produced per step */
 #define PR_QUEUE_MAX   (48u << 20) /* record bytes waiting to be sorted before the oldest half goes */
+#define PR_TYPE_MAX    256u        /* the kernel's record types are below 64, perf's below 128 */
 #define PR_STDIN_NAME  "standard input"
 #define PR_CORRUPT     "the file is corrupt"
 
@@ -913,6 +914,9 @@ static int pr_next_raw(struct pr_file *f, const unsigned char **rec, size_t *len
                        "%s: record at byte %" PRIu64
                        " has size %u, smaller than its 8-byte header; " PR_CORRUPT,
                        f->path, at, h.size);
+    if (h.type >= PR_TYPE_MAX)
+        return hw_errf(err, "%s: record at byte %" PRIu64 " has type %" PRIu32 ", which no perf "
+                            "writes; " PR_CORRUPT, f->path, at, h.type);
     avail = pr_in_fill(f, h.size, err);
     if (avail < 0)
         return -1;

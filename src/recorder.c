@@ -592,7 +592,7 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
             r->res->command_not_found = true;
             return -1;
         }
-        if (workload_prepare(&r->wl, o->argv, err) < 0)
+        if (workload_prepare(&r->wl, o->argv, strcmp(o->output, "-") == 0, err) < 0)
             return -1;
     } else if (recorder_open_pidfds(r, err) < 0) {
         return -1;
