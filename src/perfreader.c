@@ -237,6 +237,9 @@ static int pr_open_input(struct pr_file *f, const char *path, struct hw_err *err
     bool std_in = strcmp(path, "-") == 0;
     if (std_in) {
         f->fd = STDIN_FILENO;
+        if (isatty(f->fd))
+            return hw_errf(err, "standard input is a terminal: pipe a recording into it "
+                                "('hwprof record -o - ... | hwprof report -i -'), or give a file");
     } else {
         f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (f->fd < 0) {
