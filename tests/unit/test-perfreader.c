@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define ST                                                                                         \
@@ -1309,6 +1310,250 @@ static void test_real_files(void)
     check_real_file(p, "hwprof record -e cpu-clock,page-faults", "cpu-clock", "hwprof");
 }
 
+
+/* ---- rounds, streams, compression, a killed writer ---- */
+
+/* Reads every record of f (iterator created here): the sample ips in order into ips (up to max),
+ * the count returned; -1 on an error. */
+static long read_ips(struct pr_file *f, uint64_t *ips, size_t max)
+{
+    struct pr_iter *it;
+    struct pr_record rec;
+    struct hw_err err;
+    long n = 0;
+    int r;
+    if (pr_iter_new(&it, f, &err) < 0)
+        return -1;
+    while ((r = pr_iter_next(it, &rec, &err)) == 1) {
+        if (rec.h->type != PERF_RECORD_SAMPLE)
+            continue;
+        uint64_t ip;
+        memcpy(&ip, (const unsigned char *)rec.h + 16, 8);
+        if ((size_t)n < max)
+            ips[n] = ip;
+        n++;
+    }
+    pr_iter_free(it);
+    return r < 0 ? -1 : n;
+}
+
+/* Two "CPUs" drained in turns, as the recorder does: each round holds CPU 0's records, then CPU
+ * 1's, both covering the same time span; round k's records start before round k-1's latest. */
+enum { ROUNDS = 400, PER_CPU = 25 };
+
+static int write_rounds(const char *path, const struct pd_meta *meta, bool late)
+{
+    uint64_t ids[] = {7};
+    struct pd_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1, "cpu-clock", 0};
+    struct pd_writer *w;
+    struct hw_err err;
+    struct rec r;
+    int rc = 0;
+    if (pd_writer_open(&w, path, &attr, 1, meta, &err) < 0) {
+        fprintf(stderr, "pd_writer_open: %s\n", err.msg);
+        return -1;
+    }
+    for (int k = 0; k < ROUNDS && rc == 0; k++) {
+        for (int cpu = 0; cpu < 2 && rc == 0; cpu++)
+            for (int i = 0; i < PER_CPU && rc == 0; i++) {
+                /* times 10 apart per CPU, CPU 1 shifted by 5; the span overlaps the round before */
+                uint64_t t = 1000 + (uint64_t)k * 10 * PER_CPU + (uint64_t)i * 10 + (uint64_t)cpu * 5;
+                if (k > 0)
+                    t -= 10 * PER_CPU / 2;
+                mk_sample(&r, 7, t, t, (uint32_t)cpu); /* ip = time: the order is visible */
+                rc = pd_writer_write(w, r.b, r.len, &err);
+            }
+        mk_round(&r);
+        if (rc == 0)
+            rc = pd_writer_write(w, r.b, r.len, &err);
+    }
+    if (late && rc == 0) { /* a record older than everything let go already */
+        mk_sample(&r, 7, 1, 1, 0);
+        rc = pd_writer_write(w, r.b, r.len, &err);
+    }
+    if (rc == 0)
+        rc = pd_writer_finish(w, 1000, 1000 + ROUNDS * 10 * PER_CPU, NULL, 0, &err);
+    else
+        pd_writer_abort(w);
+    if (rc < 0)
+        fprintf(stderr, "write_rounds: %s\n", err.msg);
+    return rc;
+}
+
+static bool sorted_ips(const uint64_t *ips, long n)
+{
+    for (long i = 1; i < n; i++)
+        if (ips[i] < ips[i - 1])
+            return false;
+    return n > 0;
+}
+
+static void test_rounds(void)
+{
+    static uint64_t ips[ROUNDS * 2 * PER_CPU + 1];
+    const char *p = tpath("rounds.data");
+    struct pr_file *f;
+    struct hw_err err;
+    const long n = ROUNDS * 2 * PER_CPU;
+
+    CHECK(write_rounds(p, NULL, false) == 0);
+    warned[0] = 0;
+    CHECK(pr_open(&f, p, &collect, &err) == 0);
+    if (f) {
+        CHECK_EQ_U64(read_ips(f, ips, HW_ARRAY_SIZE(ips)), n);
+        CHECK(sorted_ips(ips, n)); /* each round's records wait for the next round */
+        CHECK_STR(warned, "");
+        /* a file can be read again, with the same result */
+        memset(ips, 0, sizeof(ips));
+        CHECK_EQ_U64(read_ips(f, ips, HW_ARRAY_SIZE(ips)), n);
+        CHECK(sorted_ips(ips, n));
+        pr_close(f);
+    }
+    /* a record older than what was let go: taken in late, and said so */
+    CHECK(write_rounds(p, NULL, true) == 0);
+    warned[0] = 0;
+    CHECK(pr_open(&f, p, &collect, &err) == 0);
+    if (f) {
+        CHECK_EQ_U64(read_ips(f, ips, HW_ARRAY_SIZE(ips)), n + 1);
+        /* it comes next after what was let go (before the records still held), not at the
+         * start: the others stay in order */
+        long at = -1;
+        for (long i = 0; i <= n; i++)
+            if (ips[i] == 1)
+                at = i;
+        CHECK(at > n / 2);
+        if (at > 0) {
+            memmove(ips + at, ips + at + 1, (size_t)(n - at) * sizeof(ips[0]));
+            CHECK(sorted_ips(ips, n));
+        }
+        CHECK(strstr(warned, "1 records came after later ones") != NULL);
+        pr_close(f);
+    }
+}
+
+/* Runs the writer with path "-" (its standard output on file out). */
+static int write_stream(const char *out, const struct pd_meta *meta)
+{
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (saved < 0 || fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+        return -1;
+    close(fd);
+    int rc = write_rounds("-", meta, false);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    return rc;
+}
+
+static void test_stream_and_compression(void)
+{
+    static uint64_t ips[ROUNDS * 2 * PER_CPU + 1], want[ROUNDS * 2 * PER_CPU + 1];
+    const long n = ROUNDS * 2 * PER_CPU;
+    char *argv[] = {"hwprof", "record", "-o", "-"};
+    struct pd_meta meta = {.hostname = "streamhost", .arch = "x86_64", .argc = 4, .argv = argv};
+    struct pr_file *f;
+    struct hw_err err;
+
+    CHECK(write_rounds(tpath("plain.data"), &meta, false) == 0);
+    CHECK(pr_open(&f, tpath("plain.data"), NULL, &err) == 0);
+    if (f) {
+        CHECK_EQ_U64(read_ips(f, want, HW_ARRAY_SIZE(want)), n);
+        pr_close(f);
+    }
+    const char *names[] = {"stream.data", "stream-z.data", "file-z.data"};
+    for (int k = 0; k < 3; k++) {
+        const char *p = tpath(names[k]);
+        meta.compression_level = k == 0 ? 0 : 3;
+        CHECK((k < 2 ? write_stream(p, &meta) : write_rounds(p, &meta, false)) == 0);
+        warned[0] = 0;
+        int r = pr_open(&f, p, &collect, &err);
+        CHECK(r == 0);
+        if (r < 0) {
+            fprintf(stderr, "%s: %s\n", names[k], err.msg);
+            continue;
+        }
+        CHECK_EQ_U64(pr_info(f)->stream, k < 2);
+        CHECK_EQ_U64(pr_env(f)->nattrs, 1);
+        CHECK_STR(pr_env(f)->attrs[0].name, "cpu-clock"); /* EVENT_DESC came as a record */
+        CHECK_STR(pr_env(f)->hostname, "streamhost");
+        CHECK_STR(pr_env(f)->cmdline, "hwprof record -o -");
+        CHECK_EQ_U64(pr_env(f)->compression.type, k == 0 ? 0 : PF_COMP_ZSTD);
+        memset(ips, 0, sizeof(ips));
+        CHECK_EQ_U64(read_ips(f, ips, HW_ARRAY_SIZE(ips)), n);
+        CHECK(memcmp(ips, want, sizeof(want[0]) * (size_t)n) == 0);
+        CHECK_EQ_U64(pr_env(f)->last_sample_time, 1000 + ROUNDS * 10 * PER_CPU); /* at the end */
+        CHECK_STR(warned, "");
+        /* a stream saved to a file reads again, its header records taken in once */
+        CHECK_EQ_U64(read_ips(f, ips, HW_ARRAY_SIZE(ips)), n);
+        pr_close(f);
+    }
+    /* compressed, the file is much smaller */
+    size_t plain_len = 0, z_len = 0;
+    unsigned char *a = load_file(tpath("plain.data"), &plain_len);
+    unsigned char *b = load_file(tpath("file-z.data"), &z_len);
+    CHECK(a && b && z_len * 4 < plain_len);
+    free(a);
+    free(b);
+    /* a stream cut short: the records before the cut, and one warning */
+    size_t len = 0;
+    unsigned char *s = load_file(tpath("stream-z.data"), &len);
+    if (s) {
+        CHECK(write_file(tpath("cut.data"), s, len * 2 / 3) == 0);
+        warned[0] = 0;
+        CHECK(pr_open(&f, tpath("cut.data"), &collect, &err) == 0);
+        if (f) {
+            long got = read_ips(f, ips, HW_ARRAY_SIZE(ips));
+            CHECK(got > 0 && got < n);
+            CHECK(strstr(warned, "ends inside") != NULL);
+            pr_close(f);
+        }
+        free(s);
+    }
+}
+
+/* A writer that dies without finishing (the process is killed): its records are read with a
+ * warning. The child writes 3 MiB of samples, so the buffer was written at least twice. */
+static void test_killed_writer(void)
+{
+    const char *p = tpath("killed.data");
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        uint64_t ids[] = {7};
+        struct pd_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1,
+                               "cpu-clock", 0};
+        struct pd_writer *w;
+        struct hw_err err;
+        struct rec r;
+        if (pd_writer_open(&w, p, &attr, 1, NULL, &err) < 0)
+            _exit(1);
+        for (uint64_t t = 1; t <= 30000; t++) {
+            mk_sample(&r, 7, t, t, 0);
+            if (pd_writer_write(w, r.b, r.len, &err) < 0)
+                _exit(1);
+        }
+        _exit(0); /* no pd_writer_finish */
+    }
+    int status = 0;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0);
+    struct pr_file *f;
+    struct hw_err err;
+    static uint64_t ips[30000];
+    warned[0] = 0;
+    CHECK(pr_open(&f, p, &collect, &err) == 0);
+    if (!f)
+        return;
+    CHECK(pr_info(f)->unfinished);
+    long n = read_ips(f, ips, HW_ARRAY_SIZE(ips));
+    CHECK(n >= 20000 && n < 30000); /* two full buffers of ~10k samples each, the rest lost */
+    CHECK(sorted_ips(ips, n) && ips[0] == 1);
+    CHECK(strstr(warned, "was not finished") != NULL);
+    pr_close(f);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-perfreader-XXXXXX");
@@ -1335,6 +1580,9 @@ int main(void)
     test_raw_files();
     test_attr_layouts();
     test_not_files();
+    test_rounds();
+    test_stream_and_compression();
+    test_killed_writer();
     test_real_files();
 
     char cmd[128];
