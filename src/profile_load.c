@@ -16,11 +16,21 @@
 #include "values.h"
 #include "wall.h"
 
+/* Symbolization warnings are one per binary; a recording that names thousands of missing binaries
+ * gets the first LOAD_MAX_SYM_WARNINGS of them and a count of the rest. */
+#define LOAD_MAX_SYM_WARNINGS 10
+
+struct load_sym_warn {
+    struct hw_warn out;
+    uint64_t n;
+};
+
 struct loader {
     const struct pr_file *f;
     struct profile *p;
     struct load_info *info;
     struct hw_warn warn;
+    struct load_sym_warn sym_warn;
     struct machine *m;
     struct symbolizer *sym;
     struct locs *locs;
@@ -323,6 +333,14 @@ static int load_sideband(struct loader *l, const struct pr_record *rec, struct h
 
 /* ---- setup and the read loop ---- */
 
+/* hw_warn_fn for the symbolizer: passes the first LOAD_MAX_SYM_WARNINGS on, counts the rest. */
+static void load_sym_warning(void *arg, const char *msg)
+{
+    struct load_sym_warn *w = arg;
+    if (w->n++ < LOAD_MAX_SYM_WARNINGS)
+        hw_warnf(&w->out, "%s", msg);
+}
+
 /* The recording comes from the running kernel: same host name and release. */
 static bool load_same_kernel(const struct pr_file *f)
 {
@@ -373,7 +391,8 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
     free(ev);
     if (rc < 0)
         return -1;
-    l->sym = sym_new(&so, opts->warn, opts->warn_arg, err);
+    l->sym_warn.out = l->warn;
+    l->sym = sym_new(&so, load_sym_warning, &l->sym_warn, err);
     if (!l->sym)
         return -1;
     l->locs = locs_new(l->p, l->sym);
@@ -405,6 +424,9 @@ static void load_warn_skipped(struct loader *l)
     if (l->info->unknown_ids)
         hw_warnf(&l->warn, "%s: %llu samples carry an id that names no event of the file; they are left out",
                  l->f->path, (unsigned long long)l->info->unknown_ids);
+    if (l->sym_warn.n > LOAD_MAX_SYM_WARNINGS)
+        hw_warnf(&l->warn, "%llu more warnings about binaries like the ones above",
+                 (unsigned long long)(l->sym_warn.n - LOAD_MAX_SYM_WARNINGS));
     uint64_t bad = mach_malformed(l->m);
     if (bad)
         hw_warnf(&l->warn, "%s: %llu malformed side-band records (mmap, comm, fork, exit) were skipped", l->f->path,
@@ -470,6 +492,16 @@ void load_info_free(struct load_info *info)
 {
     free(info->main_binary);
     memset(info, 0, sizeof(*info));
+}
+
+int load_parse_max_stack(const char *value, size_t *out, struct hw_err *err)
+{
+    uint64_t n;
+    if (hw_parse_u64(value, &n) < 0 || n == 0 || n > STACK_LIMIT)
+        return hw_errf(err, "invalid value '%s' for --max-stack: give a number of frames from 1 to %d", value,
+                       STACK_LIMIT);
+    *out = (size_t)n;
+    return 0;
 }
 
 int load_pick_type(const struct profile *p, const struct pr_file *f, const char *name, struct hw_err *err)

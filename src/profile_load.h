@@ -39,6 +39,9 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
 
 void load_info_free(struct load_info *info);
 
+/* Parses the value of --max-stack (frames kept per sample, 1 to STACK_LIMIT) into *out. 0 or -1 with err. */
+int load_parse_max_stack(const char *value, size_t *out, struct hw_err *err);
+
 /* The sample type a user names with --sample-index ("samples", "cpu", an event name with or
  * without modifiers); name NULL: the default type. Returns its index, or -1 with err listing the
  * recording's events. */
