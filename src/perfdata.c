@@ -239,8 +239,8 @@ static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_
 
 /* ---- file mode: the header, the attrs, the output file ---- */
 
-/* The file header: no feature bits until pd_writer_finish, which hwprof's reader takes for a
- * recording that was not finished when records follow the data size stated (it reads them). */
+/* The file header; features NULL: the header of a recording being written, marked so (see
+ * PF_WRITING_MARK), without feature bits. */
 static struct pf_file_header pd_header(const struct pd_writer *w, uint64_t data_size,
                                        const uint64_t features[PF_FEAT_BITS / 64])
 {
@@ -253,6 +253,8 @@ static struct pf_file_header pd_header(const struct pd_writer *w, uint64_t data_
     h.data = (struct pf_section){w->data_offset, data_size};
     if (features)
         memcpy(h.features, features, sizeof(h.features));
+    else
+        h.event_types.offset = PF_WRITING_MARK;
     return h;
 }
 
@@ -464,10 +466,6 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
         rc = pd_copy_attrs(w, attrs, nattrs, err);
     if (rc == 0 && meta)
         rc = pd_env_meta(w, meta, err);
-    if (w->env.nr_cpus_online == 0) { /* every finished file has a feature section: this one */
-        w->env.nr_cpus_avail = hw_ncpus_configured();
-        w->env.nr_cpus_online = hw_ncpus_online();
-    }
     if (rc == 0 && meta && meta->compression_level > 0)
         rc = comp_encoder_new(&w->zenc, meta->compression_level, err);
     if (rc == 0 && pipe)
@@ -488,7 +486,7 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
 
 /* Writes the gathered records, then a header whose data size covers them, and starts their
  * writeback: perf reads a file up to the data size its header states (it refuses data size 0),
- * hwprof up to its end when it has no feature sections yet. Returns 0 or -1 with err. */
+ * hwprof up to its end while the header is marked as being written. Returns 0 or -1 with err. */
 static int pd_sync(struct pd_writer *w, struct hw_err *err)
 {
     if (pd_flush(w, err) < 0)

@@ -26,17 +26,21 @@ struct pf_section {
     uint64_t size;
 };
 
-/* perf_file_header: a file-mode recording starts with it. data.size 0 means the recording was not
- * finished (its writer was killed): the records then run to the end of the file. */
+/* perf_file_header: a file-mode recording starts with it. A recording that was not finished (its
+ * writer was killed) has records up to the end of the file: perf leaves data.size 0 until the end,
+ * hwprof updates it as it goes and marks the header with PF_WRITING_MARK until the end. */
 struct pf_file_header {
     uint64_t magic;
     uint64_t size;      /* PF_HEADER_SIZE */
     uint64_t attr_size; /* one entry of the attrs section: perf_event_attr + pf_section (ids) */
     struct pf_section attrs;
     struct pf_section data;
-    struct pf_section event_types; /* unused */
+    struct pf_section event_types; /* obsolete: perf ignores it; see PF_WRITING_MARK */
     uint64_t features[PF_FEAT_BITS / 64];
 };
+
+/* event_types.offset of a recording being written (size 0: an empty section, for perf). */
+#define PF_WRITING_MARK 0x21474e4954495257ULL /* "WRITING!" */
 _Static_assert(sizeof(struct pf_file_header) == PF_HEADER_SIZE, "perf_file_header is 104 bytes");
 
 /* perf_pipe_file_header: a pipe-mode stream starts with it; attributes and features then arrive

@@ -1151,16 +1151,14 @@ static int pr_open_file(struct pr_file *f, const struct pf_file_header *h, struc
         return pr_err_section(err, f, "the data section", h->data.offset, h->data.size);
     f->info.data_offset = f->data_start = h->data.offset;
     f->info.data_size = h->data.size;
-    bool featureless = true;
-    for (size_t i = 0; i < PF_FEAT_BITS / 64; i++)
-        featureless = featureless && h->features[i] == 0;
+    bool writing = h->event_types.offset == PF_WRITING_MARK && h->event_types.size == 0;
     if ((h->data.size == 0 && f->info.file_size > h->data.offset &&
          !pr_feature_table_fits(f, h->features)) ||
-        (featureless && f->info.file_size > h->data.offset)) {
+        (writing && f->info.file_size > h->data.offset)) {
         /* the header is written again when the recording ends, with the feature sections after
-         * the data: its writer was killed (perf leaves data size 0, hwprof a size that may lag;
-         * a finished file always has features) */
+         * the data: its writer was killed (perf leaves data size 0, hwprof a size that may lag) */
         f->unfinished = true;
+        f->info.data_size = f->info.file_size - h->data.offset; /* what will be read */
         hw_warnf(&f->warn,
                  "%s was not finished (was the recording killed?); reading its records up to "
                  "the end of the file",

@@ -17,7 +17,8 @@ struct pr_file;
 struct pr_info {
     const char *path;                /* as given, "standard input" for "-" */
     uint64_t file_size;              /* 0 for a stream that is not a regular file */
-    uint64_t data_offset, data_size; /* the data section (a stream: its first record, size 0) */
+    uint64_t data_offset, data_size; /* the data section (unfinished: up to the end of the file;
+                                        a stream: its first record, size 0) */
     bool stream;                     /* pipe mode: attributes and features came as records */
     bool unfinished;                 /* data size 0 in the header: read to the end of the file */
 };
