@@ -12,21 +12,22 @@
 
 #include "compress.h"
 
-#define PD_BUF_SIZE    (1u << 20)  /* records gathered before a write */
-#define PD_ZCHUNK      (256u << 10) /* records gathered before they are compressed and written */
-#define PD_ZMMAP_LEN   (1u << 20)   /* HEADER_COMPRESSED mmap_len: the most one COMPRESSED record
-                                       decompresses to (a chunk, with room to spare) */
+#define PD_BUF_SIZE (1u << 20)   /* records gathered before a write */
+#define PD_ZCHUNK   (256u << 10) /* records gathered before they are compressed and written */
+#define PD_ZMMAP_LEN                                                                               \
+    (1u << 20) /* HEADER_COMPRESSED mmap_len: the most one COMPRESSED record                       \
+                  decompresses to (a chunk, with room to spare) */
 #define PD_ZPIECE      (PF_MAX_RECORD - sizeof(struct perf_event_header))
 #define PD_SYNC_NS     1000000000ull /* records reach the file at least this often */
 #define PD_STDOUT_NAME "standard output"
 
 struct pd_writer {
     int fd;
-    bool pipe;          /* a pipe-mode stream on standard output */
-    char *path;         /* the output's name */
-    char *old_path;     /* "<path>.old" when an older recording was moved there, else NULL */
-    bool created;       /* path is ours: abort removes it */
-    struct pf_env env;  /* what the header and feature sections say */
+    bool pipe;         /* a pipe-mode stream on standard output */
+    char *path;        /* the output's name */
+    char *old_path;    /* "<path>.old" when an older recording was moved there, else NULL */
+    bool created;      /* path is ours: abort removes it */
+    struct pf_env env; /* what the header and feature sections say */
     uint64_t attrs_offset;
     uint64_t data_offset;
     uint64_t data_size; /* record bytes accepted (before compression) */
@@ -173,7 +174,8 @@ static int pd_env_meta(struct pd_writer *w, const struct pd_meta *m, struct hw_e
                 return hw_err_oom(err);
     }
     if (m->compression_level > 0)
-        env->compression = (struct pf_compression){.version = 1, .type = PF_COMP_ZSTD,
+        env->compression = (struct pf_compression){.version = 1,
+                                                   .type = PF_COMP_ZSTD,
                                                    .level = (uint32_t)m->compression_level,
                                                    .mmap_len = PD_ZMMAP_LEN};
     return 0;
@@ -369,8 +371,8 @@ static int pd_put_features(const struct pf_env *env, const int *ids, size_t n, s
  * the features known now, as records (perf record -o - does the same). */
 static int pd_write_stream_start(struct pd_writer *w, struct hw_err *err)
 {
-    static const int feats[] = {PF_FEAT_HOSTNAME, PF_FEAT_OSRELEASE,  PF_FEAT_VERSION,
-                                PF_FEAT_ARCH,     PF_FEAT_NRCPUS,     PF_FEAT_CMDLINE,
+    static const int feats[] = {PF_FEAT_HOSTNAME,   PF_FEAT_OSRELEASE,  PF_FEAT_VERSION,
+                                PF_FEAT_ARCH,       PF_FEAT_NRCPUS,     PF_FEAT_CMDLINE,
                                 PF_FEAT_EVENT_DESC, PF_FEAT_GROUP_DESC, PF_FEAT_COMPRESSED};
     struct pf_pipe_header ph = {PF_MAGIC, PF_PIPE_HEADER_SIZE};
     struct hw_buf b = {0};

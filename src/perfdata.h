@@ -16,30 +16,31 @@ struct pd_attr {
     struct perf_event_attr attr;
     const uint64_t *ids;
     size_t nids;
-    const char *name;       /* event name for HEADER_EVENT_DESC, e.g. "cpu-clock" */
-    uint32_t group_size;    /* on a group leader: members including itself (HEADER_GROUP_DESC); else 0 */
+    const char *name; /* event name for HEADER_EVENT_DESC, e.g. "cpu-clock" */
+    /* on a group leader: the members, itself included (HEADER_GROUP_DESC); else 0 */
+    uint32_t group_size;
 };
 
 /* One entry of HEADER_BUILD_ID. */
 struct pd_build_id {
-    int32_t pid;            /* -1 for the kernel */
-    bool kernel;            /* misc = KERNEL instead of USER */
+    int32_t pid; /* -1 for the kernel */
+    bool kernel; /* misc = KERNEL instead of USER */
     uint8_t id[HW_BUILD_ID_MAX];
     int id_len;
-    const char *filename;   /* "/usr/lib/.../libc.so.6" or "[kernel.kallsyms]" */
+    const char *filename; /* "/usr/lib/.../libc.so.6" or "[kernel.kallsyms]" */
 };
 
 /* What the feature sections say about the machine and the run. NULL/0 fields are omitted. */
 struct pd_meta {
     const char *hostname;
     const char *osrelease;
-    const char *version;    /* hwprof's version */
+    const char *version; /* hwprof's version */
     const char *arch;
     uint32_t nr_cpus_avail;
     uint32_t nr_cpus_online;
-    int argc;               /* command line of hwprof itself */
+    int argc; /* command line of hwprof itself */
     char *const *argv;
-    int compression_level;  /* 0: records as they are; 1..22: zstd-compressed (perf record -z) */
+    int compression_level; /* 0: records as they are; 1..22: zstd-compressed (perf record -z) */
 };
 
 /* Fills hostname, osrelease, arch (uname), cpu counts and version into meta; strings point into
@@ -60,8 +61,8 @@ struct pd_writer;
  * and meta are copied. Returns 0 or -1 with err (e.g. "cannot create /x/y.data: Permission
  * denied", "cannot keep the existing NAME as NAME.old: Operation not permitted"); nothing is left
  * behind then. */
-int pd_writer_open(struct pd_writer **w, const char *path, const struct pd_attr *attrs, size_t nattrs,
-                   const struct pd_meta *meta, struct hw_err *err);
+int pd_writer_open(struct pd_writer **w, const char *path, const struct pd_attr *attrs,
+                   size_t nattrs, const struct pd_meta *meta, struct hw_err *err);
 
 /* Appends one record (a perf_event_header and its body, len == header.size). Buffered; written
  * when the buffer fills, and at a FINISHED_ROUND when a second has passed since the last write (so

@@ -16,8 +16,8 @@
 #define PF_MAGIC            0x32454c4946524550ULL /* "PERFILE2" */
 #define PF_HEADER_SIZE      104u                  /* struct pf_file_header */
 #define PF_PIPE_HEADER_SIZE 16u                   /* struct pf_pipe_header: a pipe-mode stream */
-#define PF_NAME_ALIGN       64u                   /* perf_header_string lengths are padded to this */
-#define PF_MAX_RECORD       65535u                /* perf_event_header.size is 16 bits */
+#define PF_NAME_ALIGN       64u    /* perf_header_string lengths are padded to this */
+#define PF_MAX_RECORD       65535u /* perf_event_header.size is 16 bits */
 #define PF_FEAT_BITS        256
 
 /* perf_file_section */
@@ -50,7 +50,8 @@ struct pf_pipe_header {
     uint64_t size; /* PF_PIPE_HEADER_SIZE */
 };
 
-/* Feature ids: bit numbers of pf_file_header.features, and the feat_id of HEADER_FEATURE records. */
+/* Feature ids: bit numbers of pf_file_header.features, and the feat_id of HEADER_FEATURE records.
+ */
 enum pf_feature {
     PF_FEAT_TRACING_DATA = 1,
     PF_FEAT_BUILD_ID = 2,
@@ -73,30 +74,32 @@ enum pf_feature {
  * sample_id trailer. */
 enum pf_record_type {
     PF_RECORD_USER_START = 64,
-    PF_RECORD_HEADER_ATTR = 64,         /* pipe mode: perf_event_attr (attr.size bytes), then u64 ids */
+    PF_RECORD_HEADER_ATTR = 64, /* pipe mode: perf_event_attr (attr.size bytes), then u64 ids */
     PF_RECORD_HEADER_EVENT_TYPE = 65,
-    PF_RECORD_HEADER_TRACING_DATA = 66, /* u32 size, u32 pad; then size bytes not counted in header.size */
-    PF_RECORD_HEADER_BUILD_ID = 67,     /* one entry of the BUILD_ID section */
-    PF_RECORD_FINISHED_ROUND = 68,      /* every record before it may be sorted by time and flushed */
+    PF_RECORD_HEADER_TRACING_DATA =
+        66, /* u32 size, u32 pad; then size bytes not counted in header.size */
+    PF_RECORD_HEADER_BUILD_ID = 67, /* one entry of the BUILD_ID section */
+    PF_RECORD_FINISHED_ROUND = 68,  /* every record before it may be sorted by time and flushed */
     PF_RECORD_ID_INDEX = 69,
     PF_RECORD_AUXTRACE_INFO = 70,
-    PF_RECORD_AUXTRACE = 71,            /* u64 size, ...; then size bytes not counted in header.size */
-    PF_RECORD_EVENT_UPDATE = 78,        /* u64 type, u64 id, then (type NAME) the event's name */
-    PF_RECORD_HEADER_FEATURE = 80,      /* u64 feat_id, then the feature section's body */
-    PF_RECORD_COMPRESSED = 81,          /* a piece of one zstd stream of records (perf record -z) */
+    PF_RECORD_AUXTRACE = 71,       /* u64 size, ...; then size bytes not counted in header.size */
+    PF_RECORD_EVENT_UPDATE = 78,   /* u64 type, u64 id, then (type NAME) the event's name */
+    PF_RECORD_HEADER_FEATURE = 80, /* u64 feat_id, then the feature section's body */
+    PF_RECORD_COMPRESSED = 81,     /* a piece of one zstd stream of records (perf record -z) */
     PF_RECORD_FINISHED_INIT = 82,
 };
-#define PF_EVENT_UPDATE_NAME        2
+#define PF_EVENT_UPDATE_NAME         2
 #define PF_RECORD_MISC_BUILD_ID_SIZE (1 << 15) /* a build-id entry states its id length */
-#define PF_BUILD_ID_ENTRY_FIXED     36u /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] */
-#define PF_COMP_ZSTD                1   /* HEADER_COMPRESSED type */
+#define PF_BUILD_ID_ENTRY_FIXED      36u /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] \
+                                          */
+#define PF_COMP_ZSTD 1                   /* HEADER_COMPRESSED type */
 
 /* One event attribute with the ids of its fds. */
 struct pf_attr {
     struct perf_event_attr attr; /* attr.size is sizeof(struct perf_event_attr) */
     uint64_t *ids;
     size_t nids;
-    char *name;                  /* HEADER_EVENT_DESC name, or NULL */
+    char *name; /* HEADER_EVENT_DESC name, or NULL */
 };
 
 /* HEADER_GROUP_DESC: attrs[leader .. leader + nr_members) form a group. */
@@ -107,8 +110,8 @@ struct pf_group {
 
 /* One HEADER_BUILD_ID entry. */
 struct pf_build_id {
-    int32_t pid;  /* -1 for the kernel and for hwprof's entries */
-    bool kernel;  /* misc cpumode is kernel */
+    int32_t pid; /* -1 for the kernel and for hwprof's entries */
+    bool kernel; /* misc cpumode is kernel */
     uint8_t id[HW_BUILD_ID_MAX];
     int id_len;
     char *filename;
@@ -116,8 +119,8 @@ struct pf_build_id {
 
 /* HEADER_COMPRESSED */
 struct pf_compression {
-    uint32_t version;  /* 1 */
-    uint32_t type;     /* PF_COMP_ZSTD, or 0: not compressed */
+    uint32_t version; /* 1 */
+    uint32_t type;    /* PF_COMP_ZSTD, or 0: not compressed */
     uint32_t level;
     uint32_t ratio;    /* uncompressed / compressed bytes, rounded */
     uint32_t mmap_len; /* the most bytes one COMPRESSED record decompresses to */
@@ -131,7 +134,7 @@ struct pf_env {
     size_t nattrs;
     char *hostname, *osrelease, *version, *arch;
     uint32_t nr_cpus_avail, nr_cpus_online;
-    char **argv;   /* HEADER_CMDLINE */
+    char **argv; /* HEADER_CMDLINE */
     uint32_t argc;
     char *cmdline; /* argv joined by spaces (set by pf_read_feature) */
     struct pf_build_id *build_ids;
@@ -145,8 +148,8 @@ struct pf_env {
 /* The entry of one feature section in the table. */
 struct pf_feature_ops {
     int id;
-    const char *name;  /* as perf names it ("hostname", "cmdline", ...) */
-    size_t str_field;  /* string features: offsetof(struct pf_env, field), else 0 */
+    const char *name; /* as perf names it ("hostname", "cmdline", ...) */
+    size_t str_field; /* string features: offsetof(struct pf_env, field), else 0 */
     /* Appends the section body for env to b, nothing when env has nothing to say. 0, or -1 when
      * out of memory. */
     int (*write)(const struct pf_feature_ops *op, const struct pf_env *env, struct hw_buf *b);
@@ -188,6 +191,10 @@ int pf_put_build_id(struct hw_buf *b, uint32_t type, const struct pf_build_id *b
 /* Adds the build-id entry of a HEADER_BUILD_ID record (header included, len = header.size) to env.
  * 0, or -1 when malformed or out of memory (env unchanged). */
 int pf_read_build_id_record(struct pf_env *env, const void *rec, size_t len);
+
+/* The name of an event without HEADER_EVENT_DESC, as perf derives it: "cycles", "cpu-clock",
+ * "raw 0x1234", "type 8 config 0x5". Returns a malloc'd string, or NULL when out of memory. */
+char *pf_event_name(const struct perf_event_attr *a);
 
 /* Frees everything env owns and zeroes it. Safe on a zeroed env. */
 void pf_env_free(struct pf_env *env);
