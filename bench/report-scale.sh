@@ -70,30 +70,6 @@ else
         >"$tmp/rec.out" 2>"$tmp/rec.err" || die "hwprof record failed: $(head -1 "$tmp/rec.err")"
 fi
 
-# measure NAME CMD...: runs CMD (stdout to $tmp/NAME.out) RUNS times; sets WALL (seconds, the
-# fastest run) and RSS (KiB, the peak of that run). Dies when CMD fails.
-measure()
-{
-    local name=$1 i w m
-    shift
-    WALL=
-    RSS=
-    for ((i = 0; i < runs; i++)); do
-        /usr/bin/time -f '%e %M' -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
-            die "$* failed: $(grep -v '^Command exited' "$tmp/$name.err" | head -1)"
-        read -r w m <"$tmp/$name.time"
-        if [ -z "$WALL" ] || awk -v a="$w" -v b="$WALL" 'BEGIN { exit !(a < b) }'; then
-            WALL=$w
-            RSS=$m
-        fi
-    done
-}
-
-ratio()
-{
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else printf "%.2fx\n", a / b }'
-}
-
 mb()
 {
     awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
@@ -107,14 +83,14 @@ row()
 size=$(stat -c %s "$data")
 echo "recording: $data ($(mb $((size / 1024))) MB)"
 printf '\n%-44s %9s %9s\n' command wall_s rss_mb
-measure hw "$HWPROF" report --stdio -i "$data"
+measure hw "$runs" "$HWPROF" report --stdio -i "$data"
 hw_wall=$WALL hw_rss=$RSS
 row "hwprof report" "$WALL" "$RSS"
 samples=$(sed -n 's/.*Samples: \([0-9]*\).*/\1/p' "$tmp/hw.out" | head -1)
-measure cv "$HWPROF" convert -i "$data" -o "$tmp/out.pb.gz"
+measure cv "$runs" "$HWPROF" convert -i "$data" -o "$tmp/out.pb.gz"
 cv_wall=$WALL cv_rss=$RSS
 row "hwprof convert -o out.pb.gz" "$WALL" "$RSS"
-measure pr "$PERF" report --stdio --no-children -i "$data"
+measure pr "$runs" "$PERF" report --stdio --no-children -i "$data"
 pr_wall=$WALL pr_rss=$RSS
 row "perf report --stdio --no-children" "$WALL" "$RSS"
 echo "  (${samples:-?} samples)"
@@ -126,11 +102,6 @@ echo
 echo "ratio report  hwprof/perf-report $(ratio "$hw_wall" "$pr_wall")   rss $(ratio "$hw_rss" "$pr_rss")"
 echo "ratio convert hwprof-convert/perf-report $(ratio "$cv_wall" "$pr_wall")   rss $(ratio "$cv_rss" "$pr_rss")"
 echo
-verdict()
-{
-    awk -v a="$1" -v b="$2" 'BEGIN { print (a + 0 <= b + 0 ? "met" : "NOT met") }'
-}
-echo "target: hwprof report time <= ${TARGET_TIME}x perf report's:" \
-    "$(verdict "$hw_wall" "$(awk -v p="$pr_wall" -v t="$TARGET_TIME" 'BEGIN { print p * t }')")"
-echo "target: hwprof report peak RSS <= ${TARGET_RSS_MB} MB: $(verdict "$(mb "$hw_rss")" "$TARGET_RSS_MB")"
-echo "target: hwprof convert peak RSS <= ${TARGET_RSS_MB} MB: $(verdict "$(mb "$cv_rss")" "$TARGET_RSS_MB")"
+echo "target: hwprof report time <= ${TARGET_TIME}x perf report's: $(verdict "$hw_wall" "$pr_wall" "$TARGET_TIME")"
+echo "target: hwprof report peak RSS <= ${TARGET_RSS_MB} MB: $(verdict "$(mb "$hw_rss")" "$TARGET_RSS_MB" 1)"
+echo "target: hwprof convert peak RSS <= ${TARGET_RSS_MB} MB: $(verdict "$(mb "$cv_rss")" "$TARGET_RSS_MB" 1)"
