@@ -36,7 +36,7 @@ static void fuzz_outputs(const struct profile *p, FILE *null_out)
         struct top_options to = {.type = t, .lines = (t & 1) != 0};
         struct top_table tt;
         if (top_compute(p, NULL, &to, &tt, &err) == 0) {
-            top_print(null_out, &tt, &to, "");
+            top_print(null_out, &tt, &to, p);
             top_free(&tt);
         }
     }
