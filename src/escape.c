@@ -98,6 +98,28 @@ int esc_append(struct hw_buf *b, const char *str, enum esc_mode mode)
     return 0;
 }
 
+void esc_fputs(FILE *out, const char *str, enum esc_mode mode)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    while (*s) {
+        size_t plain = 0; /* a run of bytes that stay as they are */
+        uint32_t cp = 0;
+        size_t n;
+        char esc[32];
+        while (s[plain] && (n = esc_utf8(s + plain, &cp)) && !esc_one(s + plain, n, cp, mode, esc))
+            plain += n;
+        if (plain)
+            fwrite(s, 1, plain, out);
+        s += plain;
+        if (!*s)
+            break;
+        n = esc_utf8(s, &cp);
+        size_t elen = esc_one(s, n, cp, mode, esc);
+        fwrite(esc, 1, elen, out);
+        s += n ? n : 1;
+    }
+}
+
 const char *esc_text(char *buf, size_t size, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;

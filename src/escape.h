@@ -3,6 +3,7 @@
 #define HWPROF_ESCAPE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util.h"
 
@@ -20,6 +21,9 @@ enum esc_mode {
 
 /* Appends s, escaped for mode, to b. Returns 0 or -1 (out of memory; b keeps what it had). */
 int esc_append(struct hw_buf *b, const char *s, enum esc_mode mode);
+
+/* Writes s, escaped for mode, to out (check ferror(out) for write errors). Can't fail otherwise. */
+void esc_fputs(FILE *out, const char *s, enum esc_mode mode);
 
 /* Writes s escaped for ESC_TEXT into buf (always NUL-terminated, cut at size - 1 bytes, never
  * inside an escape or a UTF-8 sequence). Returns buf. Can't fail. */
