@@ -39,27 +39,32 @@ static void tl_begin_event(struct tl *w, char ph, uint64_t t)
     w->first = false;
 }
 
-/* A slice begins: B with its name (and a " (inlined)" mark) and category. */
-static void tl_open(struct tl *w, uint64_t t, const struct ct_frame *f, const char *cat)
+/* Writes ,"name":"[PREFIX: ]NAME[ (inlined)]" (viewers match an E to its B by name). */
+static void tl_name(struct tl *w, const char *prefix, const char *name, bool inlined)
 {
-    tl_begin_event(w, 'B', t);
     fputs(",\"name\":\"", w->out);
-    esc_fputs(w->out, w->p->strings[f->name], ESC_JSON);
-    fprintf(w->out, "%s\",\"cat\":\"%s\"}", f->inlined ? " (inlined)" : "", cat);
+    if (prefix) {
+        esc_fputs(w->out, prefix, ESC_JSON);
+        fputs(": ", w->out);
+    }
+    esc_fputs(w->out, name, ESC_JSON);
+    fputs(inlined ? " (inlined)\"" : "\"", w->out);
 }
 
-static void tl_close(struct tl *w, uint64_t t)
+/* A slice begins (B) or ends (E): the frame's name, and the category. */
+static void tl_frame(struct tl *w, char ph, uint64_t t, const struct ct_frame *f, const char *cat)
 {
-    tl_begin_event(w, 'E', t);
-    fputc('}', w->out);
+    tl_begin_event(w, ph, t);
+    tl_name(w, NULL, w->p->strings[f->name], f->inlined);
+    fprintf(w->out, ",\"cat\":\"%s\"}", cat);
 }
 
 /* Closes the open on-CPU slices beyond the first keep, at time t. */
 static void tl_close_to(struct tl *w, size_t keep, uint64_t t)
 {
     while (w->nopen > keep) {
-        tl_close(w, t);
         w->nopen--;
+        tl_frame(w, 'E', t, &w->open[w->nopen], "cpu");
     }
 }
 
@@ -119,21 +124,18 @@ static void tl_interval(struct tl *w, const struct prof_timed *e, uint64_t end)
     const struct profile *p = w->p;
     const struct prof_sample *s = &p->samples[e->sample];
     const char *state = s->state ? p->strings[s->state] : "off-cpu";
+    const char *waiter = tl_waiter(p, s);
     tl_begin_event(w, 'B', e->time);
-    fputs(",\"name\":\"", w->out);
-    esc_fputs(w->out, state, ESC_JSON);
-    fputs(": ", w->out);
-    esc_fputs(w->out, tl_waiter(p, s), ESC_JSON);
-    fputs("\",\"cat\":\"off-cpu\",\"args\":{\"state\":", w->out);
-    tl_str(w->out, state);
-    fputs(",\"function\":", w->out);
-    tl_str(w->out, tl_waiter(p, s));
-    fputs("}}", w->out);
+    tl_name(w, state, waiter, false);
+    fputs(",\"cat\":\"off-cpu\"}", w->out);
     size_t n = ct_sample_frames(p, s, false, w->frames, w->maxd);
     for (size_t i = 0; i < n; i++)
-        tl_open(w, e->time, &w->frames[i], "off-cpu-stack");
-    for (size_t i = 0; i <= n; i++)
-        tl_close(w, end);
+        tl_frame(w, 'B', e->time, &w->frames[i], "off-cpu-stack");
+    while (n-- > 0)
+        tl_frame(w, 'E', end, &w->frames[n], "off-cpu-stack");
+    tl_begin_event(w, 'E', end);
+    tl_name(w, state, waiter, false);
+    fputs(",\"cat\":\"off-cpu\"}", w->out);
 }
 
 /* An on-CPU sample [t, end): its frames continue the open slices they share a prefix with. */
@@ -148,7 +150,7 @@ static void tl_sample(struct tl *w, const struct prof_timed *e, uint64_t end)
         common++;
     tl_close_to(w, common, e->time);
     for (size_t i = common; i < n; i++) {
-        tl_open(w, e->time, &w->frames[i], "cpu");
+        tl_frame(w, 'B', e->time, &w->frames[i], "cpu");
         w->open[w->nopen++] = w->frames[i];
     }
     w->open_end = end;

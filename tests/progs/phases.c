@@ -1,4 +1,4 @@
-/* phases.c - test workload for the timeline: a thread named "phases" alternates spin() (on CPU) and nap() (asleep), timing each phase; main waits for it. */
+/* phases.c - test workload for the timeline: a thread named "worker" alternates spin() (on CPU) and nap() (asleep), timing each phase; main waits for it. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -47,7 +47,7 @@ static void *worker(void *arg)
 
     (void)arg;
     worker_tid = syscall(SYS_gettid);
-    pthread_setname_np(pthread_self(), "phases");
+    pthread_setname_np(pthread_self(), "worker");
     began = workload_wall_seconds();
     for (int i = 0; i < rounds; i++) {
         double t0 = workload_wall_seconds();
