@@ -93,6 +93,15 @@ struct report_args {
     size_t max_stack;
 };
 
+static void report_free_callers(struct report_args *a)
+{
+    if (a->callers) {
+        regfree(a->callers);
+        free(a->callers);
+        a->callers = NULL;
+    }
+}
+
 /* Parses --sort keys into top_key bits. Returns 0 or -1 with err. */
 static int report_parse_sort(const char *list, unsigned *keys, struct hw_err *err)
 {
@@ -141,11 +150,7 @@ static int report_parse(struct report_args *a, int argc, char **argv, struct hw_
         case OPT_CALLERS:
             a->view = REPORT_CALLERS;
             a->nviews++;
-            if (a->callers) {
-                regfree(a->callers);
-                free(a->callers);
-                a->callers = NULL;
-            }
+            report_free_callers(a); /* the last --callers counts */
             if (filter_set_regex(&a->callers, v, "--callers", err) < 0)
                 return -1;
             break;
@@ -404,10 +409,7 @@ out:
 static void report_args_free(struct report_args *a)
 {
     filter_free(&a->filter);
-    if (a->callers) {
-        regfree(a->callers);
-        free(a->callers);
-    }
+    report_free_callers(a);
 }
 
 int cmd_report(int argc, char **argv)
