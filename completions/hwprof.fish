@@ -133,7 +133,7 @@ complete -c hwprof -n __fish_use_subcommand -s h -l help -d 'Show help and exit'
 complete -c hwprof -n __fish_use_subcommand -s V -l version -d 'Show the version and exit'
 complete -c hwprof -n __fish_use_subcommand -a record -d 'Run a command or attach to processes and record samples'
 complete -c hwprof -n __fish_use_subcommand -a report -d 'Print the hottest functions of a recording'
-complete -c hwprof -n __fish_use_subcommand -a convert -d 'Write a recording as a pprof profile or folded stacks'
+complete -c hwprof -n __fish_use_subcommand -a convert -d 'Write a recording as pprof, folded stacks, a flame graph page or a timeline'
 complete -c hwprof -n __fish_use_subcommand -a list -d 'List events and whether this kernel can open them'
 complete -c hwprof -n __fish_use_subcommand -a help -d 'Show the help of a command'
 
