@@ -51,12 +51,14 @@ static void tl_name(struct tl *w, const char *prefix, const char *name, bool inl
     fputs(inlined ? " (inlined)\"" : "\"", w->out);
 }
 
-/* A slice begins (B) or ends (E): the frame's name, and the category. */
+/* A slice begins (B, with its category) or ends (E): the frame's name. */
 static void tl_frame(struct tl *w, char ph, uint64_t t, const struct ct_frame *f, const char *cat)
 {
     tl_begin_event(w, ph, t);
     tl_name(w, NULL, w->p->strings[f->name], f->inlined);
-    fprintf(w->out, ",\"cat\":\"%s\"}", cat);
+    if (ph == 'B')
+        fprintf(w->out, ",\"cat\":\"%s\"", cat);
+    fputc('}', w->out);
 }
 
 /* Closes the open on-CPU slices beyond the first keep, at time t. */
@@ -135,7 +137,7 @@ static void tl_interval(struct tl *w, const struct prof_timed *e, uint64_t end)
         tl_frame(w, 'E', end, &w->frames[n], "off-cpu-stack");
     tl_begin_event(w, 'E', end);
     tl_name(w, state, waiter, false);
-    fputs(",\"cat\":\"off-cpu\"}", w->out);
+    fputc('}', w->out);
 }
 
 /* An on-CPU sample [t, end): its frames continue the open slices they share a prefix with. */
