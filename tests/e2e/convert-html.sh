@@ -1,5 +1,5 @@
 #!/bin/bash
-# convert-html.sh - e2e: hwprof convert -o x.html: a self-contained flame graph page that headless chromium renders with the 75/25 program's two functions at their measured shares; search, the inverted view, a non-trivial screenshot, and no network access.
+# convert-html.sh - e2e: hwprof convert -o x.html: a self-contained flame graph page that headless chromium renders with the 75/25 program's two functions at their measured shares; search, the inverted view, hover, zoom and the event switch, a non-trivial screenshot, and no network access.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -86,6 +86,42 @@ pi=$(grep -o '<div class="f[^"]*" [^>]*data-name="work_big"[^>]*top: 20px[^>]*>'
 [ -n "$pi" ] || fail "the inverted view has no work_big frame right under the root"
 assert_between "work_big's share as a leaf (inverted view) vs report's flat%" \
     "$(abs_diff "$pi" "$(row_field rep.tsv work_big 2)")" 0 0.02
+
+# --- interaction: hover, click to zoom, another event (the page in a frame of a harness page) ---
+cat >harness.html <<'HTML'
+<html><body><pre id="out">pending</pre><iframe id="fg" src="f.html" width="1200" height="700"></iframe>
+<script>
+document.getElementById('fg').addEventListener('load', function () {
+  var out = document.getElementById('out'), lines = [];
+  try {
+    var w = this.contentWindow, doc = w.document, $ = function (s) { return doc.querySelector(s); };
+    var f = $('.f[data-name="work_big"]'), r = f.getBoundingClientRect();
+    var at = {bubbles: true, clientX: r.left + 5, clientY: r.top + 5};
+    f.dispatchEvent(new w.MouseEvent('mousemove', at));
+    lines.push('tip=' + $('#tip').style.display + ' ' + $('#tip').textContent);
+    f.dispatchEvent(new w.MouseEvent('click', at));
+    lines.push('zoomed=' + $('.f[data-name="work_big"]:not(.anc)').style.width + ' ' + $('#graph').clientWidth);
+    lines.push('status=' + $('#status').textContent);
+    var sel = $('#type');
+    sel.value = '0';
+    sel.dispatchEvent(new w.Event('change'));
+    lines.push('samples=' + $('.f[data-name="work_big"]').getAttribute('aria-label'));
+  } catch (e) { lines.push('error=' + e); }
+  out.textContent = lines.join('\n');
+});
+</script></body></html>
+HTML
+chromium_run act "file://$T/harness.html" --allow-file-access-from-files --virtual-time-budget=5000 --dump-dom
+sed -n '/<pre id="out">/,/<\/pre>/p' act.out | sed 's/.*<pre id="out">//; s/<\/pre>.*//' >act.txt
+! grep -q '^error=' act.txt || fail "the page failed under interaction: $(grep '^error=' act.txt)"
+grep -Eq "^tip=block work_big.*total: [0-9.]+ (ms|s) \($pb% of all\)" act.txt ||
+    fail "hovering over work_big shows no tooltip with its time and share: $(cat act.txt)"
+read -r zw gw < <(sed -n 's/^zoomed=\([0-9.]*\)px \([0-9]*\)$/\1 \2/p' act.txt)
+[ -n "${gw:-}" ] || fail "clicking work_big did not zoom: $(cat act.txt)"
+assert_ge "work_big's width after zooming on it / the graph's width" "$(ratio "$zw" "$gw")" 0.98
+grep -q '^status=Total: .* zoomed on work_big' act.txt || fail "the status line does not say what is zoomed"
+grep -Eq '^samples=work_big: [0-9,]+ samples, ' act.txt ||
+    fail "switching to the samples event does not label work_big in samples: $(cat act.txt)"
 
 # --- a screenshot: a real picture, flame-coloured ---
 chromium_run shot "file://$T/f.html" --screenshot="$T/f.png"
