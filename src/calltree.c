@@ -13,7 +13,8 @@ size_t ct_sample_frames(const struct profile *p, const struct prof_sample *s, bo
     for (uint32_t k = s->nlocs; k-- > 0 && n < max;) { /* the root is the last location */
         const struct prof_location *loc = &p->locations[p->loc_ids[s->first_loc + k]];
         uint32_t last = no_inline && loc->nlines ? 1 : loc->nlines;
-        for (uint32_t j = loc->nlines; j-- > loc->nlines - last && n < max;) { /* out-of-line first */
+        for (uint32_t j = loc->nlines;
+             j-- > loc->nlines - last && n < max;) { /* out-of-line first */
             const struct prof_line *ln = &p->lines[loc->first_line + j];
             out[n++] = (struct ct_frame){p->functions[ln->function].name, j + 1 < loc->nlines};
         }
@@ -53,7 +54,8 @@ static bool ct_key_eq(const void *ctx, uint32_t val)
 {
     const struct ct_key *k = ctx;
     const struct ct_node *n = &k->t->nodes[val];
-    return n->parent == k->parent && n->name == k->name && n->inlined == k->inlined && n->comm == k->comm;
+    return n->parent == k->parent && n->name == k->name && n->inlined == k->inlined &&
+           n->comm == k->comm;
 }
 
 /* Appends a node for k with zero values, as the last child of its parent. Returns its index or
@@ -65,7 +67,8 @@ static int64_t ct_new_node(struct ct_builder *b, const struct ct_key *k)
         hw_grow(&t->vals, &b->cap_vals, (t->nnodes + 1) * 2 * t->ntypes, sizeof(*t->vals)) < 0)
         return -1;
     uint32_t idx = (uint32_t)t->nnodes++;
-    t->nodes[idx] = (struct ct_node){k->parent, k->name, k->inlined, k->comm, PROF_NONE, PROF_NONE, PROF_NONE};
+    t->nodes[idx] =
+        (struct ct_node){k->parent, k->name, k->inlined, k->comm, PROF_NONE, PROF_NONE, PROF_NONE};
     memset(t->vals + (size_t)idx * 2 * t->ntypes, 0, 2 * t->ntypes * sizeof(*t->vals));
     if (k->parent != PROF_NONE) {
         struct ct_node *par = &t->nodes[k->parent];
@@ -79,10 +82,12 @@ static int64_t ct_new_node(struct ct_builder *b, const struct ct_key *k)
 }
 
 /* The child of parent for the frame, created when new. Returns its index or -1 (out of memory). */
-static int64_t ct_child(struct ct_builder *b, uint32_t parent, uint32_t name, bool inlined, bool comm)
+static int64_t ct_child(struct ct_builder *b, uint32_t parent, uint32_t name, bool inlined,
+                        bool comm)
 {
     struct ct_key k = {b->t, parent, name, inlined, comm};
-    uint64_t h = hw_hash_u64(hw_hash_u64(hw_hash_u64(11, parent), name), (uint64_t)inlined | (uint64_t)comm << 1);
+    uint64_t h = hw_hash_u64(hw_hash_u64(hw_hash_u64(11, parent), name),
+                             (uint64_t)inlined | (uint64_t)comm << 1);
     uint32_t idx;
     if (hw_map_find(&b->map, h, ct_key_eq, &k, &idx))
         return idx;
@@ -98,8 +103,8 @@ static void ct_add(struct ct_tree *t, size_t node, bool self, const int64_t *val
         v[k] = prof_sat_add(v[k], vals[k]);
 }
 
-int ct_build(const struct profile *p, const bool *keep, const struct ct_options *o, struct ct_tree *out,
-             struct hw_err *err)
+int ct_build(const struct profile *p, const bool *keep, const struct ct_options *o,
+             struct ct_tree *out, struct hw_err *err)
 {
     memset(out, 0, sizeof(*out));
     if (o->ntypes == 0)
@@ -131,7 +136,8 @@ int ct_build(const struct profile *p, const bool *keep, const struct ct_options 
         if (o->with_comm && (node = ct_child(&b, 0, s->comm, false, true)) >= 0)
             ct_add(out, (size_t)node, false, vals);
         for (size_t f = 0; f < n && node >= 0; f++)
-            if ((node = ct_child(&b, (uint32_t)node, frames[f].name, frames[f].inlined, false)) >= 0)
+            if ((node = ct_child(&b, (uint32_t)node, frames[f].name, frames[f].inlined, false)) >=
+                0)
                 ct_add(out, (size_t)node, false, vals);
         if (node < 0)
             rc = -1;

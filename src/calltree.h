@@ -12,7 +12,7 @@
 /* One frame of a stack: a function (by its name's string id) and whether it was inlined into the
  * frame below it (its caller). */
 struct ct_frame {
-    uint32_t name;    /* string id of the function's name */
+    uint32_t name; /* string id of the function's name */
     bool inlined;
 };
 
@@ -26,19 +26,19 @@ size_t ct_sample_frames(const struct profile *p, const struct prof_sample *s, bo
 size_t ct_max_depth(const struct profile *p, bool no_inline);
 
 struct ct_node {
-    uint32_t parent;  /* index of the parent node; the root (node 0) has PROF_NONE */
-    uint32_t name;    /* string id; the root has 0 */
+    uint32_t parent; /* index of the parent node; the root (node 0) has PROF_NONE */
+    uint32_t name;   /* string id; the root has 0 */
     bool inlined;
-    bool comm;        /* a command-name node (with_comm), not a function */
+    bool comm;                          /* a command-name node (with_comm), not a function */
     uint32_t first_child, next_sibling; /* PROF_NONE when none; children in order of first sight */
-    uint32_t last_child;  /* PROF_NONE when none (for appending) */
+    uint32_t last_child;                /* PROF_NONE when none (for appending) */
 };
 
 struct ct_tree {
     struct ct_node *nodes; /* nodes[0] is the root; a parent comes before its children */
     size_t nnodes;
-    size_t ntypes;         /* values per node */
-    int64_t *vals;         /* per node 2 * ntypes values: cum then self (see ct_cum, ct_self) */
+    size_t ntypes; /* values per node */
+    int64_t *vals; /* per node 2 * ntypes values: cum then self (see ct_cum, ct_self) */
 };
 
 /* The value of the k-th tree type through node (the node and its callees). */
@@ -54,16 +54,16 @@ static inline int64_t ct_self(const struct ct_tree *t, size_t node, size_t k)
 }
 
 struct ct_options {
-    const size_t *types;   /* sample types whose values the nodes hold */
+    const size_t *types; /* sample types whose values the nodes hold */
     size_t ntypes;
-    bool no_inline;        /* charge inlined frames to the function they were inlined into */
-    bool with_comm;        /* a first level of command names under the root, as folded stacks have */
+    bool no_inline; /* charge inlined frames to the function they were inlined into */
+    bool with_comm; /* a first level of command names under the root, as folded stacks have */
 };
 
 /* Builds the tree of the samples with keep[i] (NULL: all) that have a non-zero value of one of
  * the types. Values saturate. Returns 0 (free with ct_free), or -1 with err (out of memory). */
-int ct_build(const struct profile *p, const bool *keep, const struct ct_options *o, struct ct_tree *out,
-             struct hw_err *err);
+int ct_build(const struct profile *p, const bool *keep, const struct ct_options *o,
+             struct ct_tree *out, struct hw_err *err);
 void ct_free(struct ct_tree *t);
 
 #endif

@@ -32,7 +32,8 @@ static void flame_types(FILE *out, const struct profile *p, const struct flame_o
         fputs(",\"unit\":", out);
         flame_str(out, p->strings[st->unit]);
         fputs(",\"event\":", out);
-        bool named = st->event >= 0 && o->event_names && (size_t)st->event < o->nevents && o->event_names[st->event];
+        bool named = st->event >= 0 && o->event_names && (size_t)st->event < o->nevents &&
+                     o->event_names[st->event];
         flame_str(out, named ? o->event_names[st->event] : "");
         fputc('}', out);
     }
@@ -43,7 +44,8 @@ static void flame_types(FILE *out, const struct profile *p, const struct flame_o
  * names holds the string ids the nodes use, renumbered. Returns 0 or -1 (out of memory). */
 static int flame_tree(FILE *out, const struct profile *p, const struct ct_tree *t)
 {
-    uint32_t *remap = calloc(p->nstrings ? p->nstrings : 1, sizeof(*remap)); /* string id -> names index + 1 */
+    uint32_t *remap =
+        calloc(p->nstrings ? p->nstrings : 1, sizeof(*remap)); /* string id -> names index + 1 */
     if (!remap)
         return -1;
     uint32_t nnames = 1;
@@ -78,8 +80,8 @@ static int flame_tree(FILE *out, const struct profile *p, const struct ct_tree *
     return 0;
 }
 
-int flame_write_html(const struct profile *p, const bool *keep, const struct flame_options *o, FILE *out,
-                     struct hw_err *err)
+int flame_write_html(const struct profile *p, const bool *keep, const struct flame_options *o,
+                     FILE *out, struct hw_err *err)
 {
     if (o->type >= p->ntypes)
         return hw_errf(err, "internal error: no sample type %zu", o->type);

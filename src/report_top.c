@@ -11,13 +11,13 @@
 
 /* A row's identity: which fields count depends on the options' keys. */
 struct top_id {
-    uint32_t comm, pid, tid;       /* labels (0 when not a key) */
-    uint32_t name, file, line;     /* string ids and line of the function (0 when not a key) */
+    uint32_t comm, pid, tid;   /* labels (0 when not a key) */
+    uint32_t name, file, line; /* string ids and line of the function (0 when not a key) */
 };
 
 struct top_slot {
     struct top_id id;
-    size_t stamp;                  /* last sample (index + 1) that added cum to the row */
+    size_t stamp; /* last sample (index + 1) that added cum to the row */
 };
 
 /* Builds rows keyed by top_id. */
@@ -27,9 +27,9 @@ struct top_builder {
     struct top_table *t;
     unsigned keys;
     size_t cap_rows, cap_slots, cap_vals;
-    struct top_slot *slots;        /* per row: its key and cum bookkeeping */
+    struct top_slot *slots; /* per row: its key and cum bookkeeping */
     struct hw_map map;
-    const int64_t *v;              /* the current sample's value of each of t->types */
+    const int64_t *v; /* the current sample's value of each of t->types */
 };
 
 struct top_lookup {
@@ -182,7 +182,10 @@ static int top_pick_types(const struct profile *p, const struct top_options *o, 
     size_t cap = 0;
     size_t n = 1 + o->ncolumns + (o->ratio ? 2 : 0);
     for (size_t i = 0; i < n; i++) {
-        size_t type = i == 0 ? o->type : i <= o->ncolumns ? o->columns[i - 1] : i == n - 2 ? o->ratio_num : o->ratio_den;
+        size_t type = i == 0             ? o->type
+                      : i <= o->ncolumns ? o->columns[i - 1]
+                      : i == n - 2       ? o->ratio_num
+                                         : o->ratio_den;
         if (type >= p->ntypes)
             return hw_errf(err, "internal error: no sample type %zu", type);
         if (top_use_type(t, &cap, type) < 0)
@@ -202,7 +205,8 @@ int top_compute(const struct profile *p, const bool *keep, const struct top_opti
         return -1;
     }
     int64_t *v = calloc(out->ntypes, sizeof(*v));
-    struct top_builder b = {.p = p, .o = o, .t = out, .keys = o->keys ? o->keys : TOP_KEY_SYM, .v = v};
+    struct top_builder b = {
+        .p = p, .o = o, .t = out, .keys = o->keys ? o->keys : TOP_KEY_SYM, .v = v};
     int rc = v ? 0 : -1;
     for (size_t i = 0; i < p->nsamples && rc == 0; i++) {
         bool any = false;
@@ -410,7 +414,8 @@ static void top_put_name(struct top_line *l, const struct top_row *r, const stru
 }
 
 /* The name and unit of sample type `type`. */
-static void top_type_names(const struct profile *p, size_t type, const char **name, const char **unit)
+static void top_type_names(const struct profile *p, size_t type, const char **name,
+                           const char **unit)
 {
     *name = p->strings[p->types[type].type];
     *unit = p->strings[p->types[type].unit];
@@ -504,7 +509,8 @@ static void top_print_columns(FILE *out, const struct top_table *t, const struct
             char val[32], pct[16];
             top_format_value(val, sizeof(val), v, unit);
             top_percent(pct, sizeof(pct), v, k < 0 ? 0 : t->totals[k]);
-            top_put(&l, "%s%*s %7s", i ? " " : "", strlen(name) > 10 ? (int)strlen(name) : 10, val, pct);
+            top_put(&l, "%s%*s %7s", i ? " " : "", strlen(name) > 10 ? (int)strlen(name) : 10, val,
+                    pct);
         }
         if (o->ratio)
             top_put_ratio(&l, t, row, o, p);
@@ -514,7 +520,8 @@ static void top_print_columns(FILE *out, const struct top_table *t, const struct
     }
 }
 
-void top_print(FILE *out, const struct top_table *t, const struct top_options *o, const struct profile *p)
+void top_print(FILE *out, const struct top_table *t, const struct top_options *o,
+               const struct profile *p)
 {
     size_t n = o->limit && o->limit < t->nrows ? o->limit : t->nrows;
     if (o->ncolumns)

@@ -76,8 +76,8 @@ struct tree_level {
 
 /* Appends node's line: cum, cum%, self, the tree lines of its ancestors (last[d]: the ancestor
  * at depth d is its parent's last shown child), its connector and its name. */
-static int tree_line(struct hw_buf *b, const struct profile *p, const struct ct_tree *t, uint32_t node,
-                     const bool *last, size_t depth, const struct tree_options *o)
+static int tree_line(struct hw_buf *b, const struct profile *p, const struct ct_tree *t,
+                     uint32_t node, const bool *last, size_t depth, const struct tree_options *o)
 {
     const char *unit = p->strings[p->types[o->type].unit];
     char cum[32], cump[16], self[32], head[96];
@@ -118,7 +118,8 @@ int tree_print(FILE *out, const struct profile *p, const bool *keep, const struc
     int rc = stack && last && tree_order_build(&t, &ord) == 0 ? 0 : -1;
     int64_t min = (int64_t)(o->min_fraction * (double)(o->total < 0 ? 0 : o->total));
     size_t hidden = 0;
-    fprintf(out, "%10s %7s %10s  %s\n", "cum", "cum%", "self", "call tree (callers above their callees)");
+    fprintf(out, "%10s %7s %10s  %s\n", "cum", "cum%", "self",
+            "call tree (callers above their callees)");
     size_t depth = 0;
     if (rc == 0)
         stack[0] = (struct tree_level){ord.at[0], ord.at[1]};
@@ -148,7 +149,8 @@ int tree_print(FILE *out, const struct profile *p, const bool *keep, const struc
         stack[depth] = (struct tree_level){ord.at[node], ord.at[node + 1]};
     }
     if (rc == 0 && hidden)
-        fprintf(out, "(%zu call paths below %.2g%% of the total not shown)\n", hidden, o->min_fraction * 100);
+        fprintf(out, "(%zu call paths below %.2g%% of the total not shown)\n", hidden,
+                o->min_fraction * 100);
     if (rc == 0 && ferror(out))
         rc = hw_errf_errno(err, errno ? errno : EIO, "cannot write the call tree");
     else if (rc < 0)
@@ -164,12 +166,13 @@ int tree_print(FILE *out, const struct profile *p, const bool *keep, const struc
 
 /* ---- peek: callers and callees of matching functions ---- */
 
-/* A function's entry (who 0) or an edge (who: the caller's or callee's name; dir 1 caller, 2 callee). */
+/* A function's entry (who 0) or an edge (who: the caller's or callee's name; dir 1 caller, 2
+ * callee). */
 struct peek_ent {
     uint32_t fn, who, dir;
     int64_t flat, cum;
-    int64_t fn_cum;                /* the cum of fn's own entry (for sorting) */
-    size_t stamp;                  /* last sample (index + 1) that added to cum */
+    int64_t fn_cum; /* the cum of fn's own entry (for sorting) */
+    size_t stamp;   /* last sample (index + 1) that added to cum */
 };
 
 struct peek {
@@ -191,7 +194,8 @@ static bool peek_eq(const void *ctx, uint32_t val)
 }
 
 /* Adds v once per sample si to the entry (fn, who, dir), and to its flat when flat. 0 or -1. */
-static int peek_add(struct peek *pk, uint32_t fn, uint32_t who, uint32_t dir, int64_t v, size_t si, bool flat)
+static int peek_add(struct peek *pk, uint32_t fn, uint32_t who, uint32_t dir, int64_t v, size_t si,
+                    bool flat)
 {
     struct peek_key k = {pk, fn, who, dir};
     uint64_t h = hw_hash_u64(hw_hash_u64(hw_hash_u64(13, fn), who), dir);
@@ -214,7 +218,8 @@ static int peek_add(struct peek *pk, uint32_t fn, uint32_t who, uint32_t dir, in
     return 0;
 }
 
-/* Functions by decreasing cum, each followed by its callers, then its callees, each by decreasing cum. */
+/* Functions by decreasing cum, each followed by its callers, then its callees, each by decreasing
+ * cum. */
 static int peek_cmp(const void *a, const void *b)
 {
     const struct peek_ent *x = a, *y = b;
@@ -237,18 +242,20 @@ static void peek_fn_cums(struct peek *pk)
     for (size_t i = 0; i < pk->n; i++) {
         struct peek_key k = {pk, pk->ents[i].fn, 0, 0};
         uint32_t idx;
-        if (hw_map_find(&pk->map, hw_hash_u64(hw_hash_u64(hw_hash_u64(13, k.fn), 0), 0), peek_eq, &k, &idx))
+        if (hw_map_find(&pk->map, hw_hash_u64(hw_hash_u64(hw_hash_u64(13, k.fn), 0), 0), peek_eq,
+                        &k, &idx))
             pk->ents[i].fn_cum = pk->ents[idx].cum;
     }
 }
 
 /* Collects the entries of the samples with keep[i]. 0 or -1 (out of memory). */
-static int peek_collect(struct peek *pk, const struct profile *p, const bool *keep, const regex_t *re,
-                        const struct tree_options *o)
+static int peek_collect(struct peek *pk, const struct profile *p, const bool *keep,
+                        const regex_t *re, const struct tree_options *o)
 {
     size_t maxd = ct_max_depth(p, o->no_inline) + 1;
     struct ct_frame *fr = calloc(maxd, sizeof(*fr));
-    unsigned char *match = calloc(p->nstrings ? p->nstrings : 1, 1); /* per name: 0 unknown, 1 no, 2 yes */
+    unsigned char *match =
+        calloc(p->nstrings ? p->nstrings : 1, 1); /* per name: 0 unknown, 1 no, 2 yes */
     int rc = fr && match ? 0 : -1;
     for (size_t i = 0; i < p->nsamples && rc == 0; i++) {
         const struct prof_sample *s = &p->samples[i];
@@ -285,9 +292,11 @@ int tree_print_peek(FILE *out, const struct profile *p, const bool *keep, const 
     }
     peek_fn_cums(&pk);
     if (pk.n > 1)
-        qsort(pk.ents, pk.n, sizeof(*pk.ents), peek_cmp); /* the map's indices are stale from here */
+        qsort(pk.ents, pk.n, sizeof(*pk.ents),
+              peek_cmp); /* the map's indices are stale from here */
     const char *unit = p->strings[p->types[o->type].unit];
-    const char *rule = "---------------------------------------------------------+--------------------";
+    const char *rule =
+        "---------------------------------------------------------+--------------------";
     struct hw_buf line = {0};
     int shown = 0, rc = 0;
     for (size_t i = 0; i < pk.n && rc == 0; i++) {
@@ -295,8 +304,8 @@ int tree_print_peek(FILE *out, const struct profile *p, const bool *keep, const 
         char a[32], ap[16], b[32], bp[16], txt[160];
         if (i == 0 || e->fn != pk.ents[i - 1].fn) {
             if (shown == 0)
-                fprintf(out, "%s\n%10s %7s %10s %7s %10s %7s | %s\n%s\n", rule, "flat", "flat%", "cum", "cum%",
-                        "calls", "calls%", "callers, function, callees", rule);
+                fprintf(out, "%s\n%10s %7s %10s %7s %10s %7s | %s\n%s\n", rule, "flat", "flat%",
+                        "cum", "cum%", "calls", "calls%", "callers, function, callees", rule);
             shown++;
         }
         int n;
@@ -309,7 +318,8 @@ int tree_print_peek(FILE *out, const struct profile *p, const bool *keep, const 
         } else {
             top_format_value(a, sizeof(a), e->cum, unit);
             tree_percent(ap, sizeof(ap), e->cum, e->fn_cum);
-            n = snprintf(txt, sizeof(txt), "%10s %7s %10s %7s %10s %7s |   ", "", "", "", "", a, ap);
+            n = snprintf(txt, sizeof(txt), "%10s %7s %10s %7s %10s %7s |   ", "", "", "", "", a,
+                         ap);
         }
         if (hw_buf_append(&line, txt, (size_t)n) < 0 ||
             esc_append(&line, p->strings[e->dir ? e->who : e->fn], ESC_TEXT) < 0) {

@@ -12,11 +12,11 @@
 #include "util.h"
 
 struct tree_options {
-    size_t type;            /* sample type whose values are shown */
-    bool no_inline;         /* charge inlined frames to the function they were inlined into */
-    int64_t total;          /* what percentages are of (the total of all samples) */
-    double min_fraction;    /* --tree: hide nodes below this fraction of total (0: none) */
-    size_t width;           /* cut lines to this many columns, 0 = never */
+    size_t type;         /* sample type whose values are shown */
+    bool no_inline;      /* charge inlined frames to the function they were inlined into */
+    int64_t total;       /* what percentages are of (the total of all samples) */
+    double min_fraction; /* --tree: hide nodes below this fraction of total (0: none) */
+    size_t width;        /* cut lines to this many columns, 0 = never */
 };
 
 /* Prints the call tree of the samples with keep[i] (NULL: all), root first, each node with its

@@ -13,13 +13,13 @@
 struct tl {
     const struct profile *p;
     FILE *out;
-    uint64_t t0;               /* ns: the first entry's time, ts 0 */
-    bool first;                /* no event written yet (for commas) */
+    uint64_t t0; /* ns: the first entry's time, ts 0 */
+    bool first;  /* no event written yet (for commas) */
     uint32_t pid, tid;
-    struct ct_frame *open;     /* the open on-CPU slices, root first */
+    struct ct_frame *open; /* the open on-CPU slices, root first */
     size_t nopen;
-    uint64_t open_end;         /* ns: when the last on-CPU sample's slice ends */
-    struct ct_frame *frames;   /* scratch: a sample's frames */
+    uint64_t open_end;       /* ns: when the last on-CPU sample's slice ends */
+    struct ct_frame *frames; /* scratch: a sample's frames */
     size_t maxd;
 };
 
@@ -34,7 +34,8 @@ static void tl_str(FILE *out, const char *s)
 static void tl_begin_event(struct tl *w, char ph, uint64_t t)
 {
     uint64_t us = t > w->t0 ? t - w->t0 : 0;
-    fprintf(w->out, "%s\n{\"ph\":\"%c\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%" PRIu64 ".%03u",
+    fprintf(w->out,
+            "%s\n{\"ph\":\"%c\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%" PRIu64 ".%03u",
             w->first ? "" : ",", ph, w->pid, w->tid, us / 1000, (unsigned)(us % 1000));
     w->first = false;
 }
@@ -73,7 +74,9 @@ static void tl_close_to(struct tl *w, size_t keep, uint64_t t)
 /* Metadata: a process's or thread's name. */
 static void tl_meta(struct tl *w, const char *what, const char *name)
 {
-    fprintf(w->out, "%s\n{\"ph\":\"M\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"name\":\"%s\",\"args\":{\"name\":",
+    fprintf(w->out,
+            "%s\n{\"ph\":\"M\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
+            ",\"name\":\"%s\",\"args\":{\"name\":",
             w->first ? "" : ",", w->pid, w->tid, what);
     tl_str(w->out, *name ? name : "[unknown]");
     fputs("}}", w->out);
@@ -91,7 +94,8 @@ static bool tl_system_loc(const struct profile *p, const struct prof_location *l
     if (path[0] == '[' || !path[0])
         return true;
     *user = true;
-    static const char *const dirs[] = {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/", "/lib32/", "/usr/lib32/"};
+    static const char *const dirs[] = {"/lib/",       "/lib64/", "/usr/lib/",
+                                       "/usr/lib64/", "/lib32/", "/usr/lib32/"};
     for (size_t i = 0; i < HW_ARRAY_SIZE(dirs); i++)
         if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)
             return true;
@@ -162,7 +166,8 @@ static void tl_sample(struct tl *w, const struct prof_timed *e, uint64_t end)
 static int tl_cmp(const void *a, const void *b, void *arg)
 {
     const struct profile *p = arg;
-    const struct prof_timed *x = &p->timeline[*(const uint32_t *)a], *y = &p->timeline[*(const uint32_t *)b];
+    const struct prof_timed *x = &p->timeline[*(const uint32_t *)a],
+                            *y = &p->timeline[*(const uint32_t *)b];
     const struct prof_sample *sx = &p->samples[x->sample], *sy = &p->samples[y->sample];
     if (sx->pid != sy->pid)
         return sx->pid < sy->pid ? -1 : 1;
@@ -170,7 +175,8 @@ static int tl_cmp(const void *a, const void *b, void *arg)
         return sx->tid < sy->tid ? -1 : 1;
     if (x->time != y->time)
         return x->time < y->time ? -1 : 1;
-    return (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+    return (*(const uint32_t *)a > *(const uint32_t *)b) -
+           (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
 static int tl_cmp_u64(const void *a, const void *b)
@@ -214,7 +220,9 @@ static int tl_thread(struct tl *w, const uint32_t *idx, size_t n, size_t cpu_typ
     for (size_t i = 0; i < n; i++) {
         const struct prof_timed *e = &p->timeline[idx[i]];
         uint64_t next = i + 1 < n ? p->timeline[idx[i + 1]].time : UINT64_MAX;
-        uint64_t len = e->duration ? e->duration : time_unit ? (e->value > 0 ? (uint64_t)e->value : 0) : cap;
+        uint64_t len = e->duration ? e->duration
+                       : time_unit ? (e->value > 0 ? (uint64_t)e->value : 0)
+                                   : cap;
         uint64_t end = len > UINT64_MAX - e->time ? UINT64_MAX : e->time + len;
         if (end > next)
             end = next;
@@ -249,8 +257,8 @@ static size_t tl_cpu_type(const struct profile *p, size_t type)
     return first;
 }
 
-int timeline_write_json(const struct profile *p, const bool *keep, const struct timeline_options *o, FILE *out,
-                        struct hw_err *err)
+int timeline_write_json(const struct profile *p, const bool *keep, const struct timeline_options *o,
+                        FILE *out, struct hw_err *err)
 {
     size_t cpu_type = tl_cpu_type(p, o->type);
     uint32_t *idx = calloc(p->ntimeline ? p->ntimeline : 1, sizeof(*idx));
@@ -267,10 +275,12 @@ int timeline_write_json(const struct profile *p, const bool *keep, const struct 
     }
     if (n && !timed) {
         free(idx);
-        return hw_errf(err, "the recording has no timestamps, so it has no timeline (record it with "
-                            "hwprof record, or perf record -T)");
+        return hw_errf(err,
+                       "the recording has no timestamps, so it has no timeline (record it with "
+                       "hwprof record, or perf record -T)");
     }
-    struct tl w = {.p = p, .out = out, .first = true, .t0 = UINT64_MAX, .maxd = ct_max_depth(p, false) + 1};
+    struct tl w = {
+        .p = p, .out = out, .first = true, .t0 = UINT64_MAX, .maxd = ct_max_depth(p, false) + 1};
     w.open = calloc(w.maxd, sizeof(*w.open));
     w.frames = calloc(w.maxd, sizeof(*w.frames));
     int rc = w.open && w.frames ? 0 : -1;

@@ -10,9 +10,9 @@
 #include "util.h"
 
 struct timeline_options {
-    size_t type;            /* on-CPU samples of this sample type are drawn (if it has none, those
-                               of the first type that has: "wall" shows the "cpu" samples) */
-    const char *title;      /* recorded in otherData; may be NULL */
+    size_t type;       /* on-CPU samples of this sample type are drawn (if it has none, those
+                          of the first type that has: "wall" shows the "cpu" samples) */
+    const char *title; /* recorded in otherData; may be NULL */
 };
 
 /* Writes {"traceEvents": [...]} for the timeline of p (profile_load with .timeline), keeping the
@@ -24,7 +24,7 @@ struct timeline_options {
  * innermost user function) over the slices of the stack where the thread waited. Timestamps in
  * microseconds from the first entry. Returns 0 or -1 with err (no timestamps, out of memory,
  * write error). */
-int timeline_write_json(const struct profile *p, const bool *keep, const struct timeline_options *o, FILE *out,
-                        struct hw_err *err);
+int timeline_write_json(const struct profile *p, const bool *keep, const struct timeline_options *o,
+                        FILE *out, struct hw_err *err);
 
 #endif

@@ -18,7 +18,8 @@ static volatile unsigned long sink;
    checksum, or 0 if mmap failed. */
 NOINLINE unsigned long fault_pages(size_t bytes, size_t page)
 {
-    unsigned char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    unsigned char *p =
+        mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     unsigned long sum = 0;
 
     FORCE_FRAME();
@@ -80,6 +81,7 @@ int main(int argc, char **argv)
         rounds++;
     } while (workload_thread_cpu_seconds() < end);
     sink = acc;
-    printf("faultmix: rounds %lu fault_pages_faults %ld crunch_faults %ld\n", rounds, in_fault, in_crunch);
+    printf("faultmix: rounds %lu fault_pages_faults %ld crunch_faults %ld\n", rounds, in_fault,
+           in_crunch);
     return 0;
 }

@@ -52,7 +52,7 @@ int main(int argc, char **argv)
         rounds++;
     } while (workload_thread_cpu_seconds() < end);
     sink = acc;
-    printf("flame: rounds %lu big_ns %.0f small_ns %.0f total_ns %.0f\n", rounds, big * 1e9, small * 1e9,
-           workload_process_cpu_seconds() * 1e9);
+    printf("flame: rounds %lu big_ns %.0f small_ns %.0f total_ns %.0f\n", rounds, big * 1e9,
+           small * 1e9, workload_process_cpu_seconds() * 1e9);
     return 0;
 }

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
         return 1;
     }
     pthread_join(t, NULL);
-    printf("phases: pid %d tid %ld spin_ns %.0f nap_ns %.0f wall_ns %.0f\n", (int)getpid(), worker_tid, spun * 1e9,
-           napped * 1e9, (ended - began) * 1e9);
+    printf("phases: pid %d tid %ld spin_ns %.0f nap_ns %.0f wall_ns %.0f\n", (int)getpid(),
+           worker_tid, spun * 1e9, napped * 1e9, (ended - began) * 1e9);
     return 0;
 }

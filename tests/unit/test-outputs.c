@@ -16,7 +16,8 @@ static uint32_t loc(struct profile *p, uint64_t addr, const char *const *fns, si
 {
     struct prof_line ln[4];
     for (size_t i = 0; i < n; i++)
-        ln[i] = (struct prof_line){(uint32_t)prof_function(p, fns[i], fns[i], "f.c", 1), (uint32_t)i + 1};
+        ln[i] = (struct prof_line){(uint32_t)prof_function(p, fns[i], fns[i], "f.c", 1),
+                                   (uint32_t)i + 1};
     return (uint32_t)prof_add_location(p, 0, addr, ln, n);
 }
 
@@ -46,7 +47,8 @@ static void test_escape(void)
     CHECK_STR((char *)b.data, "\\u003c/script\\u003e\\\"\\u0001\\ufffd\\u2028");
     hw_buf_free(&b);
     char small[8];
-    CHECK_STR(esc_text(small, sizeof(small), "ab\ncdef"), "ab\\x0ac"); /* cut, never inside an escape */
+    CHECK_STR(esc_text(small, sizeof(small), "ab\ncdef"),
+              "ab\\x0ac"); /* cut, never inside an escape */
     CHECK_STR(esc_text(small, 5, "ab\ncdef"), "ab");
     char *out = NULL;
     CAPTURE(out, esc_fputs(f, "x\ty\"", ESC_JSON));
@@ -72,7 +74,8 @@ static struct profile *build(void)
     return p;
 }
 
-static size_t child(const struct ct_tree *t, const struct profile *p, size_t parent, const char *name)
+static size_t child(const struct ct_tree *t, const struct profile *p, size_t parent,
+                    const char *name)
 {
     for (uint32_t c = t->nodes[parent].first_child; c != PROF_NONE; c = t->nodes[c].next_sibling)
         if (strcmp(p->strings[t->nodes[c].name], name) == 0)
@@ -127,9 +130,9 @@ static void test_tree_and_peek(void)
     CHECK(regcomp(&re, "^a$", REG_EXTENDED | REG_NOSUB) == 0);
     CAPTURE(out, rc = tree_print_peek(f, p, NULL, &re, &o, &err));
     CHECK(rc == 1);
-    CHECK(strstr(out, "        4ms    100% |   main\n") != NULL);             /* the caller */
-    CHECK(strstr(out, "       1ms  16.67%        4ms  66.67% ") != NULL);       /* flat, cum */
-    CHECK(strstr(out, "        3ms  75.00% |   b\n") != NULL);              /* the callee */
+    CHECK(strstr(out, "        4ms    100% |   main\n") != NULL);         /* the caller */
+    CHECK(strstr(out, "       1ms  16.67%        4ms  66.67% ") != NULL); /* flat, cum */
+    CHECK(strstr(out, "        3ms  75.00% |   b\n") != NULL);            /* the callee */
     free(out);
     regfree(&re);
     CHECK(regcomp(&re, "nothing", REG_EXTENDED | REG_NOSUB) == 0);
@@ -155,7 +158,8 @@ static void test_top_keys_columns(void)
     free(out);
     top_free(&t);
     size_t cols[] = {0};
-    o = (struct top_options){.type = 1, .columns = cols, .ncolumns = 1, .ratio = true, .ratio_num = 0, .ratio_den = 1};
+    o = (struct top_options){
+        .type = 1, .columns = cols, .ncolumns = 1, .ratio = true, .ratio_num = 0, .ratio_den = 1};
     CHECK(top_compute(p, NULL, &o, &t, &err) == 0);
     CAPTURE(out, top_print(f, &t, &o, p));
     CHECK(strstr(out, "       cpu   flat%    samples   flat%  samples/s") == out);
@@ -205,7 +209,8 @@ static void test_flame_and_timeline(void)
     CHECK(rc == 0);
     CHECK(strstr(out, "<!DOCTYPE html>") == out && strstr(out, "<!--HWPROF-DATA-->") == NULL);
     CHECK(strstr(out, "\"title\":\"\\u003cprog\\u003e\"") != NULL);
-    CHECK(strstr(out, "\"names\":[\"\",\"prog\",\"main\",\"a\",\"b\",\"other\\u000a\",\"c\"]") != NULL);
+    CHECK(strstr(out, "\"names\":[\"\",\"prog\",\"main\",\"a\",\"b\",\"other\\u000a\",\"c\"]") !=
+          NULL);
     CHECK(strstr(out, "\"flags\":[0,2,0,0,0,2,0,1]") != NULL);
     free(out);
 
@@ -220,11 +225,17 @@ static void test_flame_and_timeline(void)
     CHECK(rc == 0);
     CHECK(strstr(out, "\"name\":\"process_name\",\"args\":{\"name\":\"prog\"}") != NULL);
     /* main opens once at 0, b closes at 1 us where the second sample (main;a) begins */
-    CHECK(strstr(out, "{\"ph\":\"B\",\"pid\":1,\"tid\":1,\"ts\":0.000,\"name\":\"main\",\"cat\":\"cpu\"}") != NULL);
+    CHECK(
+        strstr(
+            out,
+            "{\"ph\":\"B\",\"pid\":1,\"tid\":1,\"ts\":0.000,\"name\":\"main\",\"cat\":\"cpu\"}") !=
+        NULL);
     CHECK(strstr(out, "{\"ph\":\"E\",\"pid\":1,\"tid\":1,\"ts\":1.000,\"name\":\"b\"}") != NULL);
     CHECK(strstr(out, "\"ts\":1.000,\"name\":\"main\"") == NULL);
-    CHECK(strstr(out, "{\"ph\":\"B\",\"pid\":1,\"tid\":1,\"ts\":2.000,\"name\":\"off-cpu: a\",\"cat\":\"off-cpu\"}") != NULL);
-    CHECK(strstr(out, "{\"ph\":\"E\",\"pid\":1,\"tid\":1,\"ts\":2.500,\"name\":\"off-cpu: a\"}") != NULL);
+    CHECK(strstr(out, "{\"ph\":\"B\",\"pid\":1,\"tid\":1,\"ts\":2.000,\"name\":\"off-cpu: "
+                      "a\",\"cat\":\"off-cpu\"}") != NULL);
+    CHECK(strstr(out, "{\"ph\":\"E\",\"pid\":1,\"tid\":1,\"ts\":2.500,\"name\":\"off-cpu: a\"}") !=
+          NULL);
     free(out);
     prof_free(q);
     prof_free(p);
