@@ -13,20 +13,26 @@ cd "$T"
 run_hwprof rec record -e cpu-clock -o s.data -- "$PROGS/split"
 expect_rc rec 0
 run_report top -i s.data --stdio -n 0
-run_hwprof tree report -i s.data --stdio --tree
+run_hwprof tree report -i s.data --stdio --tree -n 0
 expect_no_sanitizer tree
 expect_rc tree 0
-# tree_cum NAME: the cum% of the first tree line whose frame is NAME, and its indentation
-tree_line() { awk -v n="$1" '/call tree/ { on = 1; next } on { l = $0; sub(/^ *[^ ]+ +[^ ]+ +[^ ]+  /, "", l);
+# tree_lines NAME: the cum% and the indentation of every tree line whose frame is NAME
+tree_lines() { awk -v n="$1" '/call tree/ { on = 1; next } on { l = $0; sub(/^ *[^ ]+ +[^ ]+ +[^ ]+  /, "", l);
     name = l; gsub(/^[ \302\240\342\224\202\224\234\224\200\224\224]+/, "", name);
-    if (name == n) { print $2 "\t" length(l) - length(name); exit } }' tree.out; }
-IFS=$'\t' read -r main_pct main_ind < <(tree_line main)
-IFS=$'\t' read -r three_pct three_ind < <(tree_line work_three)
-[ -n "${three_pct:-}" ] || { show tree; fail "--tree shows no work_three"; }
+    if (name == n) { v = $2; sub(/%$/, "", v); print v "\t" length(l) - length(name) } }' tree.out; }
+tree_lines main >main.lines
+tree_lines work_three >three.lines
+[ -s three.lines ] || { show tree; fail "--tree shows no work_three"; }
+IFS=$'\t' read -r main_pct main_ind <main.lines
+IFS=$'\t' read -r three_pct three_ind <three.lines
 assert_ge "work_three's indentation - main's" "$((three_ind - main_ind))" 1
-assert_between "work_three's cum% in the tree - in the top table" \
-    "$(abs_diff "${three_pct%\%}" "$(row_field top.tsv work_three 5)")" 0 0.01
-assert_between "main's cum% in the tree - in the top table" "$(abs_diff "${main_pct%\%}" "$(row_field top.tsv main 5)")" 0 0.01
+# neither is recursive: the nodes of a function (with -n 0, all of them) add up to its cum
+for f in work_three main; do
+    [ "$f" = main ] && lines=main.lines || lines=three.lines
+    assert_between "$f's cum% over its tree nodes - in the top table" \
+        "$(abs_diff "$(awk -F '\t' '{ s += $1 } END { print s }' "$lines")" "$(row_field top.tsv "$f" 5)")" \
+        0 "$(awk 'END { print 0.01 * NR }' "$lines")"
+done
 grep -q 'work_one' tree.out || fail "--tree shows no work_one"
 
 # --- --callers: main calls work_three (all of it) ---
