@@ -392,6 +392,11 @@ static int64_t load_new_location(struct loader *l, const struct as_map *m, int64
     int64_t loc = prof_add_location(l->p, (uint32_t)mapping, loc_addr, NULL, 0);
     if (loc < 0)
         return -1;
+    struct sym_binary bin = {.path = m->dso->path,
+                             .build_id = m->dso->build_id_size ? m->dso->build_id : NULL,
+                             .build_id_len = m->dso->build_id_size,
+                             .kernel = m->dso->kernel};
+    sym_prefetch(l->sym, &bin); /* loads it on the second thread while the stacks are read */
     l->pending[l->npending++] = (struct load_pending){
         .loc = (uint32_t)loc, .mapping = (uint32_t)mapping, .dso = m->dso, .start = m->start,
         .end = m->end, .pgoff = m->pgoff, .addr = addr, .pid = pid, .caller = caller};

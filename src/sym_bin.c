@@ -1,9 +1,14 @@
 /* sym_bin.c - the symbolizer's table of binaries (one record per path, build id and kernel flag) and the loading of an ELF binary with libdw. */
 #include "sym_private.h"
 
+#include "bidcache.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +67,11 @@ static void sym_bin_classify(struct symbolizer *s, struct sym_bin *b)
         b->base = p;
 }
 
+bool sym_bin_is_vdso(const struct sym_bin *b)
+{
+    return b->kind == SYM_KIND_VDSO && strcmp(b->path, "[vdso]") == 0;
+}
+
 struct sym_bin_key {
     const struct symbolizer *s;
     const struct sym_binary *bin;
@@ -113,6 +123,8 @@ static void sym_bin_drop(struct sym_bin *b)
     if (b->dwfl)
         dwfl_end(b->dwfl);
     b->dwfl = NULL;
+    free(b->image);
+    b->image = NULL;
     b->mod = NULL;
     free(b->segs);
     b->segs = NULL;
@@ -127,77 +139,116 @@ static bool sym_is_system_library(const char *path)
            strncmp(path, "/lib64/", 7) == 0 || strncmp(path, "/usr/lib64/", 11) == 0;
 }
 
-void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
+void sym_bin_warnf(struct sym_bin *b, const char *fmt, ...)
 {
-    b->loaded = true;
-    size_t plen = strlen(b->path);
-    char *full = sym_rooted(s, b->path);
-    if (!full)
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < 0)
         return;
-    /* A mapping of a file deleted since: its new version (if any) is checked by build id. */
-    size_t flen = strlen(full);
-    if (plen > 10 && strcmp(full + flen - 10, " (deleted)") == 0)
-        full[flen - 10] = '\0';
+    size_t len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+    if (hw_buf_reserve(&b->warns, len + 1) == 0) {
+        memcpy(b->warns.data + b->warns.len, msg, len + 1);
+        b->warns.len += len + 1;
+    }
+}
 
-    int fd = open(full, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        hw_warnf(&s->warn,
+void sym_bin_flush_warnings(struct symbolizer *s, struct sym_bin *b)
+{
+    for (size_t at = 0; at < b->warns.len;) {
+        const char *msg = (const char *)b->warns.data + at;
+        at += strlen(msg) + 1;
+        if (s->warn.fn)
+            s->warn.fn(s->warn.arg, msg);
+    }
+    b->warns.len = 0;
+}
+
+int sym_open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        bool dir = e == 0 && S_ISDIR(st.st_mode);
+        close(fd);
+        errno = dir ? EISDIR : S_ISREG(st.st_mode) ? e : EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+/* Reports the ELF file full (opened as a regular file, without blocking) to a new Dwfl as b's
+ * module, and checks its build id against the recorded one. Returns 0, or -1 with why (a warning).
+ */
+static int sym_bin_try(struct symbolizer *s, struct sym_bin *b, const char *full, const void *img,
+                       size_t n, char *why, size_t whylen)
+{
+    if (img) {
+        b->image = malloc(n);
+        if (!b->image) {
+            snprintf(why, whylen, "cannot symbolize %s: out of memory", full);
+            return -1;
+        }
+        memcpy(b->image, img, n);
+    }
+    int fd = img ? -1 : sym_open_regular(full);
+    if (fd < 0 && !img) {
+        snprintf(why, whylen,
                  "cannot open %s: %s: its frames are shown as %s+0xOFFSET (deleted since the "
                  "recording, or recorded on another machine?)",
-                 full, strerror(errno), b->base);
-        free(full);
-        return;
+                 full, errno == EINVAL ? "not a regular file" : strerror(errno), b->base);
+        return -1;
     }
-    close(fd);
-
     b->dwfl = dwfl_begin(&s->callbacks);
     if (!b->dwfl) {
-        hw_warnf(&s->warn, "cannot symbolize %s: %s", full, dwfl_errmsg(-1));
+        if (fd >= 0)
+            close(fd);
+        snprintf(why, whylen, "cannot symbolize %s: %s", full, dwfl_errmsg(-1));
         sym_bin_drop(b);
-        free(full);
-        return;
+        return -1;
     }
     dwfl_report_begin(b->dwfl);
-    b->mod = dwfl_report_offline(b->dwfl, b->base, full, -1);
+    if (img)
+        b->mod = dwfl_report_offline_memory(b->dwfl, b->base, full, b->image, n);
+    else
+        b->mod = dwfl_report_offline(b->dwfl, b->base, full, fd); /* takes fd when it succeeds */
     dwfl_report_end(b->dwfl, NULL, NULL);
-    if (!b->mod) {
-        hw_warnf(&s->warn, "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET",
-                 full, dwfl_errmsg(-1), b->base);
+    if (!b->mod && fd >= 0)
+        close(fd);
+    GElf_Addr bias = 0;
+    Elf *elf = b->mod ? dwfl_module_getelf(b->mod, &bias) : NULL;
+    if (!elf) {
+        snprintf(why, whylen,
+                 "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET", full,
+                 dwfl_errmsg(-1), b->base);
         sym_bin_drop(b);
-        free(full);
-        return;
+        return -1;
     }
     void **userdata;
     dwfl_module_info(b->mod, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
     *userdata = s; /* for sym_find_debuginfo */
-
-    GElf_Addr bias = 0;
-    Elf *elf = dwfl_module_getelf(b->mod, &bias);
-    if (!elf) {
-        hw_warnf(&s->warn, "cannot read %s as an ELF file: %s: its frames are shown as %s+0xOFFSET",
-                 full, dwfl_errmsg(-1), b->base);
-        sym_bin_drop(b);
-        free(full);
-        return;
-    }
     b->mod_bias = bias;
 
     if (b->build_id_len > 0) {
         const unsigned char *bits = NULL;
         GElf_Addr id_vaddr;
-        int n = dwfl_module_build_id(b->mod, &bits, &id_vaddr);
-        if (n != b->build_id_len || memcmp(bits, b->build_id, (size_t)n) != 0) {
+        int idlen = dwfl_module_build_id(b->mod, &bits, &id_vaddr);
+        if (idlen != b->build_id_len || memcmp(bits, b->build_id, (size_t)idlen) != 0) {
             char have[2 * 64 + 1] = "none", want[2 * 64 + 1];
-            if (n > 0)
-                buildid_to_hex(bits, n > 64 ? 64 : n, have);
+            if (idlen > 0)
+                buildid_to_hex(bits, idlen > 64 ? 64 : idlen, have);
             buildid_to_hex(b->build_id, b->build_id_len > 64 ? 64 : b->build_id_len, want);
-            hw_warnf(&s->warn,
+            snprintf(why, whylen,
                      "%s has build id %s but the recording expects %s: not symbolizing it "
                      "(rebuilt since recording?)",
                      full, have, want);
             sym_bin_drop(b);
-            free(full);
-            return;
+            return -1;
         }
     }
 
@@ -211,28 +262,77 @@ void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
         }
     }
     if (b->nsegs == 0) {
-        hw_warnf(&s->warn, "%s has no loadable segments: its frames are shown as %s+0xOFFSET", full,
-                 b->base);
+        snprintf(why, whylen, "%s has no loadable segments: its frames are shown as %s+0xOFFSET",
+                 full, b->base);
         sym_bin_drop(b);
-        free(full);
-        return;
+        return -1;
     }
+    return 0;
+}
 
+void sym_bin_open(struct symbolizer *s, struct sym_bin *b)
+{
+    if (b->opened)
+        return;
+    b->opened = true;
+    char why[1024], cwhy[1024];
+    char *full = sym_rooted(s, b->path);
+    if (!full)
+        return;
+    /* A mapping of a file deleted since: its new version (if any) is checked by build id. */
+    size_t plen = strlen(b->path), flen = strlen(full);
+    if (plen > 10 && strcmp(full + flen - 10, " (deleted)") == 0)
+        full[flen - 10] = '\0';
+    int rc = b->kind == SYM_KIND_VDSO ? -1 : sym_bin_try(s, b, full, NULL, 0, why, sizeof(why));
+    /* perf's build-id cache keeps the file that was recorded */
+    char cached[4096];
+    if (rc < 0 && b->build_id_len > 0 && s->buildid_dir &&
+        bidcache_path(s->buildid_dir, b->build_id, b->build_id_len,
+                      b->kind == SYM_KIND_VDSO ? BIDCACHE_VDSO : BIDCACHE_ELF, cached,
+                      sizeof(cached)) == 0 &&
+        access(cached, F_OK) == 0) {
+        rc = sym_bin_try(s, b, cached, NULL, 0, cwhy, sizeof(cwhy));
+        if (rc == 0)
+            b->file = hw_strdup(cached);
+    }
+    /* the vDSO of this kernel is this process's too */
+    const void *img;
+    size_t n;
+    uint8_t id[HW_BUILD_ID_MAX];
+    int len;
+    if (rc < 0 && sym_bin_is_vdso(b) && b->build_id_len > 0 &&
+        (len = bidcache_own_vdso(&img, &n, id)) > 0 && len == b->build_id_len &&
+        memcmp(id, b->build_id, (size_t)len) == 0)
+        rc = sym_bin_try(s, b, b->path, img, n, cwhy, sizeof(cwhy));
+    if (rc == 0)
+        b->usable = true;
+    else if (b->kind != SYM_KIND_VDSO)
+        sym_bin_warnf(b, "%s", why);
+    free(full);
+}
+
+void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
+{
+    if (b->loaded)
+        return;
+    sym_bin_open(s, b);
+    b->loaded = true;
+    if (!b->usable)
+        return;
     Dwarf_Addr dwbias;
     b->dw = dwfl_module_getdwarf(b->mod, &dwbias);
     bool symtab = dwfl_module_getsymtab(b->mod) > 0;
+    const char *full = b->file ? b->file : b->path;
     if (!b->dw && !symtab)
-        hw_warnf(&s->warn,
-                 "%s has no symbols and no debug info: its frames are shown as %s+0xOFFSET "
-                 "(install its debug symbols, e.g. the -dbgsym package)",
-                 full, b->base);
-    else if (!b->dw && !sym_is_system_library(full))
-        hw_warnf(&s->warn,
-                 "no debug info for %s: function names without source lines or inlined frames "
-                 "(install its debug symbols, e.g. the -dbgsym package)",
-                 full);
-    b->usable = true;
-    free(full);
+        sym_bin_warnf(b,
+                      "%s has no symbols and no debug info: its frames are shown as %s+0xOFFSET "
+                      "(install its debug symbols, e.g. the -dbgsym package)",
+                      full, b->base);
+    else if (!b->dw && !sym_is_system_library(full) && b->kind != SYM_KIND_VDSO)
+        sym_bin_warnf(b,
+                      "no debug info for %s: function names without source lines or inlined frames "
+                      "(install its debug symbols, e.g. the -dbgsym package)",
+                      full);
 }
 
 bool sym_bin_address(const struct sym_bin *b, uint64_t fo, bool caller, Dwarf_Addr *out)
@@ -250,21 +350,22 @@ bool sym_bin_address(const struct sym_bin *b, uint64_t fo, bool caller, Dwarf_Ad
 
 void sym_bin_unload(struct sym_bin *b)
 {
-    if (b->kind != SYM_KIND_ELF || !b->loaded)
+    if (!b->opened)
         return;
     sym_bin_drop(b);
     sym_dwarf_free(b);
     sym_symtab_free(b);
     b->dw = NULL;
-    b->loaded = false;
-    b->usable = false;
+    b->opened = b->loaded = b->usable = false;
+    free(b->file);
+    b->file = NULL;
 }
 
 void sym_bins_free(struct symbolizer *s)
 {
     for (size_t i = 0; i < s->nbins; i++) {
         sym_bin_unload(s->bins[i]);
-        sym_bin_drop(s->bins[i]);
+        hw_buf_free(&s->bins[i]->warns);
         free(s->bins[i]);
     }
     free(s->bins);

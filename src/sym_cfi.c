@@ -90,7 +90,7 @@ int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t ma
                  uint64_t map_pgoff, uint64_t addr, bool caller_address, struct sym_cfa_rule *out)
 {
     struct sym_bin *b = bin && bin->path ? sym_bin_get(s, bin) : NULL;
-    if (!b || b->kind != SYM_KIND_ELF)
+    if (!b || (b->kind != SYM_KIND_ELF && !sym_bin_is_vdso(b)))
         return -1;
     struct sym_cfa_ctx k = {s, b->index, addr - map_start + map_pgoff, caller_address};
     uint64_t h = hw_hash_u64(hw_hash_u64(11, k.key), ((uint64_t)k.bin << 1) | k.caller);
@@ -99,8 +99,7 @@ int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t ma
         *out = s->cfas[idx].rule;
         return s->cfas[idx].ok ? 0 : -1;
     }
-    if (!b->loaded)
-        sym_bin_load(s, b);
+    sym_bin_ready(s, b, false);
     Dwarf_Addr a;
     struct sym_cfa_rule rule = {0};
     bool ok =

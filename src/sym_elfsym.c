@@ -49,10 +49,15 @@ static void sym_symtab_build(struct sym_bin *b)
     b->nsyms = k;
 }
 
-const char *sym_symtab_find(struct sym_bin *b, Dwarf_Addr a)
+void sym_symtab_prepare(struct sym_bin *b)
 {
     if (!b->syms_built)
         sym_symtab_build(b);
+}
+
+const char *sym_symtab_find(struct sym_bin *b, Dwarf_Addr a)
+{
+    sym_symtab_prepare(b);
     size_t at =
         hw_bsearch_le(b->syms, b->nsyms, sizeof(*b->syms), offsetof(struct sym_elfsym, addr), a);
     size_t lo = at == b->nsyms ? 0 : at + 1; /* symbols [0, lo) start at or below a */

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,17 +59,44 @@ static void sym_kallsyms_line(struct symbolizer *s, const char *p, const char *e
     *nonzero |= addr != 0;
 }
 
-/* Loads the text symbols of ROOT/proc/kallsyms (once). */
-static void sym_kallsyms_load(struct symbolizer *s)
+/* Keeps a warning of loading kallsyms for the main thread. */
+static void sym_kallsyms_warnf(struct symbolizer *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void sym_kallsyms_warnf(struct symbolizer *s, const char *fmt, ...)
 {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        hw_buf_append(&s->kwarns, msg, strlen(msg) + 1);
+}
+
+void sym_kallsyms_flush_warnings(struct symbolizer *s)
+{
+    for (size_t at = 0; at < s->kwarns.len;) {
+        const char *msg = (const char *)s->kwarns.data + at;
+        at += strlen(msg) + 1;
+        if (s->warn.fn)
+            s->warn.fn(s->warn.arg, msg);
+    }
+    s->kwarns.len = 0;
+}
+
+void sym_kallsyms_load(struct symbolizer *s)
+{
+    if (s->ksyms_loaded)
+        return;
     s->ksyms_loaded = true;
     char *path = sym_rooted(s, "/proc/kallsyms");
     if (!path)
         return;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = sym_open_regular(path);
     if (fd < 0) {
-        hw_warnf(&s->warn, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
-                 strerror(errno));
+        sym_kallsyms_warnf(s, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
+                           errno == EINVAL ? "not a regular file" : strerror(errno));
         free(path);
         return;
     }
@@ -100,13 +129,14 @@ static void sym_kallsyms_load(struct symbolizer *s)
     close(fd);
     if (!nonzero) {
         if (s->nksyms)
-            hw_warnf(&s->warn,
-                     "%s shows no addresses: kernel frames are shown as [kernel] (run as root "
-                     "or set the sysctl kernel.kptr_restrict=0)",
-                     path);
+            sym_kallsyms_warnf(
+                s,
+                "%s shows no addresses: kernel frames are shown as [kernel] (run as root "
+                "or set the sysctl kernel.kptr_restrict=0)",
+                path);
         else
-            hw_warnf(&s->warn, "%s holds no text symbols: kernel frames are shown as [kernel]",
-                     path);
+            sym_kallsyms_warnf(s, "%s holds no text symbols: kernel frames are shown as [kernel]",
+                               path);
         s->nksyms = 0;
     }
     free(path);
@@ -138,8 +168,8 @@ void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller, struct
         sym_result_one(s, "[kernel]", false, out);
         return;
     }
-    if (!s->ksyms_loaded)
-        sym_kallsyms_load(s);
+    sym_kallsyms_claim(s);
+    sym_kallsyms_load(s);
     uint64_t a = caller && addr > 0 ? addr - 1 : addr;
     size_t at =
         hw_bsearch_le(s->ksyms, s->nksyms, sizeof(*s->ksyms), offsetof(struct sym_ksym, addr), a);
@@ -157,4 +187,5 @@ void sym_kallsyms_free(struct symbolizer *s)
     s->nksyms = 0;
     hw_buf_free(&s->knames);
     s->ksyms_loaded = false;
+    hw_buf_free(&s->kwarns);
 }

@@ -3,6 +3,7 @@
 #define HWPROF_SYM_PRIVATE_H
 
 #include <elfutils/libdw.h>
+#include <pthread.h>
 #include <elfutils/libdwfl.h>
 
 #include "buildid.h"
@@ -15,6 +16,15 @@
 struct sym_chunk;
 
 /* ---- binaries (sym_bin.c) ---- */
+
+/* Who may use a binary's libdw state (or the kallsyms table): see sym_worker.c. */
+enum sym_job {
+    SYM_JOB_NONE,    /* nobody yet */
+    SYM_JOB_QUEUED,  /* waiting for the loading thread */
+    SYM_JOB_RUNNING, /* the loading thread works on it */
+    SYM_JOB_DONE,    /* loaded by the thread; the main thread may take it */
+    SYM_JOB_OWNED,   /* the main thread's */
+};
 
 enum sym_kind {
     SYM_KIND_ELF,    /* a file: symbolized with libdw */
@@ -44,6 +54,54 @@ struct sym_elfsym {
     uint32_t rank; /* higher is preferred among symbols at one address */
 };
 
+/* A DIE with address ranges where dwarf_getscopes looks for an address: below the unit's root,
+ * every ancestor with ranges too. Nodes are numbered in the order dwarf_getscopes visits them. */
+struct sym_dnode {
+    Dwarf_Die die;
+    int32_t parent;       /* the node dwarf_getscopes descends from (-1: the unit's root) */
+    int32_t chain_parent; /* the parent dwarf_getscopes_die reports (-1: a unit's root) */
+    int tag;
+    /* resolved on first use */
+    bool names_done, call_done;
+    int8_t origin_ok;           /* inlined subroutines: -1 not checked, 0/1 */
+    const char *linkage, *name; /* libdw's strings (valid until dwfl_end), NULL if none */
+    uint32_t decl_line;
+    const char *function, *system_name; /* interned from linkage/name (NULL: not yet) */
+    const char *call_file;              /* the inlined call's site: libdw's string, NULL if none */
+    int call_line;
+};
+
+/* An elementary address range of a CU with one innermost scope (node -1: none). */
+struct sym_dseg {
+    uint64_t start;
+    int32_t node;
+};
+
+/* A source file name of libdw's and its interned form (relative names joined to comp_dir). */
+struct sym_dfile {
+    const char *raw, *interned;
+};
+
+/* The index of one unit (a CU, or a partial unit only searched for abstract origins). */
+struct sym_dcu {
+    Dwarf_Die cu;
+    bool indexed; /* nodes and segs built */
+    bool slow;    /* the unit holds what the index does not model: ask libdw per address */
+    struct sym_dnode *nodes;
+    size_t nnodes, cap_nodes;
+    struct sym_dseg *segs;
+    size_t nsegs;
+    uintptr_t *reach; /* sorted addresses of the function DIEs dwarf_getscopes can reach */
+    size_t nreach, cap_reach;
+    bool reach_built;
+    const char *comp_dir;
+    bool files_done;
+    Dwarf_Files *files;
+    struct sym_dfile *dfiles;
+    size_t ndfiles, cap_dfiles;
+    struct hw_map dfile_map;
+};
+
 struct sym_bin {
     const char *path;        /* interned, as recorded */
     const uint8_t *build_id; /* arena copy, NULL if none was recorded */
@@ -54,9 +112,14 @@ struct sym_bin {
     enum sym_kind kind;
     const char *base; /* interned name used in placeholders: basename, "[anon]", "[heap]" */
 
-    /* SYM_KIND_ELF, filled by sym_bin_load on first use */
-    bool loaded;
+    /* SYM_KIND_ELF (and SYM_KIND_VDSO with a saved image): sym_bin_open reads the ELF file (enough
+     * for unwinding), sym_bin_load its symbols and debug info */
+    bool opened, loaded;
     bool usable; /* false: placeholders only (missing, unreadable, build-id mismatch) */
+    char *file;  /* the file read when it is not the recorded path (build-id cache), malloc'd */
+    void *image; /* a vDSO image read from memory (libdw reads it there), malloc'd */
+    struct hw_buf warns; /* warnings of loading, NUL-separated, passed on by the main thread */
+    uint8_t job;         /* enum sym_job: background loading state, under symbolizer.mu */
     Dwfl *dwfl;
     Dwfl_Module *mod;
     GElf_Addr mod_bias; /* Dwfl address = file vaddr + mod_bias */
@@ -66,6 +129,9 @@ struct sym_bin {
     struct sym_cu_range *cus;
     size_t ncus, cap_cus;
     bool cus_built;
+    struct sym_dcu **dcus; /* unit indexes, found by the unit DIE's address through dcu_map */
+    size_t ndcus, cap_dcus;
+    struct hw_map dcu_map;
     /* sorted by address, one per address (dwfl_module_addrinfo scans all symbols per call) */
     struct sym_elfsym *syms;
     size_t nsyms;
@@ -112,7 +178,8 @@ struct sym_cfa_entry {
 
 struct symbolizer {
     struct sym_options opts;
-    char *root; /* "" for "/" */
+    char *root;        /* "" for "/" */
+    char *buildid_dir; /* perf's build-id cache, NULL: none */
     char *debuginfo_path;
     Dwfl_Callbacks callbacks;
     struct hw_warn warn;
@@ -142,8 +209,20 @@ struct symbolizer {
     /* scratch for building one result */
     struct sym_frame *tmp;
     size_t tmp_cap;
+    struct sym_dnode **chain;
+    size_t chain_cap;
 
     uint64_t unique, hits;
+
+    /* background loading (sym_worker.c): a queue of binaries (NULL: kallsyms) under mu */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t worker;
+    bool worker_started, worker_running, worker_stop;
+    struct sym_bin **queue;
+    size_t qhead, nqueue, cap_queue;
+    uint8_t kjob;         /* enum sym_job of the kallsyms table */
+    struct hw_buf kwarns; /* warnings of loading kallsyms, NUL-separated */
 
     struct sym_cfa_entry *cfas;
     size_t ncfas, cap_cfas;
@@ -199,9 +278,19 @@ int sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_A
 
 /* Returns the binary record for bin, creating it; NULL when out of memory. */
 struct sym_bin *sym_bin_get(struct symbolizer *s, const struct sym_binary *bin);
-/* Opens an ELF binary with libdw: checks its build id, reads its PT_LOADs, loads debug info.
- * Sets b->loaded, and b->usable when it can be symbolized. Warns once when not fully. */
+/* Opens an ELF binary with libdw (the file at its path, else the build-id cache's copy), checks its
+ * build id, reads its PT_LOADs: enough for CFI. Sets b->opened, and b->usable when it can be
+ * symbolized; warnings go to b->warns. Safe on the loading thread (touches only b). */
+void sym_bin_open(struct symbolizer *s, struct sym_bin *b);
+/* sym_bin_open, then loads b's debug info and symbol table (b->loaded). Same thread rules. */
 void sym_bin_load(struct symbolizer *s, struct sym_bin *b);
+/* Keeps a warning of b's loading for sym_bin_flush_warnings. */
+void sym_bin_warnf(struct sym_bin *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Passes b's kept warnings to the caller's callback (main thread only). */
+void sym_bin_flush_warnings(struct symbolizer *s, struct sym_bin *b);
+/* Opens path read-only if it is a regular file, without blocking on a FIFO or device. Returns the
+ * fd, or -1 with errno (EINVAL: not a regular file). */
+int sym_open_regular(const char *path);
 /* Frees what sym_bin_load and the lookups built for b; a later use loads it again. */
 void sym_bin_unload(struct sym_bin *b);
 /* Frees every binary (at sym_free). */
@@ -211,7 +300,28 @@ void sym_bins_free(struct symbolizer *s);
  * at a segment's end). False when no segment holds it. */
 bool sym_bin_address(const struct sym_bin *b, uint64_t fo, bool caller, Dwarf_Addr *out);
 
+/* True for the "[vdso]" mapping (its image may be in the build-id cache or be this process's). */
+bool sym_bin_is_vdso(const struct sym_bin *b);
+
+/* ---- sym_worker.c: loading on a second thread ---- */
+
+void sym_worker_init(struct symbolizer *s);
+/* Stops and joins the thread (at sym_free, before anything is freed). */
+void sym_worker_stop(struct symbolizer *s);
+/* Makes b the main thread's (waits while the thread loads it), opens it (debug: loads it) and
+ * passes on its warnings. Call before using b's libdw state on the main thread. */
+void sym_bin_ready(struct symbolizer *s, struct sym_bin *b, bool debug);
+/* Makes b the main thread's without loading it. */
+void sym_bin_take(struct symbolizer *s, struct sym_bin *b);
+/* The same for the kallsyms table. */
+void sym_kallsyms_claim(struct symbolizer *s);
+/* Gives a job back (after unloading it): it may be queued again. */
+void sym_bin_unclaim(struct symbolizer *s, uint8_t *job);
+
 /* ---- sym_elfsym.c: ELF symbol tables ---- */
+
+/* Builds b's symbol table now (sym_symtab_find builds it on first use otherwise). */
+void sym_symtab_prepare(struct sym_bin *b);
 
 /* The ELF symbol holding module address a of a usable binary (table built on first use): the
  * nearest sized symbol containing it, else a sizeless label right below it in the same section.
@@ -228,8 +338,26 @@ size_t sym_dwarf_frames(struct symbolizer *s, struct sym_bin *b, Dwarf_Addr a, c
                         const char *unknown, bool *named);
 void sym_dwarf_free(struct sym_bin *b);
 
+/* ---- sym_dwindex.c: per-unit index of the scopes dwarf_getscopes would find ---- */
+
+/* Returns the index of unit cu of b (built on first use: one walk over its DIEs), or NULL when out
+ * of memory. index false: only its reachable function DIEs (for abstract origins). */
+struct sym_dcu *sym_dcu_get(struct sym_bin *b, const Dwarf_Die *cu, bool index);
+/* The innermost scope node holding pc (a CU-relative address) in an indexed unit, or -1. */
+int32_t sym_dcu_find(const struct sym_dcu *x, Dwarf_Addr pc);
+/* Whether the abstract origin of inlined node n is where dwarf_getscopes looks for it (else libdw
+ * finds no scopes at addresses inside it): 1 or 0, -1 when the index cannot tell (ask libdw). */
+int sym_dcu_origin_ok(struct sym_bin *b, struct sym_dcu *x, int32_t n);
+/* Frees every unit index of b. */
+void sym_dcus_free(struct sym_bin *b);
+
 /* ---- sym_kallsyms.c: kernel symbols ---- */
 
+/* Loads the text symbols of ROOT/proc/kallsyms (once); warnings go to s->kwarns. Safe on the
+ * loading thread (touches only the kallsyms table). */
+void sym_kallsyms_load(struct symbolizer *s);
+/* Passes the kept kallsyms warnings on (main thread). */
+void sym_kallsyms_flush_warnings(struct symbolizer *s);
 /* Symbolizes a kernel address from ROOT/proc/kallsyms (loaded on first use). */
 void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller, struct sym_result *out);
 void sym_kallsyms_free(struct symbolizer *s);

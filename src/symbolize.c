@@ -4,6 +4,8 @@
 #endif
 #include "sym_private.h"
 
+#include "bidcache.h"
+
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +33,7 @@ struct symbolizer *sym_new(const struct sym_options *opts, hw_warn_fn warn, void
         hw_err_oom(err);
         return NULL;
     }
+    sym_worker_init(s);
     if (opts)
         s->opts = *opts;
     const char *root = opts && opts->root ? opts->root : "";
@@ -40,7 +43,9 @@ struct symbolizer *sym_new(const struct sym_options *opts, hw_warn_fn warn, void
     s->root = malloc(rl + 1);
     const char *dbg = "/usr/lib/debug";
     s->debuginfo_path = malloc(sizeof(":.debug:") + rl + strlen(dbg));
-    if (!s->root || !s->debuginfo_path) {
+    const char *bd = opts ? opts->buildid_dir : NULL;
+    s->buildid_dir = bd ? (bd[0] ? hw_strdup(bd) : NULL) : bidcache_default_dir();
+    if (!s->root || !s->debuginfo_path || (bd && bd[0] && !s->buildid_dir)) {
         sym_free(s);
         hw_err_oom(err);
         return NULL;
@@ -61,17 +66,20 @@ void sym_free(struct symbolizer *s)
 {
     if (!s)
         return;
+    sym_worker_stop(s);
     sym_bins_free(s);
     free(s->cache);
     hw_map_free(&s->cache_map);
     sym_kallsyms_free(s);
     sym_jit_free(s);
     free(s->tmp);
+    free(s->chain);
     sym_intern_free(s);
     sym_arena_free(s);
     sym_cfi_free(s);
     free(s->root);
     free(s->debuginfo_path);
+    free(s->buildid_dir);
     free(s);
 }
 
@@ -154,8 +162,7 @@ void sym_placeholder(struct symbolizer *s, const char *base, uint64_t off, struc
 static void sym_resolve_elf(struct symbolizer *s, struct sym_bin *b, uint64_t fo, bool caller,
                             struct sym_result *out)
 {
-    if (!b->loaded)
-        sym_bin_load(s, b);
+    sym_bin_ready(s, b, true);
     if (!b->usable) {
         sym_placeholder(s, b->base, fo, out);
         return;
@@ -209,13 +216,34 @@ static bool sym_cache_eq(const void *ctx, uint32_t val)
 
 void sym_release(struct symbolizer *s, const struct sym_binary *bin)
 {
-    struct sym_bin *b = bin && bin->path ? sym_bin_get(s, bin) : NULL;
-    if (!b)
+    if (!bin || !bin->path)
         return;
-    if (b->kind == SYM_KIND_KERNEL)
-        sym_kallsyms_free(s);
-    else
-        sym_bin_unload(b);
+    /* every record of the path, whatever build id it was recorded with */
+    for (size_t i = 0; i < s->nbins; i++) {
+        struct sym_bin *b = s->bins[i];
+        if (b->kernel_flag != bin->kernel || strcmp(b->path, bin->path) != 0)
+            continue;
+        if (b->kind == SYM_KIND_KERNEL) {
+            sym_kallsyms_claim(s);
+            sym_kallsyms_free(s);
+            sym_bin_unclaim(s, &s->kjob);
+        } else {
+            sym_bin_take(s, b);
+            sym_bin_unload(b);
+            sym_bin_unclaim(s, &b->job);
+        }
+    }
+}
+
+/* Whether b is symbolized from an ELF file: an ELF binary, or the vDSO when its image is found. */
+static bool sym_bin_elf(struct symbolizer *s, struct sym_bin *b)
+{
+    if (b->kind == SYM_KIND_ELF)
+        return true;
+    if (!sym_bin_is_vdso(b))
+        return false;
+    sym_bin_ready(s, b, true);
+    return b->usable;
 }
 
 void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start,
@@ -237,7 +265,8 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
     uint64_t key = 0;
     int32_t kpid = 0;
     bool caller = caller_address;
-    switch (b->kind) {
+    enum sym_kind kind = sym_bin_elf(s, b) ? SYM_KIND_ELF : b->kind;
+    switch (kind) {
     case SYM_KIND_ELF:
         key = addr - map_start + map_pgoff;
         break;
@@ -268,7 +297,7 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
     }
 
     s->unique++;
-    switch (b->kind) {
+    switch (kind) {
     case SYM_KIND_ELF:
         sym_resolve_elf(s, b, key, caller, out);
         break;
