@@ -15,9 +15,6 @@
 
 char *bidcache_default_dir(void)
 {
-    const char *d = getenv("PERF_BUILDID_DIR");
-    if (d && d[0])
-        return hw_strdup(d);
     const char *home = getenv("HOME");
     if (!home || !home[0])
         return NULL;

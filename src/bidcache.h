@@ -15,8 +15,8 @@
  */
 enum bidcache_kind { BIDCACHE_ELF, BIDCACHE_VDSO };
 
-/* The cache directory: $PERF_BUILDID_DIR if set (as perf), else $HOME/.debug. Returns a malloc'd
- * string, or NULL when neither is set or out of memory. */
+/* The cache directory perf uses by default: $HOME/.debug. Returns a malloc'd string, or NULL when
+ * HOME is not set or out of memory. */
 char *bidcache_default_dir(void);
 
 /* Formats DIR/.build-id/XX/REST/elf (or .../vdso): the cached file of build id id[0..len). Returns

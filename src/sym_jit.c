@@ -1,15 +1,45 @@
 /* sym_jit.c - JIT code named from /tmp/perf-PID.map, the perf map that JIT compilers write. */
 #include "sym_private.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int sym_jitsym_cmp(const void *a, const void *b)
 {
     const struct sym_jitsym *x = a, *y = b;
     return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Opens a perf map only if it is a regular file (never blocking on a FIFO) owned by root or by the
+ * user running hwprof, as perf requires: anyone can create files in /tmp. Warns when it is not. */
+static FILE *sym_jit_open(struct symbolizer *s, const char *path)
+{
+    int fd = sym_open_regular(path);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            hw_warnf(&s->warn, "ignoring %s: %s: JIT frames are shown as [anon]+0xOFFSET", path,
+                     errno == EINVAL ? "not a regular file" : strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
+        hw_warnf(
+            &s->warn,
+            "ignoring %s: owned by another user (uid %u), who could name your frames: JIT frames "
+            "are shown as [anon]+0xOFFSET",
+            path, (unsigned)st.st_uid);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "r");
+    if (!f)
+        close(fd);
+    return f;
 }
 
 /* Returns the perf map of pid, reading ROOT/tmp/perf-PID.map on first use (an empty map when
@@ -26,7 +56,7 @@ static struct sym_jitmap *sym_jitmap_get(struct symbolizer *s, int32_t pid)
     char rel[64];
     snprintf(rel, sizeof(rel), "/tmp/perf-%d.map", (int)pid);
     char *path = sym_rooted(s, rel);
-    FILE *f = path ? fopen(path, "re") : NULL;
+    FILE *f = path ? sym_jit_open(s, path) : NULL;
     free(path);
     if (!f)
         return m;

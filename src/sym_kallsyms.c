@@ -168,8 +168,7 @@ void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller, struct
         sym_result_one(s, "[kernel]", false, out);
         return;
     }
-    sym_kallsyms_claim(s);
-    sym_kallsyms_load(s);
+    sym_kallsyms_claim(s, true);
     uint64_t a = caller && addr > 0 ? addr - 1 : addr;
     size_t at =
         hw_bsearch_le(s->ksyms, s->nksyms, sizeof(*s->ksyms), offsetof(struct sym_ksym, addr), a);

@@ -274,6 +274,9 @@ int sym_find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname, D
 int sym_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
                  char **file_name, Elf **elfp);
 
+/* The CRC-32 of .gnu_debuglink over n more bytes (crc: 0 to start). Can't fail. */
+uint32_t sym_crc32_update(uint32_t crc, const void *buf, size_t n);
+
 /* ---- sym_bin.c: the binaries table and loading ---- */
 
 /* Returns the binary record for bin, creating it; NULL when out of memory. */
@@ -313,8 +316,8 @@ void sym_worker_stop(struct symbolizer *s);
 void sym_bin_ready(struct symbolizer *s, struct sym_bin *b, bool debug);
 /* Makes b the main thread's without loading it. */
 void sym_bin_take(struct symbolizer *s, struct sym_bin *b);
-/* The same for the kallsyms table. */
-void sym_kallsyms_claim(struct symbolizer *s);
+/* The same for the kallsyms table (load: loads it too). */
+void sym_kallsyms_claim(struct symbolizer *s, bool load);
 /* Gives a job back (after unloading it): it may be queued again. */
 void sym_bin_unclaim(struct symbolizer *s, uint8_t *job);
 

@@ -104,10 +104,12 @@ void sym_bin_ready(struct symbolizer *s, struct sym_bin *b, bool debug)
     sym_bin_flush_warnings(s, b);
 }
 
-void sym_kallsyms_claim(struct symbolizer *s)
+void sym_kallsyms_claim(struct symbolizer *s, bool load)
 {
     if (s->kjob != SYM_JOB_OWNED)
         sym_worker_claim(s, &s->kjob);
+    if (load)
+        sym_kallsyms_load(s);
     sym_kallsyms_flush_warnings(s);
 }
 

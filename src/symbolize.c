@@ -224,7 +224,7 @@ void sym_release(struct symbolizer *s, const struct sym_binary *bin)
         if (b->kernel_flag != bin->kernel || strcmp(b->path, bin->path) != 0)
             continue;
         if (b->kind == SYM_KIND_KERNEL) {
-            sym_kallsyms_claim(s);
+            sym_kallsyms_claim(s, false);
             sym_kallsyms_free(s);
             sym_bin_unclaim(s, &s->kjob);
         } else {

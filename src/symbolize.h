@@ -34,8 +34,8 @@ struct sym_options {
                                 recording comes from this running kernel) */
     const char *root;        /* prefix for binary paths (NULL: "/") — for tests */
     const char *buildid_dir; /* perf's build-id cache, searched for binaries that are missing or
-                                were rebuilt and for vDSO images (NULL: $PERF_BUILDID_DIR or
-                                ~/.debug; "": none) */
+                                were rebuilt and for vDSO images (NULL: $HOME/.debug, as
+                                perf; "": none) */
 };
 
 struct symbolizer;
