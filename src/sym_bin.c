@@ -114,6 +114,8 @@ struct sym_bin *sym_bin_get(struct symbolizer *s, const struct sym_binary *bin)
     b->index = (uint32_t)s->nbins;
     sym_bin_classify(s, b);
     s->bins[s->nbins++] = b;
+    if (b->kind == SYM_KIND_ELF || sym_bin_is_vdso(b))
+        sym_bin_resolve(s, b);
     return s->last_bin = b;
 }
 
@@ -123,8 +125,8 @@ static void sym_bin_drop(struct sym_bin *b)
     if (b->dwfl)
         dwfl_end(b->dwfl);
     b->dwfl = NULL;
-    free(b->image);
-    b->image = NULL;
+    free(b->dwfl_image);
+    b->dwfl_image = NULL;
     b->mod = NULL;
     free(b->segs);
     b->segs = NULL;
@@ -188,13 +190,13 @@ int sym_open_regular(const char *path)
 static int sym_bin_try(struct symbolizer *s, struct sym_bin *b, const char *full, const void *img,
                        size_t n, char *why, size_t whylen)
 {
-    if (img) {
-        b->image = malloc(n);
-        if (!b->image) {
+    if (img) { /* libdw's own copy: the loading thread's, apart from the CFI stage's */
+        b->dwfl_image = malloc(n);
+        if (!b->dwfl_image) {
             snprintf(why, whylen, "cannot symbolize %s: out of memory", full);
             return -1;
         }
-        memcpy(b->image, img, n);
+        memcpy(b->dwfl_image, img, n);
     }
     int fd = img ? -1 : sym_open_regular(full);
     if (fd < 0 && !img) {
@@ -214,7 +216,7 @@ static int sym_bin_try(struct symbolizer *s, struct sym_bin *b, const char *full
     }
     dwfl_report_begin(b->dwfl);
     if (img)
-        b->mod = dwfl_report_offline_memory(b->dwfl, b->base, full, b->image, n);
+        b->mod = dwfl_report_offline_memory(b->dwfl, b->base, full, b->dwfl_image, n);
     else
         b->mod = dwfl_report_offline(b->dwfl, b->base, full, fd); /* takes fd when it succeeds */
     dwfl_report_end(b->dwfl, NULL, NULL);
@@ -252,16 +254,7 @@ static int sym_bin_try(struct symbolizer *s, struct sym_bin *b, const char *full
         }
     }
 
-    size_t phnum = 0;
-    if (elf_getphdrnum(elf, &phnum) == 0 && phnum > 0) {
-        b->segs = calloc(phnum, sizeof(*b->segs));
-        for (size_t i = 0; b->segs && i < phnum; i++) {
-            GElf_Phdr ph;
-            if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_filesz > 0)
-                b->segs[b->nsegs++] = (struct sym_segment){ph.p_offset, ph.p_filesz, ph.p_vaddr};
-        }
-    }
-    if (b->nsegs == 0) {
+    if (sym_segments_read(elf, &b->segs, &b->nsegs) == 0) {
         snprintf(why, whylen, "%s has no loadable segments: its frames are shown as %s+0xOFFSET",
                  full, b->base);
         sym_bin_drop(b);
@@ -275,40 +268,96 @@ void sym_bin_open(struct symbolizer *s, struct sym_bin *b)
     if (b->opened)
         return;
     b->opened = true;
-    char why[1024], cwhy[1024];
-    char *full = sym_rooted(s, b->path);
-    if (!full)
-        return;
-    /* A mapping of a file deleted since: its new version (if any) is checked by build id. */
-    size_t plen = strlen(b->path), flen = strlen(full);
-    if (plen > 10 && strcmp(full + flen - 10, " (deleted)") == 0)
-        full[flen - 10] = '\0';
-    int rc = b->kind == SYM_KIND_VDSO ? -1 : sym_bin_try(s, b, full, NULL, 0, why, sizeof(why));
+    if (!b->file && !b->image)
+        return; /* sym_bin_resolve kept why */
+    char why[1024];
+    if (sym_bin_try(s, b, b->file ? b->file : b->path, b->image, b->image_len, why, sizeof(why)) ==
+        0)
+        b->usable = true;
+    else
+        sym_bin_warnf(b, "%s", why);
+}
+
+/* Whether the ELF file open at fd has the build id of b (recorded; none recorded: any). Formats the
+ * file's id (or "none") into have. A file that is not ELF passes: libdw says what is wrong. */
+static bool sym_fd_build_id_ok(const struct sym_bin *b, int fd, char have[2 * HW_BUILD_ID_MAX + 1])
+{
+    snprintf(have, 2 * HW_BUILD_ID_MAX + 1, "none");
+    if (b->build_id_len <= 0)
+        return true;
+    char self[64];
+    uint8_t id[HW_BUILD_ID_MAX];
+    snprintf(self, sizeof(self), "/proc/self/fd/%d",
+             fd); /* the file opened, not what the path is now */
+    int len = buildid_read_file(self, id);
+    if (len < 0)
+        return true;
+    if (len > 0)
+        buildid_to_hex(id, len, have);
+    return len == b->build_id_len && memcmp(id, b->build_id, (size_t)len) == 0;
+}
+
+void sym_bin_resolve(struct symbolizer *s, struct sym_bin *b)
+{
+    char why[1024] = "", have[2 * HW_BUILD_ID_MAX + 1], want[2 * 64 + 1];
+    buildid_to_hex(b->build_id, b->build_id_len > 64 ? 64 : b->build_id_len, want);
+    if (b->kind == SYM_KIND_ELF) {
+        char *full = sym_rooted(s, b->path);
+        if (!full)
+            return;
+        /* A mapping of a file deleted since: its new version (if any) is checked by build id. */
+        size_t plen = strlen(b->path), flen = strlen(full);
+        if (plen > 10 && strcmp(full + flen - 10, " (deleted)") == 0)
+            full[flen - 10] = '\0';
+        int fd = sym_open_regular(full);
+        if (fd >= 0 && sym_fd_build_id_ok(b, fd, have)) {
+            close(fd);
+            b->file = full;
+            return;
+        }
+        if (fd >= 0)
+            snprintf(why, sizeof(why),
+                     "%s has build id %s but the recording expects %s: not symbolizing it (rebuilt "
+                     "since recording?)",
+                     full, have, want);
+        else
+            snprintf(why, sizeof(why),
+                     "cannot open %s: %s: its frames are shown as %s+0xOFFSET (deleted since the "
+                     "recording, or recorded on another machine?)",
+                     full, errno == EINVAL ? "not a regular file" : strerror(errno), b->base);
+        if (fd >= 0)
+            close(fd);
+        free(full);
+    }
     /* perf's build-id cache keeps the file that was recorded */
     char cached[4096];
-    if (rc < 0 && b->build_id_len > 0 && s->buildid_dir &&
+    if (b->build_id_len > 0 && s->buildid_dir &&
         bidcache_path(s->buildid_dir, b->build_id, b->build_id_len,
                       b->kind == SYM_KIND_VDSO ? BIDCACHE_VDSO : BIDCACHE_ELF, cached,
-                      sizeof(cached)) == 0 &&
-        access(cached, F_OK) == 0) {
-        rc = sym_bin_try(s, b, cached, NULL, 0, cwhy, sizeof(cwhy));
-        if (rc == 0)
+                      sizeof(cached)) == 0) {
+        int fd = sym_open_regular(cached);
+        bool ok = fd >= 0 && sym_fd_build_id_ok(b, fd, have);
+        if (fd >= 0)
+            close(fd);
+        if (ok) {
             b->file = hw_strdup(cached);
+            return;
+        }
     }
     /* the vDSO of this kernel is this process's too */
     const void *img;
     size_t n;
     uint8_t id[HW_BUILD_ID_MAX];
     int len;
-    if (rc < 0 && sym_bin_is_vdso(b) && b->build_id_len > 0 &&
-        (len = bidcache_own_vdso(&img, &n, id)) > 0 && len == b->build_id_len &&
-        memcmp(id, b->build_id, (size_t)len) == 0)
-        rc = sym_bin_try(s, b, b->path, img, n, cwhy, sizeof(cwhy));
-    if (rc == 0)
-        b->usable = true;
-    else if (b->kind != SYM_KIND_VDSO)
+    if (sym_bin_is_vdso(b) && b->build_id_len > 0 && (len = bidcache_own_vdso(&img, &n, id)) > 0 &&
+        len == b->build_id_len && memcmp(id, b->build_id, (size_t)len) == 0 &&
+        (b->image = malloc(n)) != NULL) {
+        memcpy(b->image, img, n);
+        b->image_len = n;
+        return;
+    }
+    if (why[0])
         sym_bin_warnf(b, "%s", why);
-    free(full);
 }
 
 void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
@@ -323,7 +372,7 @@ void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
     b->dw = dwfl_module_getdwarf(b->mod, &dwbias);
     bool symtab = dwfl_module_getsymtab(b->mod) > 0;
     const char *full = b->file ? b->file : b->path;
-    if (!b->dw && !symtab)
+    if (!b->dw && !symtab && b->kind != SYM_KIND_VDSO)
         sym_bin_warnf(b,
                       "%s has no symbols and no debug info: its frames are shown as %s+0xOFFSET "
                       "(install its debug symbols, e.g. the -dbgsym package)",
@@ -335,17 +384,41 @@ void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
                       full);
 }
 
-bool sym_bin_address(const struct sym_bin *b, uint64_t fo, bool caller, Dwarf_Addr *out)
+size_t sym_segments_read(Elf *elf, struct sym_segment **segs, size_t *n)
+{
+    size_t phnum = 0;
+    *segs = NULL;
+    *n = 0;
+    if (elf_getphdrnum(elf, &phnum) != 0 || phnum == 0 || !(*segs = calloc(phnum, sizeof(**segs))))
+        return 0;
+    for (size_t i = 0; i < phnum; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_filesz > 0)
+            (*segs)[(*n)++] = (struct sym_segment){ph.p_offset, ph.p_filesz, ph.p_vaddr};
+    }
+    return *n;
+}
+
+bool sym_segments_address(const struct sym_segment *segs, size_t n, uint64_t fo, bool caller,
+                          uint64_t *vaddr)
 {
     uint64_t lookup = caller && fo > 0 ? fo - 1 : fo;
-    for (size_t i = 0; i < b->nsegs; i++) {
-        const struct sym_segment *seg = &b->segs[i];
-        if (lookup >= seg->offset && lookup - seg->offset < seg->filesz) {
-            *out = lookup - seg->offset + seg->vaddr + b->mod_bias;
+    for (size_t i = 0; i < n; i++) {
+        if (lookup >= segs[i].offset && lookup - segs[i].offset < segs[i].filesz) {
+            *vaddr = lookup - segs[i].offset + segs[i].vaddr;
             return true;
         }
     }
     return false;
+}
+
+bool sym_bin_address(const struct sym_bin *b, uint64_t fo, bool caller, Dwarf_Addr *out)
+{
+    uint64_t v;
+    if (!sym_segments_address(b->segs, b->nsegs, fo, caller, &v))
+        return false;
+    *out = v + b->mod_bias;
+    return true;
 }
 
 void sym_bin_unload(struct sym_bin *b)
@@ -357,14 +430,16 @@ void sym_bin_unload(struct sym_bin *b)
     sym_symtab_free(b);
     b->dw = NULL;
     b->opened = b->loaded = b->usable = false;
-    free(b->file);
-    b->file = NULL;
+    sym_cfi_close(b);
 }
 
 void sym_bins_free(struct symbolizer *s)
 {
     for (size_t i = 0; i < s->nbins; i++) {
         sym_bin_unload(s->bins[i]);
+        sym_cfi_close(s->bins[i]);
+        free(s->bins[i]->file);
+        free(s->bins[i]->image);
         hw_buf_free(&s->bins[i]->warns);
         free(s->bins[i]);
     }

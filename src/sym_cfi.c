@@ -3,6 +3,7 @@
 
 #include <dwarf.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 enum { SYM_DWARF_REG_BP = 6, SYM_DWARF_REG_SP = 7 }; /* x86-64 DWARF register numbers */
 
@@ -32,15 +33,11 @@ static int sym_frame_register(Dwarf_Frame *fr, int regno, int64_t *offset)
     return -1;
 }
 
-/* Reads the rule at module address a from the binary's CFI. Returns 0 or -1. */
-static int sym_cfa_from_cfi(struct sym_bin *b, Dwarf_Addr a, struct sym_cfa_rule *out)
+/* Reads the rule at address a (in cfi's addresses) from cfi. Returns 0 or -1. */
+static int sym_cfa_from_cfi(Dwarf_CFI *cfi, Dwarf_Addr a, struct sym_cfa_rule *out)
 {
-    Dwarf_Addr cbias;
-    Dwarf_CFI *cfi = dwfl_module_eh_cfi(b->mod, &cbias);
-    if (!cfi)
-        cfi = dwfl_module_dwarf_cfi(b->mod, &cbias);
     Dwarf_Frame *fr = NULL;
-    if (!cfi || dwarf_cfi_addrframe(cfi, a - cbias, &fr) != 0)
+    if (!cfi || dwarf_cfi_addrframe(cfi, a, &fr) != 0)
         return -1;
     int rc = -1;
     bool signal = false;
@@ -72,6 +69,60 @@ out:
     return rc;
 }
 
+void sym_cfi_close(struct sym_bin *b)
+{
+    if (b->cfi)
+        dwarf_cfi_end(b->cfi);
+    if (b->cfi_elf)
+        elf_end(b->cfi_elf);
+    if (b->cfi_fd >= 0 && b->cfi_tried)
+        close(b->cfi_fd);
+    free(b->cfi_segs);
+    b->cfi_elf = NULL;
+    b->cfi = NULL;
+    b->cfi_segs = NULL;
+    b->ncfi_segs = 0;
+    b->cfi_fd = -1;
+    b->cfi_tried = false;
+}
+
+/* The ELF-only stage: maps b's file (or vDSO image) with libelf and reads its .eh_frame, without
+ * libdwfl or debug info, on the main thread (the loading thread has its own handles). */
+static void sym_cfi_open(struct sym_bin *b)
+{
+    b->cfi_tried = true;
+    b->cfi_fd = -1;
+    if (b->image) {
+        b->cfi_elf = elf_memory(b->image, b->image_len);
+    } else if (b->file && (b->cfi_fd = sym_open_regular(b->file)) >= 0) {
+        b->cfi_elf = elf_begin(b->cfi_fd, ELF_C_READ_MMAP, NULL);
+    }
+    if (!b->cfi_elf || elf_kind(b->cfi_elf) != ELF_K_ELF ||
+        sym_segments_read(b->cfi_elf, &b->cfi_segs, &b->ncfi_segs) == 0)
+        return;
+    b->cfi = dwarf_getcfi_elf(b->cfi_elf);
+}
+
+/* The rule at file offset fo of b: from its .eh_frame (ELF-only stage), else from the .debug_frame
+ * of its debug info (which loads that). Returns 0 or -1. */
+static int sym_cfa_lookup(struct symbolizer *s, struct sym_bin *b, uint64_t fo, bool caller,
+                          struct sym_cfa_rule *out)
+{
+    if (!b->cfi_tried)
+        sym_cfi_open(b);
+    uint64_t v;
+    if (b->cfi)
+        return sym_segments_address(b->cfi_segs, b->ncfi_segs, fo, caller, &v)
+                   ? sym_cfa_from_cfi(b->cfi, v, out)
+                   : -1;
+    if (!b->file && !b->image)
+        return -1;
+    sym_bin_ready(s, b, true);
+    Dwarf_Addr a, cbias;
+    Dwarf_CFI *cfi = b->usable ? dwfl_module_dwarf_cfi(b->mod, &cbias) : NULL;
+    return cfi && sym_bin_address(b, fo, caller, &a) ? sym_cfa_from_cfi(cfi, a - cbias, out) : -1;
+}
+
 struct sym_cfa_ctx {
     const struct symbolizer *s;
     uint32_t bin;
@@ -99,11 +150,8 @@ int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t ma
         *out = s->cfas[idx].rule;
         return s->cfas[idx].ok ? 0 : -1;
     }
-    sym_bin_ready(s, b, false);
-    Dwarf_Addr a;
     struct sym_cfa_rule rule = {0};
-    bool ok =
-        b->usable && sym_bin_address(b, k.key, k.caller, &a) && sym_cfa_from_cfi(b, a, &rule) == 0;
+    bool ok = sym_cfa_lookup(s, b, k.key, k.caller, &rule) == 0;
     if (hw_grow(&s->cfas, &s->cap_cfas, s->ncfas + 1, sizeof(*s->cfas)) == 0 &&
         hw_map_insert(&s->cfa_map, h, (uint32_t)s->ncfas) == 0)
         s->cfas[s->ncfas++] = (struct sym_cfa_entry){k.bin, k.caller, ok, k.key, rule};

@@ -116,8 +116,19 @@ struct sym_bin {
      * for unwinding), sym_bin_load its symbols and debug info */
     bool opened, loaded;
     bool usable; /* false: placeholders only (missing, unreadable, build-id mismatch) */
-    char *file;  /* the file read when it is not the recorded path (build-id cache), malloc'd */
-    void *image; /* a vDSO image read from memory (libdw reads it there), malloc'd */
+    /* the file to read (chosen by sym_bin_resolve when the record is made, kept until sym_free):
+     * the recorded path (under the root), the build-id cache's copy, or a vDSO image in memory */
+    char *file;
+    void *image;
+    size_t image_len;
+    void *dwfl_image; /* libdw's copy of image, while loaded */
+    /* the ELF-only stage for unwinding (sym_cfi.c): main thread only */
+    bool cfi_tried;
+    int cfi_fd;
+    Elf *cfi_elf;
+    Dwarf_CFI *cfi; /* .eh_frame, NULL: none */
+    struct sym_segment *cfi_segs;
+    size_t ncfi_segs;
     struct hw_buf warns; /* warnings of loading, NUL-separated, passed on by the main thread */
     uint8_t job;         /* enum sym_job: background loading state, under symbolizer.mu */
     Dwfl *dwfl;
@@ -281,8 +292,18 @@ uint32_t sym_crc32_update(uint32_t crc, const void *buf, size_t n);
 
 /* Returns the binary record for bin, creating it; NULL when out of memory. */
 struct sym_bin *sym_bin_get(struct symbolizer *s, const struct sym_binary *bin);
-/* Opens an ELF binary with libdw (the file at its path, else the build-id cache's copy), checks its
- * build id, reads its PT_LOADs: enough for CFI. Sets b->opened, and b->usable when it can be
+/* Chooses the file of a new ELF or vDSO record b (main thread): the file at its path when its build
+ * id is the recorded one, else the build-id cache's copy, else (the vDSO) this process's image;
+ * else keeps the warning why it is not symbolized. */
+void sym_bin_resolve(struct symbolizer *s, struct sym_bin *b);
+/* Reads the PT_LOAD segments of elf into a malloc'd *segs. Returns how many (0: none, *segs NULL or
+ * to free). */
+size_t sym_segments_read(Elf *elf, struct sym_segment **segs, size_t *n);
+/* The vaddr of file offset fo through segs (caller: fo is a return address, look at fo - 1). */
+bool sym_segments_address(const struct sym_segment *segs, size_t n, uint64_t fo, bool caller,
+                          uint64_t *vaddr);
+/* Opens an ELF binary with libdw (the file sym_bin_resolve chose), checks its build id, reads its
+ * PT_LOADs. Sets b->opened, and b->usable when it can be
  * symbolized; warnings go to b->warns. Safe on the loading thread (touches only b). */
 void sym_bin_open(struct symbolizer *s, struct sym_bin *b);
 /* sym_bin_open, then loads b's debug info and symbol table (b->loaded). Same thread rules. */
@@ -376,5 +397,7 @@ void sym_jit_free(struct symbolizer *s);
 /* ---- sym_cfi.c: unwinding rules ---- */
 
 void sym_cfi_free(struct symbolizer *s);
+/* Frees b's ELF-only stage (main thread). */
+void sym_cfi_close(struct sym_bin *b);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "bidcache.h"
 
+#include <gelf.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ struct symbolizer *sym_new(const struct sym_options *opts, hw_warn_fn warn, void
         return NULL;
     }
     sym_worker_init(s);
+    elf_version(EV_CURRENT); /* before the first libelf call, of either thread */
     if (opts)
         s->opts = *opts;
     const char *root = opts && opts->root ? opts->root : "";
