@@ -5,6 +5,7 @@
 #include "bidcache.h"
 #include "buildid.h"
 #include "check.h"
+#include "symtest.h"
 #include "symbolize.h"
 
 #include <errno.h>
@@ -15,54 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct warnings {
-    int count;
-    char all[8192];
-};
-
-static void on_warn(void *arg, const char *msg)
-{
-    struct warnings *w = arg;
-    w->count++;
-    size_t n = strlen(w->all);
-    snprintf(w->all + n, sizeof(w->all) - n, "%s\n", msg);
-}
-
-static bool run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static bool run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd) == 0;
-}
-
-/* The address of symbol name in bin (nm, or nm -D with dynamic), or 0. */
-static uint64_t nm_addr(const char *bin, const char *name, bool dynamic)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof(cmd), "nm %s '%s' 2>/dev/null", dynamic ? "-D" : "", bin);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return 0;
-    char line[512];
-    uint64_t addr = 0;
-    while (fgets(line, sizeof(line), p)) {
-        unsigned long long a;
-        char type, sym[400];
-        if (sscanf(line, "%llx %c %399s", &a, &type, sym) != 3)
-            continue;
-        sym[strcspn(sym, "@")] = '\0'; /* versioned dynamic symbols: NAME@@VERSION */
-        if (strcmp(sym, name) == 0)
-            addr = a;
-    }
-    pclose(p);
-    return addr;
-}
 
 /* Whether files a and b have the same bytes. */
 static bool same_file(const char *a, const char *b)

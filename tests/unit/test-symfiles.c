@@ -3,6 +3,7 @@
 #include "config.h"
 #endif
 #include "check.h"
+#include "symtest.h"
 #include "sym_private.h"
 #include "symbolize.h"
 
@@ -18,54 +19,8 @@
 /* A wedged test (a blocking open, a CRC over 8 GiB) fails here instead of hanging the suite. */
 #define TEST_ALARM_SECONDS 60
 
-struct warnings {
-    int count;
-    char all[8192];
-};
-
-static void on_warn(void *arg, const char *msg)
-{
-    struct warnings *w = arg;
-    w->count++;
-    size_t n = strlen(w->all);
-    snprintf(w->all + n, sizeof(w->all) - n, "%s\n", msg);
-}
-
-static bool run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static bool run(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    return system(cmd) == 0;
-}
-
-/* The file address of function name in bin (from nm), or 0. */
-static uint64_t nm_addr(const char *bin, const char *name)
-{
-    char cmd[4400];
-    snprintf(cmd, sizeof(cmd), "nm '%s' 2>/dev/null", bin);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return 0;
-    char line[512];
-    uint64_t addr = 0;
-    while (fgets(line, sizeof(line), p)) {
-        unsigned long long a;
-        char type, sym[400];
-        if (sscanf(line, "%llx %c %399s", &a, &type, sym) == 3 && strcmp(sym, name) == 0)
-            addr = a;
-    }
-    pclose(p);
-    return addr;
-}
-
-/* Looks up file address a of the non-PIE program path, mapped as the kernel maps it (the text
- * segment at its vaddr: file offset = vaddr - 0x400000 for a default GNU ld layout is not assumed;
- * the whole file is mapped from offset 0 at 0x400000). */
+/* Looks up vaddr a of the non-PIE program path, the whole file mapped from offset 0 at 0x400000
+ * (where GNU ld puts its first segment). */
 static void lookup(struct symbolizer *s, const char *path, uint64_t a, struct sym_result *r)
 {
     struct sym_binary bin = {.path = path};
@@ -230,7 +185,7 @@ static bool build(const char *dir, uint64_t *a)
     if (geteuid() == 0 && !run("chown 65534 '%s/jroot/tmp/perf-102.map'", dir))
         return false;
     snprintf(prog, sizeof(prog), "%s/prog", dir);
-    *a = nm_addr(prog, "caller_a");
+    *a = nm_addr(prog, "caller_a", false);
     return *a != 0;
 }
 
