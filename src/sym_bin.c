@@ -141,33 +141,6 @@ static bool sym_is_system_library(const char *path)
            strncmp(path, "/lib64/", 7) == 0 || strncmp(path, "/usr/lib64/", 11) == 0;
 }
 
-void sym_bin_warnf(struct sym_bin *b, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    size_t len = (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
-    if (hw_buf_reserve(&b->warns, len + 1) == 0) {
-        memcpy(b->warns.data + b->warns.len, msg, len + 1);
-        b->warns.len += len + 1;
-    }
-}
-
-void sym_bin_flush_warnings(struct symbolizer *s, struct sym_bin *b)
-{
-    for (size_t at = 0; at < b->warns.len;) {
-        const char *msg = (const char *)b->warns.data + at;
-        at += strlen(msg) + 1;
-        if (s->warn.fn)
-            s->warn.fn(s->warn.arg, msg);
-    }
-    b->warns.len = 0;
-}
-
 int sym_open_regular(const char *path)
 {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -275,7 +248,7 @@ void sym_bin_open(struct symbolizer *s, struct sym_bin *b)
         0)
         b->usable = true;
     else
-        sym_bin_warnf(b, "%s", why);
+        sym_warn_keep(&b->warns, "%s", why);
 }
 
 /* Whether the ELF file open at fd has the build id of b (recorded; none recorded: any). Formats the
@@ -357,7 +330,7 @@ void sym_bin_resolve(struct symbolizer *s, struct sym_bin *b)
         return;
     }
     if (why[0])
-        sym_bin_warnf(b, "%s", why);
+        sym_warn_keep(&b->warns, "%s", why);
 }
 
 void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
@@ -373,12 +346,12 @@ void sym_bin_load(struct symbolizer *s, struct sym_bin *b)
     bool symtab = dwfl_module_getsymtab(b->mod) > 0;
     const char *full = b->file ? b->file : b->path;
     if (!b->dw && !symtab && b->kind != SYM_KIND_VDSO)
-        sym_bin_warnf(b,
+        sym_warn_keep(&b->warns,
                       "%s has no symbols and no debug info: its frames are shown as %s+0xOFFSET "
                       "(install its debug symbols, e.g. the -dbgsym package)",
                       full, b->base);
     else if (!b->dw && !sym_is_system_library(full) && b->kind != SYM_KIND_VDSO)
-        sym_bin_warnf(b,
+        sym_warn_keep(&b->warns,
                       "no debug info for %s: function names without source lines or inlined frames "
                       "(install its debug symbols, e.g. the -dbgsym package)",
                       full);

@@ -59,32 +59,6 @@ static void sym_kallsyms_line(struct symbolizer *s, const char *p, const char *e
     *nonzero |= addr != 0;
 }
 
-/* Keeps a warning of loading kallsyms for the main thread. */
-static void sym_kallsyms_warnf(struct symbolizer *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void sym_kallsyms_warnf(struct symbolizer *s, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    if (n >= 0)
-        hw_buf_append(&s->kwarns, msg, strlen(msg) + 1);
-}
-
-void sym_kallsyms_flush_warnings(struct symbolizer *s)
-{
-    for (size_t at = 0; at < s->kwarns.len;) {
-        const char *msg = (const char *)s->kwarns.data + at;
-        at += strlen(msg) + 1;
-        if (s->warn.fn)
-            s->warn.fn(s->warn.arg, msg);
-    }
-    s->kwarns.len = 0;
-}
-
 void sym_kallsyms_load(struct symbolizer *s)
 {
     if (s->ksyms_loaded)
@@ -95,7 +69,7 @@ void sym_kallsyms_load(struct symbolizer *s)
         return;
     int fd = sym_open_regular(path);
     if (fd < 0) {
-        sym_kallsyms_warnf(s, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
+        sym_warn_keep(&s->kwarns, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
                            errno == EINVAL ? "not a regular file" : strerror(errno));
         free(path);
         return;
@@ -129,13 +103,12 @@ void sym_kallsyms_load(struct symbolizer *s)
     close(fd);
     if (!nonzero) {
         if (s->nksyms)
-            sym_kallsyms_warnf(
-                s,
+            sym_warn_keep(&s->kwarns,
                 "%s shows no addresses: kernel frames are shown as [kernel] (run as root "
                 "or set the sysctl kernel.kptr_restrict=0)",
                 path);
         else
-            sym_kallsyms_warnf(s, "%s holds no text symbols: kernel frames are shown as [kernel]",
+            sym_warn_keep(&s->kwarns, "%s holds no text symbols: kernel frames are shown as [kernel]",
                                path);
         s->nksyms = 0;
     }

@@ -308,10 +308,6 @@ bool sym_segments_address(const struct sym_segment *segs, size_t n, uint64_t fo,
 void sym_bin_open(struct symbolizer *s, struct sym_bin *b);
 /* sym_bin_open, then loads b's debug info and symbol table (b->loaded). Same thread rules. */
 void sym_bin_load(struct symbolizer *s, struct sym_bin *b);
-/* Keeps a warning of b's loading for sym_bin_flush_warnings. */
-void sym_bin_warnf(struct sym_bin *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Passes b's kept warnings to the caller's callback (main thread only). */
-void sym_bin_flush_warnings(struct symbolizer *s, struct sym_bin *b);
 /* Opens path read-only if it is a regular file, without blocking on a FIFO or device. Returns the
  * fd, or -1 with errno (EINVAL: not a regular file). */
 int sym_open_regular(const char *path);
@@ -330,6 +326,10 @@ bool sym_bin_is_vdso(const struct sym_bin *b);
 /* ---- sym_worker.c: loading on a second thread ---- */
 
 void sym_worker_init(struct symbolizer *s);
+/* Keeps a warning of loading (either thread: the loader owns the buffer w) for sym_warn_pass. */
+void sym_warn_keep(struct hw_buf *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Passes the warnings kept in w to the caller's callback and empties w (main thread, owning w). */
+void sym_warn_pass(struct symbolizer *s, struct hw_buf *w);
 /* Stops and joins the thread (at sym_free, before anything is freed). */
 void sym_worker_stop(struct symbolizer *s);
 /* Makes b the main thread's (waits while the thread loads it), opens it (debug: loads it) and
@@ -380,8 +380,6 @@ void sym_dcus_free(struct sym_bin *b);
 /* Loads the text symbols of ROOT/proc/kallsyms (once); warnings go to s->kwarns. Safe on the
  * loading thread (touches only the kallsyms table). */
 void sym_kallsyms_load(struct symbolizer *s);
-/* Passes the kept kallsyms warnings on (main thread). */
-void sym_kallsyms_flush_warnings(struct symbolizer *s);
 /* Symbolizes a kernel address from ROOT/proc/kallsyms (loaded on first use). */
 void sym_resolve_kernel(struct symbolizer *s, uint64_t addr, bool caller, struct sym_result *out);
 void sym_kallsyms_free(struct symbolizer *s);

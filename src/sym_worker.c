@@ -2,8 +2,32 @@
 #include "sym_private.h"
 
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void sym_warn_keep(struct hw_buf *w, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        hw_buf_append(w, msg, strlen(msg) + 1);
+}
+
+void sym_warn_pass(struct symbolizer *s, struct hw_buf *w)
+{
+    for (size_t at = 0; at < w->len;) {
+        const char *msg = (const char *)w->data + at;
+        at += strlen(msg) + 1;
+        if (s->warn.fn)
+            s->warn.fn(s->warn.arg, msg);
+    }
+    w->len = 0;
+}
 
 /* Runs one job: every job touches only its own binary (or, NULL, the kallsyms table). */
 static void sym_worker_run(struct symbolizer *s, struct sym_bin *b)
@@ -91,7 +115,7 @@ void sym_bin_take(struct symbolizer *s, struct sym_bin *b)
 {
     if (b->job != SYM_JOB_OWNED)
         sym_worker_claim(s, &b->job);
-    sym_bin_flush_warnings(s, b);
+    sym_warn_pass(s, &b->warns);
 }
 
 void sym_bin_ready(struct symbolizer *s, struct sym_bin *b, bool debug)
@@ -101,7 +125,7 @@ void sym_bin_ready(struct symbolizer *s, struct sym_bin *b, bool debug)
         sym_bin_load(s, b);
     else
         sym_bin_open(s, b);
-    sym_bin_flush_warnings(s, b);
+    sym_warn_pass(s, &b->warns);
 }
 
 void sym_kallsyms_claim(struct symbolizer *s, bool load)
@@ -110,7 +134,7 @@ void sym_kallsyms_claim(struct symbolizer *s, bool load)
         sym_worker_claim(s, &s->kjob);
     if (load)
         sym_kallsyms_load(s);
-    sym_kallsyms_flush_warnings(s);
+    sym_warn_pass(s, &s->kwarns);
 }
 
 void sym_bin_unclaim(struct symbolizer *s, uint8_t *job)
