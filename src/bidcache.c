@@ -27,7 +27,7 @@ char *bidcache_default_dir(void)
 
 static const char *bidcache_name(enum bidcache_kind kind)
 {
-    return kind == BIDCACHE_VDSO ? "vdso" : "elf";
+    return kind == BIDCACHE_VDSO ? "vdso" : kind == BIDCACHE_KALLSYMS ? "kallsyms" : "elf";
 }
 
 int bidcache_path(const char *dir, const uint8_t *id, int len, enum bidcache_kind kind, char *out,
@@ -58,10 +58,11 @@ static int bidcache_mkdirs(char *path)
     }
 }
 
-/* Whether path is a name the cache can hold: "[vdso]", or absolute without "." or ".." parts. */
+/* Whether path is a name the cache can hold: "[vdso]", "[kernel.kallsyms]", or absolute without "."
+ * or ".." parts. */
 static bool bidcache_path_ok(const char *path)
 {
-    if (strcmp(path, "[vdso]") == 0)
+    if (strcmp(path, "[vdso]") == 0 || strcmp(path, "[kernel.kallsyms]") == 0)
         return true;
     if (path[0] != '/')
         return false;

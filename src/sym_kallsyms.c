@@ -1,6 +1,8 @@
 /* sym_kallsyms.c - kernel addresses named from /proc/kallsyms (text symbols, one sorted table). */
 #include "sym_private.h"
 
+#include "bidcache.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -59,18 +61,40 @@ static void sym_kallsyms_line(struct symbolizer *s, const char *p, const char *e
     *nonzero |= addr != 0;
 }
 
+void sym_kallsyms_note_kernel(struct symbolizer *s, const struct sym_bin *b)
+{
+    if (s->kernel_id_len == 0 && b->build_id_len > 0 && b->build_id_len <= HW_BUILD_ID_MAX &&
+        s->kjob == SYM_JOB_NONE) {
+        memcpy(s->kernel_id, b->build_id, (size_t)b->build_id_len);
+        s->kernel_id_len = b->build_id_len;
+    }
+}
+
 void sym_kallsyms_load(struct symbolizer *s)
 {
     if (s->ksyms_loaded)
         return;
     s->ksyms_loaded = true;
-    char *path = sym_rooted(s, "/proc/kallsyms");
+    /* the copy perf record saved of this kernel's kallsyms, else the running kernel's */
+    char cached[4096];
+    int fd = -1;
+    char *path = NULL;
+    if (s->kernel_id_len > 0 && s->buildid_dir &&
+        bidcache_path(s->buildid_dir, s->kernel_id, s->kernel_id_len, BIDCACHE_KALLSYMS, cached,
+                      sizeof(cached)) == 0 &&
+        (fd = sym_open_regular(cached)) >= 0)
+        path = hw_strdup(cached);
+    if (fd >= 0 && !path) {
+        close(fd);
+        fd = -1;
+    }
+    if (!path && (path = sym_rooted(s, "/proc/kallsyms")) != NULL)
+        fd = sym_open_regular(path);
     if (!path)
         return;
-    int fd = sym_open_regular(path);
     if (fd < 0) {
         sym_warn_keep(&s->kwarns, "cannot read %s: %s: kernel frames are shown as [kernel]", path,
-                           errno == EINVAL ? "not a regular file" : strerror(errno));
+                      errno == EINVAL ? "not a regular file" : strerror(errno));
         free(path);
         return;
     }
@@ -104,12 +128,12 @@ void sym_kallsyms_load(struct symbolizer *s)
     if (!nonzero) {
         if (s->nksyms)
             sym_warn_keep(&s->kwarns,
-                "%s shows no addresses: kernel frames are shown as [kernel] (run as root "
-                "or set the sysctl kernel.kptr_restrict=0)",
-                path);
+                          "%s shows no addresses: kernel frames are shown as [kernel] (run as root "
+                          "or set the sysctl kernel.kptr_restrict=0)",
+                          path);
         else
-            sym_warn_keep(&s->kwarns, "%s holds no text symbols: kernel frames are shown as [kernel]",
-                               path);
+            sym_warn_keep(&s->kwarns,
+                          "%s holds no text symbols: kernel frames are shown as [kernel]", path);
         s->nksyms = 0;
     }
     free(path);

@@ -232,7 +232,10 @@ struct symbolizer {
     bool worker_started, worker_running, worker_stop;
     struct sym_bin **queue;
     size_t qhead, nqueue, cap_queue;
-    uint8_t kjob;         /* enum sym_job of the kallsyms table */
+    uint8_t kjob; /* enum sym_job of the kallsyms table */
+    uint8_t
+        kernel_id[HW_BUILD_ID_MAX]; /* the recorded kernel's build id (for the cache's kallsyms) */
+    int kernel_id_len;
     struct hw_buf kwarns; /* warnings of loading kallsyms, NUL-separated */
 
     struct sym_cfa_entry *cfas;
@@ -377,7 +380,10 @@ void sym_dcus_free(struct sym_bin *b);
 
 /* ---- sym_kallsyms.c: kernel symbols ---- */
 
-/* Loads the text symbols of ROOT/proc/kallsyms (once); warnings go to s->kwarns. Safe on the
+/* Notes the build id of the recorded kernel b (before kallsyms is loaded; main thread). */
+void sym_kallsyms_note_kernel(struct symbolizer *s, const struct sym_bin *b);
+/* Loads the text symbols of ROOT/proc/kallsyms, or of the build-id cache's copy for the recorded
+ * kernel (a regular file: faster to read), once; warnings go to s->kwarns. Safe on the
  * loading thread (touches only the kallsyms table). */
 void sym_kallsyms_load(struct symbolizer *s);
 /* Symbolizes a kernel address from ROOT/proc/kallsyms (loaded on first use). */

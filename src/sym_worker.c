@@ -104,6 +104,7 @@ void sym_prefetch(struct symbolizer *s, const struct sym_binary *bin)
     if (!b)
         return;
     if (b->kind == SYM_KIND_KERNEL) {
+        sym_kallsyms_note_kernel(s, b);
         if (s->opts.use_kallsyms)
             sym_worker_queue(s, NULL, &s->kjob);
     } else if (b->kind == SYM_KIND_ELF || sym_bin_is_vdso(b)) {

@@ -304,6 +304,7 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
         sym_resolve_elf(s, b, key, caller, out);
         break;
     case SYM_KIND_KERNEL:
+        sym_kallsyms_note_kernel(s, b);
         sym_resolve_kernel(s, addr, caller, out);
         break;
     case SYM_KIND_VDSO:

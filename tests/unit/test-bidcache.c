@@ -180,6 +180,41 @@ static void test_vdso(const char *dir)
     sym_free(s);
 }
 
+/* The kernel's kallsyms saved in the cache (as perf record does) is read instead of /proc/kallsyms.
+ */
+static void test_kallsyms(const char *dir)
+{
+    char cache[4200], root[4200];
+    struct hw_err err = {{0}};
+    snprintf(cache, sizeof(cache), "%s/kcache", dir);
+    snprintf(root, sizeof(root), "%s/kroot", dir);
+    CHECK(run("mkdir -p '%s/proc' && printf 'ffffffff81001000 T running_kernel_fn\\n' > "
+              "'%s/proc/kallsyms'",
+              root, root));
+    const uint8_t id[4] = {0x12, 0x34, 0x56, 0x78};
+    const char text[] = "ffffffff81000000 T _stext\nffffffff81001000 t recorded_kernel_fn\n";
+    CHECK_EQ_U64(bidcache_store(cache, "[kernel.kallsyms]", id, 4, BIDCACHE_KALLSYMS, text,
+                                sizeof(text) - 1, &err),
+                 0);
+    for (int with_id = 0; with_id < 2; with_id++) {
+        struct warnings w = {0};
+        struct sym_options o = {.use_kallsyms = true, .root = root, .buildid_dir = cache};
+        struct symbolizer *s = sym_new(&o, on_warn, &w, &err);
+        CHECK(s != NULL);
+        if (!s)
+            return;
+        struct sym_binary k = {.path = "[kernel.kallsyms]",
+                               .kernel = true,
+                               .build_id = with_id ? id : NULL,
+                               .build_id_len = with_id ? 4 : 0};
+        struct sym_result r;
+        sym_lookup(s, &k, 0, UINT64_MAX, 0, -1, 0xffffffff81001010ull, false, &r);
+        CHECK(r.symbolized);
+        CHECK_STR(r.frames[0].function, with_id ? "recorded_kernel_fn" : "running_kernel_fn");
+        sym_free(s);
+    }
+}
+
 /* Unwinding rules come from the ELF file alone: no debug info is loaded (nor warned about). */
 static void test_cfi_elf_only(const char *dir)
 {
@@ -257,6 +292,7 @@ int main(void)
         test_cfi_elf_only(dir);
     }
     test_vdso(dir);
+    test_kallsyms(dir);
     run("rm -rf '%s'", dir);
     return check_done("test-bidcache");
 }
