@@ -166,7 +166,7 @@ static int sym_bin_try(struct symbolizer *s, struct sym_bin *b, const char *full
     if (img) { /* libdw's own copy: the loading thread's, apart from the CFI stage's */
         b->dwfl_image = malloc(n);
         if (!b->dwfl_image) {
-            snprintf(why, whylen, "cannot symbolize %s: out of memory", full);
+            snprintf(why, whylen, "cannot symbolize %s: %s", full, strerror(ENOMEM));
             return -1;
         }
         memcpy(b->dwfl_image, img, n);
