@@ -64,7 +64,8 @@ static void sym_kallsyms_line(struct symbolizer *s, const char *p, const char *e
 void sym_kallsyms_note_kernel(struct symbolizer *s, const struct sym_bin *b)
 {
     if (s->kernel_id_len == 0 && b->build_id_len > 0 && b->build_id_len <= HW_BUILD_ID_MAX &&
-        s->kjob == SYM_JOB_NONE) {
+        __atomic_load_n(&s->kjob, __ATOMIC_ACQUIRE) ==
+            SYM_JOB_NONE) { /* not yet queued: the thread does not read it */
         memcpy(s->kernel_id, b->build_id, (size_t)b->build_id_len);
         s->kernel_id_len = b->build_id_len;
     }

@@ -54,11 +54,11 @@ static void *sym_worker_main(void *arg)
         uint8_t *job = b ? &b->job : &s->kjob;
         if (*job != SYM_JOB_QUEUED)
             continue;
-        *job = SYM_JOB_RUNNING;
+        __atomic_store_n(job, SYM_JOB_RUNNING, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&s->mu);
         sym_worker_run(s, b);
         pthread_mutex_lock(&s->mu);
-        *job = SYM_JOB_DONE;
+        __atomic_store_n(job, SYM_JOB_DONE, __ATOMIC_RELEASE);
         pthread_cond_broadcast(&s->cv);
     }
     pthread_mutex_unlock(&s->mu);
@@ -73,7 +73,7 @@ static void sym_worker_queue(struct symbolizer *s, struct sym_bin *b, uint8_t *j
     if (*job == SYM_JOB_NONE &&
         hw_grow(&s->queue, &s->cap_queue, s->nqueue + 1, sizeof(*s->queue)) == 0) {
         s->queue[s->nqueue++] = b;
-        *job = SYM_JOB_QUEUED;
+        __atomic_store_n(job, SYM_JOB_QUEUED, __ATOMIC_RELEASE);
         if (!s->worker_started) {
             s->worker_started = true;
             sigset_t all, old;
@@ -94,7 +94,7 @@ static void sym_worker_claim(struct symbolizer *s, uint8_t *job)
     pthread_mutex_lock(&s->mu);
     while (*job == SYM_JOB_RUNNING)
         pthread_cond_wait(&s->cv, &s->mu);
-    *job = SYM_JOB_OWNED;
+    __atomic_store_n(job, SYM_JOB_OWNED, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -114,7 +114,8 @@ void sym_prefetch(struct symbolizer *s, const struct sym_binary *bin)
 
 void sym_bin_take(struct symbolizer *s, struct sym_bin *b)
 {
-    if (b->job != SYM_JOB_OWNED)
+    if (__atomic_load_n(&b->job, __ATOMIC_ACQUIRE) !=
+        SYM_JOB_OWNED) /* only this thread sets OWNED */
         sym_worker_claim(s, &b->job);
     sym_warn_pass(s, &b->warns);
 }
@@ -131,7 +132,7 @@ void sym_bin_ready(struct symbolizer *s, struct sym_bin *b, bool debug)
 
 void sym_kallsyms_claim(struct symbolizer *s, bool load)
 {
-    if (s->kjob != SYM_JOB_OWNED)
+    if (__atomic_load_n(&s->kjob, __ATOMIC_ACQUIRE) != SYM_JOB_OWNED)
         sym_worker_claim(s, &s->kjob);
     if (load)
         sym_kallsyms_load(s);
@@ -142,7 +143,7 @@ void sym_bin_unclaim(struct symbolizer *s, uint8_t *job)
 {
     pthread_mutex_lock(&s->mu);
     if (*job == SYM_JOB_OWNED)
-        *job = SYM_JOB_NONE;
+        __atomic_store_n(job, SYM_JOB_NONE, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&s->mu);
 }
 
