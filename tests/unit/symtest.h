@@ -59,4 +59,32 @@ static inline uint64_t nm_addr(const char *bin, const char *name, bool dynamic)
     return addr;
 }
 
+/* The test program: caller_a (renamed_fn when built with -DRENAMED) called by main. */
+static const char symtest_src[] =
+    "#ifdef RENAMED\n#define caller_a renamed_fn\n#endif\n"
+    "__attribute__((noinline)) unsigned long caller_a(unsigned long n)\n"
+    "{\n"
+    "    unsigned long x = n;\n"
+    "    for (unsigned long i = 0; i < n; i++)\n"
+    "        x = x * 31 + i;\n"
+    "    return x;\n"
+    "}\n"
+    "int main(int argc, char **argv)\n"
+    "{\n"
+    "    (void)argv;\n"
+    "    return (int)caller_a((unsigned long)argc);\n"
+    "}\n";
+
+/* Writes symtest_src to DIR/src.c. True on success. */
+static inline bool symtest_write_src(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/src.c", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    bool ok = fputs(symtest_src, f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
 #endif

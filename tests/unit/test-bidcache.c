@@ -261,26 +261,10 @@ int main(void)
         return 1;
     }
     snprintf(prog, sizeof(prog), "%s/prog", dir);
-    char src[4200];
-    snprintf(src, sizeof(src), "%s/src.c", dir);
-    FILE *f = fopen(src, "w");
-    CHECK(f != NULL);
-    if (f) {
-        fputs("#ifdef RENAMED\n#define caller_a renamed_fn\n#endif\n"
-              "__attribute__((noinline)) unsigned long caller_a(unsigned long n)\n"
-              "{\n"
-              "    unsigned long x = n;\n"
-              "    for (unsigned long i = 0; i < n; i++)\n"
-              "        x = x * 31 + i;\n"
-              "    return x;\n"
-              "}\n"
-              "int main(int argc, char **argv) { (void)argv; return (int)caller_a((unsigned "
-              "long)argc); }\n",
-              f);
-        fclose(f);
-    }
+    bool written = symtest_write_src(dir);
+    CHECK(written);
     uint8_t id[HW_BUILD_ID_MAX];
-    int len = f && run("cd '%s' && cc -O2 -g -fno-pie -no-pie src.c -o prog", dir)
+    int len = written && run("cd '%s' && cc -O2 -g -fno-pie -no-pie src.c -o prog", dir)
                   ? buildid_read_file(prog, id)
                   : -1;
     CHECK(len > 0);

@@ -152,22 +152,9 @@ static void test_perf_maps(const char *dir)
 
 static bool build(const char *dir, uint64_t *a)
 {
-    char src[4200], prog[4200];
-    snprintf(src, sizeof(src), "%s/src.c", dir);
-    FILE *f = fopen(src, "w");
-    if (!f)
+    char prog[4200];
+    if (!symtest_write_src(dir))
         return false;
-    fputs("__attribute__((noinline)) unsigned long caller_a(unsigned long n)\n"
-          "{\n"
-          "    unsigned long x = n;\n"
-          "    for (unsigned long i = 0; i < n; i++)\n"
-          "        x = x * 31 + i;\n"
-          "    return x;\n"
-          "}\n"
-          "int main(int argc, char **argv) { (void)argv; return (int)caller_a((unsigned "
-          "long)argc); }\n",
-          f);
-    fclose(f);
     if (!run("cd '%s' && cc -O2 -g -fno-pie -no-pie src.c -o prog && "
              "objcopy --only-keep-debug prog prog.debug && "
              "mkdir -p fifo guessfifo linkfifo/.debug sparse linked kroot/proc jroot/tmp && "
