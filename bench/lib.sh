@@ -50,18 +50,22 @@ build_inline_heavy()
     [ -x "$INLINE_HEAVY" ] || die "INLINE_HEAVY=$INLINE_HEAVY is not an executable"
 }
 
-# measure NAME RUNS CMD...: runs CMD (stdout to $tmp/NAME.out) RUNS times under GNU time; sets WALL
-# (seconds, the fastest run) and RSS (KiB, the peak of that run). Dies when CMD fails.
+# measure NAME RUNS CMD...: runs CMD (stdout to $tmp/NAME.out) RUNS times; sets WALL (seconds, the
+# fastest run, to the millisecond: time(1)'s %e has only 10 ms) and RSS (KiB, the peak of that
+# run, from GNU time). Dies when CMD fails.
 measure()
 {
-    local name=$1 n=$2 i w m
+    local name=$1 n=$2 i w m t0 t1
     shift 2
     WALL=
     RSS=
     for ((i = 0; i < n; i++)); do
-        /usr/bin/time -f '%e %M' -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
+        t0=$EPOCHREALTIME
+        /usr/bin/time -f '%M' -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
             die "$* failed: $(grep -v '^Command exited' "$tmp/$name.err" | head -1)"
-        read -r w m <"$tmp/$name.time"
+        t1=$EPOCHREALTIME
+        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }')
+        read -r m <"$tmp/$name.time"
         if [ -z "$WALL" ] || awk -v a="$w" -v b="$WALL" 'BEGIN { exit !(a < b) }'; then
             WALL=$w
             RSS=$m
