@@ -1,24 +1,23 @@
-/* ordered.c - records held until they may go in time order: sorted per round, compacted into a second arena. */
+/* ordered.c - records held until they may go in time order: merged per round from the runs they come in, compacted into a second arena. */
 #include "ordered.h"
 
 #include <linux/perf_event.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int ord_cmp(const void *pa, const void *pb)
+/* Whether a goes before b: by key, then by arrival. */
+static bool ord_before(const struct ord_ent *a, const struct ord_ent *b)
 {
-    const struct ord_ent *a = pa, *b = pb;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
+    return a->key < b->key || (a->key == b->key && a->seq < b->seq);
 }
 
 int ord_push(struct ord_queue *q, const void *rec, size_t len, uint64_t time, uint64_t offset,
              int attr, struct hw_err *err)
 {
     size_t at = (size_t)HW_ALIGN(q->used, 8);
-    if (hw_grow(&q->arena, &q->cap_arena, at + len, 1) < 0 ||
-        hw_grow(&q->ents, &q->cap, q->n + 1, sizeof(*q->ents)) < 0)
+    if ((at + len > q->cap_arena && hw_grow(&q->arena, &q->cap_arena, at + len, 1) < 0) ||
+        (q->n + 1 > q->cap && hw_grow(&q->ents, &q->cap, q->n + 1, sizeof(*q->ents)) < 0) ||
+        (q->n + 1 > q->cap_tmp && hw_grow(&q->tmp, &q->cap_tmp, q->n + 1, sizeof(*q->tmp)) < 0))
         return hw_err_oom(err);
     memcpy(q->arena + at, rec, len);
     q->used = at + len;
@@ -33,11 +32,49 @@ int ord_push(struct ord_queue *q, const void *rec, size_t len, uint64_t time, ui
     return 0;
 }
 
+/* The end of the ascending run of a that starts at i (< n). */
+static size_t ord_run_end(const struct ord_ent *a, size_t i, size_t n)
+{
+    for (i++; i < n && ord_before(&a[i - 1], &a[i]); i++)
+        ;
+    return i;
+}
+
+/* Sorts ents by merging the ascending runs they already form (each buffer's records come in
+ * time order, so a round is a few runs): O(n log runs), no allocation (tmp has ents' capacity). */
+static void ord_sort(struct ord_queue *q)
+{
+    struct ord_ent *a = q->ents, *b = q->tmp;
+    size_t n = q->n;
+    while (n > 1 && ord_run_end(a, 0, n) < n) {
+        size_t i = 0, out = 0;
+        while (i < n) {
+            size_t e1 = ord_run_end(a, i, n), j = e1, e2 = e1 < n ? ord_run_end(a, e1, n) : n;
+            while (i < e1 && j < e2)
+                b[out++] = ord_before(&a[j], &a[i]) ? a[j++] : a[i++];
+            while (i < e1)
+                b[out++] = a[i++];
+            while (j < e2)
+                b[out++] = a[j++];
+            i = e2;
+        }
+        struct ord_ent *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != q->ents) { /* the result is in tmp: swap the arrays */
+        size_t c = q->cap;
+        q->tmp = q->ents;
+        q->ents = a;
+        q->cap = q->cap_tmp;
+        q->cap_tmp = c;
+    }
+}
+
 /* Sorts the queue and lets every record up to time limit go (ready). */
 static void ord_release(struct ord_queue *q, uint64_t limit)
 {
-    if (q->n)
-        qsort(q->ents, q->n, sizeof(*q->ents), ord_cmp);
+    ord_sort(q);
     size_t last =
         hw_bsearch_le(q->ents, q->n, sizeof(*q->ents), offsetof(struct ord_ent, key), limit);
     q->ready = last == q->n ? 0 : last + 1;
@@ -67,7 +104,7 @@ void ord_flush_half(struct ord_queue *q)
 {
     if (q->n == 0)
         return;
-    qsort(q->ents, q->n, sizeof(*q->ents), ord_cmp);
+    ord_sort(q);
     ord_release(q, q->ents[q->n / 2].key);
 }
 
@@ -130,6 +167,7 @@ void ord_clear(struct ord_queue *q)
 void ord_free(struct ord_queue *q)
 {
     free(q->ents);
+    free(q->tmp);
     free(q->arena);
     free(q->spare);
     memset(q, 0, sizeof(*q));

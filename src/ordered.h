@@ -21,8 +21,8 @@ struct ord_ent {
 /* Zero-initialize; free with ord_free. ents[0 .. ready) are sorted and may go (ord_next), the
  * others wait for a round. */
 struct ord_queue {
-    struct ord_ent *ents;
-    size_t n, cap;
+    struct ord_ent *ents, *tmp; /* tmp: room to merge ents into (at least n entries) */
+    size_t n, cap, cap_tmp;
     size_t ready, pos;
     unsigned char *arena, *spare; /* record bytes; spare receives the waiting ones at compaction */
     size_t used, cap_arena, cap_spare;
