@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bidcache.h"
 #include "cli.h"
 #include "commands.h"
 #include "convert.h"
@@ -29,6 +30,7 @@ enum {
     OPT_QUIET,
     OPT_KEEP_DATA,
     OPT_WALL,
+    OPT_NO_BUILDID_CACHE,
     OPT_HELP,
 };
 
@@ -69,6 +71,8 @@ static const struct cli_option record_options[] = {
     {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
     {OPT_WALL, 0, "wall", CLI_NO_ARG, NULL, "wall-clock profile: on-CPU and off-CPU time of every thread",
      NULL, NULL},
+    {OPT_NO_BUILDID_CACHE, 'N', "no-buildid-cache", CLI_NO_ARG, NULL,
+     "keep no copies of the sampled binaries in the build-id cache (~/.debug)", NULL, NULL},
     {OPT_NO_FALLBACK, 0, "no-fallback", CLI_NO_ARG, NULL,
      "fail instead of sampling cpu-clock when a hardware event cannot be opened", NULL, NULL},
     {OPT_MMAP_PAGES, 'm', "mmap-pages", CLI_REQUIRED_ARG, "PAGES",
@@ -98,6 +102,7 @@ struct record_args {
     uint64_t freq, period;
     bool callchain, no_fallback, quiet, help, keep_data, wall;
     bool dwarf;                    /* -g dwarf */
+    bool no_buildid_cache;         /* -N */
     uint32_t user_stack;           /* bytes of user stack copied with each sample */
     bool events_given;
     const char *output;
@@ -203,6 +208,9 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
             break;
         case OPT_WALL:
             a->wall = true;
+            break;
+        case OPT_NO_BUILDID_CACHE:
+            a->no_buildid_cache = true;
             break;
         case OPT_OUTPUT:
             if (!*v)
@@ -410,6 +418,8 @@ int cmd_record(int argc, char **argv)
         free(a.pids);
         return HW_EXIT_ERROR;
     }
+    /* copies of the sampled binaries in perf's build-id cache, as perf record keeps them (-N: none) */
+    char *cache_dir = a.no_buildid_cache ? NULL : bidcache_default_dir();
     struct recorder_opts opts = {
         .output = data_path,
         .events = &events,
@@ -427,6 +437,7 @@ int cmd_record(int argc, char **argv)
         .cmdline_argc = argc + 1,
         .cmdline_argv = cmdline,
         .version = "hwprof " PACKAGE_VERSION,
+        .cache_dir = cache_dir,
         .notice = record_notice,
     };
     struct recorder_result res;
@@ -455,6 +466,7 @@ int cmd_record(int argc, char **argv)
     }
     free(data_path);
     recorder_result_free(&res);
+    free(cache_dir);
     free(cmdline);
     events_free(&events);
     free(a.pids);

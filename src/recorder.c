@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bidtable.h"
 #include "buildid.h"
 #include "decode.h"
 #include "machine.h"
@@ -36,6 +37,7 @@ struct recording {
     size_t nrbs;
     struct pd_writer *writer;
     struct machine *m;
+    struct bidtable *bids;         /* the build ids of the binaries samples hit, and their copies */
     struct dec_format *formats;    /* per event */
     struct workload wl;
     bool have_workload;
@@ -164,7 +166,15 @@ static int recorder_note_record(struct recording *r, const struct perf_event_hea
         recorder_note_sample(r, ev, h, h->size);
         break;
     case PERF_RECORD_MMAP:
-    case PERF_RECORD_MMAP2:
+    case PERF_RECORD_MMAP2: {
+        struct mach_change chg;
+        if (mach_process(r->m, &r->formats[ev], h, h->size, &chg, err) < 0)
+            return -1;
+        const struct mach_map *map = chg.type ? mach_find(r->m, chg.space, chg.start) : NULL;
+        if (map && chg.space >= 0)
+            bidtable_note_mmap(r->bids, chg.pid, map->dso);
+        break;
+    }
     case PERF_RECORD_COMM:
     case PERF_RECORD_FORK:
     case PERF_RECORD_EXIT:
@@ -471,49 +481,14 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
     return rc;
 }
 
-/* Collects the build ids of every binary a sample touched. */
-static int recorder_build_ids(struct recording *r, struct pd_build_id **out, size_t *nout,
-                              struct hw_err *err)
-{
-    for (size_t i = 0; i < r->npending; i++)
-        mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
-    size_t n;
-    const struct mach_dso *const *dsos = mach_dsos(r->m, &n);
-    struct pd_build_id *v = calloc(n ? n : 1, sizeof(*v));
-    if (!v)
-        return hw_err_oom(err);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct mach_dso *d = dsos[i];
-        if (!d->hit)
-            continue;
-        struct pd_build_id *b = &v[k];
-        b->pid = -1;
-        if (d->kernel || strncmp(d->path, "[kernel.kallsyms]", 17) == 0) {
-            b->kernel = true;
-            b->filename = "[kernel.kallsyms]";
-            b->id_len = buildid_read_kernel(b->id);
-        } else if (d->path[0] == '/') {
-            b->filename = d->path;
-            b->id_len = d->build_id_size ? d->build_id_size : buildid_read_file(d->path, b->id);
-            if (d->build_id_size)
-                memcpy(b->id, d->build_id, d->build_id_size);
-        } else {
-            continue; /* [vdso], //anon, ... */
-        }
-        if (b->id_len > 0)
-            k++;
-    }
-    *out = v;
-    *nout = k;
-    return 0;
-}
-
 static int recorder_finish(struct recording *r, struct hw_err *err)
 {
     struct pd_build_id *bids = NULL;
     size_t nbids = 0;
-    if (recorder_build_ids(r, &bids, &nbids, err) < 0)
+    for (size_t i = 0; i < r->npending; i++)
+        mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
+    struct hw_warn w = {r->opts->notice, r->opts->notice_arg};
+    if (bidtable_collect(r->bids, r->m, recorder_samples_kernel(&r->set), &bids, &nbids, &w, err) < 0)
         return -1;
     struct pd_meta meta;
     struct pd_uname_storage us;
@@ -552,6 +527,7 @@ static void recorder_teardown(struct recording *r)
     free(r->pids);
     recorder_restore_signals(r);
     mach_free(r->m);
+    bidtable_free(r->bids);
     free(r->formats);
     free(r->pending);
 }
@@ -560,8 +536,9 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
 {
     const struct recorder_opts *o = r->opts;
     r->m = mach_new();
+    r->bids = bidtable_new(o->cache_dir);
     r->pending = malloc(RECORDER_PENDING_MAX * sizeof(*r->pending));
-    if (!r->m || !r->pending)
+    if (!r->m || !r->bids || !r->pending)
         return hw_errf(err, "out of memory");
     recorder_raise_fd_limit();
     if (r->have_workload) {

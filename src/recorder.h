@@ -23,6 +23,7 @@ struct recorder_opts {
     int cmdline_argc;              /* hwprof's own command line, for the file's CMDLINE feature */
     char *const *cmdline_argv;
     const char *version;
+    const char *cache_dir;         /* build-id cache for copies of the binaries samples hit (NULL: none) */
     hw_warn_fn notice;           /* fallback notices and other remarks for the user */
     void *notice_arg;
 };
