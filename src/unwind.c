@@ -125,6 +125,11 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
         return unwind_append_chain(in, after, out, n, max);
     if (splice_from) /* back to the last frame the kernel's chain is known to continue */
         return unwind_append_chain(in, splice_from, out, splice_at, max);
+    /* The walk stopped at a frame whose rules are unknown, with a frame pointer the kernel walked
+     * from: its chain is taken from there (a frameless caller in between may be missed). */
+    long k = bp_known ? unwind_kernel_bp_index(kbp, nkbp, bp) : -1;
+    if (k >= 0)
+        return unwind_append_chain(in, (size_t)k + 1, out, n, max);
     if (n > 1 || in->nchain == 0)
         return n; /* with no kernel chain, at least the ip */
     return unwind_kernel_chain(in, out, max);
