@@ -270,6 +270,8 @@ static void record_print_summary(const struct recorder_result *res, const char *
     const char *leader = NULL;
     for (size_t e = 0; e < res->nevents; e++) {
         const struct recorder_event_stats *s = &res->events[e];
+        if (s->tracking)
+            continue;
         if (s->member) {
             fprintf(stderr, "hwprof: %s: read at each %s sample\n", s->name, leader ? leader : "leader");
             continue;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pmu.h"
 #include "util.h"
 
 /* One event the user named. attr holds what libpfm4 encoded (type, config, config1/2,
@@ -35,6 +36,15 @@ int events_init(struct hw_err *err);
 int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out, struct hw_err *err);
 
 void events_free(struct hw_event_list *list);
+
+/* On a CPU with several core PMUs (hybrid: cpu_core and cpu_atom), makes every generic hardware
+ * event (cycles, cache-misses, ... of type PERF_TYPE_HARDWARE or HW_CACHE without a PMU in the
+ * extended type) name one core PMU, as perf does: a group that also holds an event of one core PMU
+ * takes that PMU; any other group or lone event is repeated once per core PMU, named
+ * "PMU/NAME/" (e.g. "cpu_core/cycles/", "cpu_atom/cycles/"), with the PMU's type in
+ * config >> PERF_PMU_TYPE_SHIFT. Does nothing with fewer than two core PMUs. Returns 0, or -1 with
+ * err (out of memory; list is unchanged then). */
+int events_split_hybrid(struct hw_event_list *list, const struct pmu_set *pmus, struct hw_err *err);
 
 /* True when the event needs a hardware PMU (PERF_TYPE_HARDWARE, HW_CACHE, RAW or a dynamic PMU type
  * that is a CPU PMU), i.e. it is a candidate for the cpu-clock fallback. */

@@ -1,7 +1,8 @@
-/* perf_event.c - build sampling perf_event_attrs from parsed events and open them per CPU and target, with fallback and errno advice. */
+/* perf_event.c - perf_event_attrs opened per target and CPU, with fallbacks and advice. */
 #include "perf_event.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,28 @@
 
 #include "perf_regs.h"
 
-static int pe_sys_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd)
+/* Opens one event on sys (the real system when NULL) and reads its id. Returns the fd or -errno. */
+static int pe_sys_open(const struct pe_system *sys, struct perf_event_attr *attr, pid_t pid,
+                       int cpu, int group_fd, uint64_t *id)
 {
-    return (int)syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
+    if (sys && sys->open)
+        return sys->open(sys->arg, attr, pid, cpu, group_fd, id);
+    int fd = (int)syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, PERF_FLAG_FD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (ioctl(fd, PERF_EVENT_IOC_ID, id) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+/* Writes ROOT/PATH (path absolute) into buf, root being sys's ("" for the real system). */
+static const char *pe_path(const struct pe_system *sys, const char *path, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", sys && sys->root ? sys->root : "", path);
+    return buf;
 }
 
 void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *encoded,
@@ -36,8 +56,8 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
             attr->freq = 1;
         }
     }
-    attr->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-                        PERF_SAMPLE_CPU;
+    attr->sample_type = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID |
+                        PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
     /* The period varies only in frequency mode. With a fixed period, PERF_SAMPLE_PERIOD would make
      * the kernel report every single software event (period 1) instead of one per period. */
     if (attr->freq)
@@ -104,33 +124,39 @@ static bool pe_has_capability(int cap)
 bool pe_kernel_allowed(void)
 {
     enum { CAP_SYS_ADMIN_BIT = 21, CAP_PERFMON_BIT = 38 };
-    if (geteuid() == 0 || pe_has_capability(CAP_PERFMON_BIT) || pe_has_capability(CAP_SYS_ADMIN_BIT))
+    if (geteuid() == 0 || pe_has_capability(CAP_PERFMON_BIT) ||
+        pe_has_capability(CAP_SYS_ADMIN_BIT))
         return true;
     return pe_paranoid() <= 1;
 }
 
-int pe_probe(const struct perf_event_attr *attr)
+int pe_probe(const struct perf_event_attr *encoded, const struct pmu_set *pmus,
+             const struct pe_system *sys)
 {
-    struct perf_event_attr a = *attr;
-    a.size = sizeof(a);
-    a.disabled = 1;
-    a.exclude_kernel = 1;
-    a.exclude_hv = 1;
-    a.sample_period = 0;
+    struct pe_config cfg = {.period = PE_PROBE_PERIOD, .sys = sys};
+    struct perf_event_attr a;
+    pe_build_attr(&a, encoded, &cfg, PE_ROLE_ALONE, false);
+    a.sample_period = a.freq ? PE_PROBE_PERIOD : a.sample_period;
     a.freq = 0;
-    int fd = pe_sys_open(&a, 0, -1, -1);
+    a.inherit = 0;
+    if (!pe_kernel_allowed())
+        a.exclude_kernel = 1;
+    const struct pmu *p = pmu_of_attr(pmus, encoded);
+    int cpu = p && p->cpus ? p->cpus[0] : -1;
+    uint64_t id;
+    int fd = pe_sys_open(sys, &a, 0, cpu, -1, &id);
     if (fd < 0)
-        return errno;
+        return -fd;
     close(fd);
     return 0;
 }
 
-static uint64_t pe_max_sample_rate(void)
+static uint64_t pe_max_sample_rate(const struct pe_system *sys)
 {
-    char buf[32];
+    char buf[32], path[4096];
     uint64_t v;
-    if (hw_read_small_file("/proc/sys/kernel/perf_event_max_sample_rate", buf, sizeof(buf)) < 0 ||
-        hw_parse_u64(buf, &v) < 0)
+    pe_path(sys, "/proc/sys/kernel/perf_event_max_sample_rate", path, sizeof(path));
+    if (hw_read_small_file(path, buf, sizeof(buf)) < 0 || hw_parse_u64(buf, &v) < 0)
         return 0;
     return v;
 }
@@ -146,8 +172,8 @@ static bool pe_owned_by_other(pid_t pid)
     return stat(path, &st) == 0 && st.st_uid != geteuid() && geteuid() != 0;
 }
 
-int pe_open_error(struct hw_err *err, int errnum, const char *event, const struct perf_event_attr *attr,
-                  pid_t pid)
+int pe_open_error(struct hw_err *err, int errnum, const char *event,
+                  const struct perf_event_attr *attr, pid_t pid)
 {
     switch (errnum) {
     case EACCES:
@@ -164,8 +190,9 @@ int pe_open_error(struct hw_err *err, int errnum, const char *event, const struc
                        attr->exclude_kernel ? "" : ", or sample user space only with ':u'");
     case EMFILE:
     case ENFILE:
-        return hw_errf(err, "too many open files while opening '%s' (one per CPU, thread and event): "
-                            "raise the limit with 'ulimit -n', or record fewer events or threads",
+        return hw_errf(err,
+                       "too many open files while opening '%s' (one per CPU, thread and event): "
+                       "raise the limit with 'ulimit -n', or record fewer events or threads",
                        event);
     case ESRCH:
         return hw_errf(err, "no such process: %d (it may have exited)", (int)pid);
@@ -173,23 +200,26 @@ int pe_open_error(struct hw_err *err, int errnum, const char *event, const struc
     case ENODEV:
     case EOPNOTSUPP:
     case ENXIO:
-        return hw_errf(err,
-                       "event '%s' is not supported on this machine (no hardware PMU? virtual machines "
-                       "often have none): use a software event such as cpu-clock%s",
-                       event, events_is_hardware(attr) ? ", or drop --no-fallback" : "");
+        return hw_errf(
+            err,
+            "event '%s' is not supported on this machine (no hardware PMU? virtual machines "
+            "often have none): use a software event such as cpu-clock%s",
+            event, events_is_hardware(attr) ? ", or drop --no-fallback" : "");
     case EBUSY:
-        return hw_errf(err, "event '%s' is busy: another tool holds the PMU exclusively; stop it and retry",
-                       event);
+        return hw_errf(
+            err, "event '%s' is busy: another tool holds the PMU exclusively; stop it and retry",
+            event);
     case EINVAL: {
-        uint64_t max = pe_max_sample_rate();
+        uint64_t max = pe_max_sample_rate(NULL);
         if (attr->freq && max && attr->sample_freq > max)
             return hw_errf(err,
                            "frequency %llu Hz for '%s' is above kernel.perf_event_max_sample_rate "
                            "(%llu): use -F %llu or lower, or raise the limit with sysctl",
                            (unsigned long long)attr->sample_freq, event, (unsigned long long)max,
                            (unsigned long long)max);
-        return hw_errf(err, "the kernel rejected event '%s' (invalid argument): check its modifiers, "
-                            "period and frequency",
+        return hw_errf(err,
+                       "the kernel rejected event '%s' (invalid argument): check its modifiers, "
+                       "period and frequency",
                        event);
     }
     default:
@@ -210,6 +240,14 @@ static enum pe_role pe_role_of(const struct hw_event_list *ev, size_t i)
         ev->ev[i + 1].group == ev->ev[i].group)
         return PE_ROLE_LEADER;
     return PE_ROLE_ALONE;
+}
+
+/* The leader of event i (i itself for a leader or a lone event). */
+static size_t pe_leader_of(const struct hw_event_list *ev, size_t i)
+{
+    while (i > 0 && !ev->ev[i].leader)
+        i--;
+    return i;
 }
 
 static void pe_drop_event(struct hw_event_list *ev, size_t i)
@@ -240,15 +278,38 @@ static void pe_notify(hw_warn_fn notice, void *arg, const char *fmt, ...)
         notice(arg, msg);
 }
 
-/* Tries event i alone on the first target and CPU. Returns 0 or the errno. */
-static int pe_try_event(const struct hw_event_list *ev, size_t i, const struct pe_config *cfg, pid_t pid,
-                        int cpu)
+/* The PMU whose CPUs event i opens on: its own, or for a member without one (a software event in a
+ * group) its leader's. NULL: every CPU. */
+static const struct pmu *pe_event_pmu(const struct hw_event_list *ev, size_t i,
+                                      const struct pmu_set *pmus)
+{
+    const struct pmu *p = pmu_of_attr(pmus, &ev->ev[i].attr);
+    if (!p && !ev->ev[i].leader)
+        p = pmu_of_attr(pmus, &ev->ev[pe_leader_of(ev, i)].attr);
+    return p;
+}
+
+/* The first of cpus that event i may open on, or -1 when its PMU covers none of them. */
+static int pe_first_cpu(const struct hw_event_list *ev, size_t i, const struct pmu_set *pmus,
+                        const int *cpus, size_t ncpus)
+{
+    const struct pmu *p = pe_event_pmu(ev, i, pmus);
+    for (size_t c = 0; c < ncpus; c++)
+        if (pmu_has_cpu(p, cpus[c]))
+            return cpus[c];
+    return -1;
+}
+
+/* Tries event i alone on (pid, cpu). Returns 0 or the errno. */
+static int pe_try_event(const struct hw_event_list *ev, size_t i, const struct pe_config *cfg,
+                        pid_t pid, int cpu)
 {
     struct perf_event_attr attr;
+    uint64_t id;
     pe_build_attr(&attr, &ev->ev[i].attr, cfg, pe_role_of(ev, i), i == 0);
-    int fd = pe_sys_open(&attr, pid, cpu, -1);
+    int fd = pe_sys_open(cfg->sys, &attr, pid, cpu, -1, &id);
     if (fd < 0)
-        return errno;
+        return -fd;
     close(fd);
     return 0;
 }
@@ -268,15 +329,34 @@ static bool pe_unsupported_errno(int e)
     return e == ENOENT || e == ENODEV || e == EOPNOTSUPP || e == ENXIO;
 }
 
-/* Applies fallbacks until every event opens on (pid, cpu). Returns 0 or -1 with err. */
-static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid, int cpu,
-                      hw_warn_fn notice, void *narg, struct hw_err *err)
+/* Error for an event whose PMU covers none of the CPUs to record. Returns -1. */
+static int pe_err_no_cpu(const struct hw_event_list *ev, size_t i, const struct pmu_set *pmus,
+                         struct hw_err *err)
+{
+    const struct pmu *p = pe_event_pmu(ev, i, pmus);
+    char cpus[256];
+    pmu_cpus_string(p, cpus, sizeof(cpus));
+    return hw_errf(
+        err,
+        "event '%s' belongs to PMU %s, which counts on CPUs %s only, none of the CPUs to "
+        "record: choose some of them with -C",
+        ev->ev[i].name, p ? p->name : "?", cpus);
+}
+
+/* Applies fallbacks until every event opens on (pid, the first CPU of its PMU). Returns 0 or -1
+ * with err. */
+static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
+                      const int *cpus, size_t ncpus, const struct pmu_set *pmus, hw_warn_fn notice,
+                      void *narg, struct hw_err *err)
 {
     size_t i = 0;
     int attempts = 0;
     while (i < ev->n) {
         if (++attempts > 1000)
             return hw_errf(err, "internal error: event fallback does not converge");
+        int cpu = pe_first_cpu(ev, i, pmus, cpus, ncpus);
+        if (cpu < 0)
+            return pe_err_no_cpu(ev, i, pmus, err);
         int e = pe_try_event(ev, i, cfg, pid, cpu);
         if (e == 0) {
             i++;
@@ -286,7 +366,8 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
         enum pe_role role = pe_role_of(ev, i);
         if (pe_unsupported_errno(e) && events_is_hardware(&x->attr) && !cfg->no_fallback) {
             if (role == PE_ROLE_MEMBER) {
-                pe_notify(notice, narg, "%s is not supported here (no hardware PMU?); dropping it from its group",
+                pe_notify(notice, narg,
+                          "%s is not supported here (no hardware PMU?); dropping it from its group",
                           x->name);
                 pe_drop_event(ev, i);
                 continue;
@@ -298,7 +379,8 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
             for (size_t k = 0; k < i; k++)
                 dup = dup || pe_same_lone_event(&ev->ev[k], x);
             if (dup) {
-                pe_notify(notice, narg, "%s is not supported here (no hardware PMU?); already sampling cpu-clock",
+                pe_notify(notice, narg,
+                          "%s is not supported here (no hardware PMU?); already sampling cpu-clock",
                           old);
                 pe_drop_event(ev, i);
             } else {
@@ -315,10 +397,11 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
             int group = x->group;
             pe_split_group(ev, group);
             if (pe_try_event(ev, i, cfg, pid, cpu) == 0) {
-                pe_notify(notice, narg,
-                          "this kernel cannot read event groups in inherited events (needs Linux 6.12); "
-                          "sampling the members of group %s independently",
-                          x->name);
+                pe_notify(
+                    notice, narg,
+                    "this kernel cannot read event groups in inherited events (needs Linux 6.12); "
+                    "sampling the members of group %s independently",
+                    x->name);
                 continue;
             }
         }
@@ -329,16 +412,68 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
     return 0;
 }
 
+/* An (id, event) pair of the id index, sorted by id. */
+struct pe_id_pair {
+    uint64_t id;
+    uint64_t event;
+};
+
 static int pe_cmp_id(const void *a, const void *b)
 {
-    const uint64_t *x = a, *y = b;
-    return x[0] < y[0] ? -1 : x[0] > y[0];
+    const struct pe_id_pair *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
 }
 
 /* The (id, event) pairs sorted by id live after the ids array: [ids][sorted pairs]. */
-static uint64_t *pe_sorted_pairs(const struct pe_set *s)
+static struct pe_id_pair *pe_sorted_pairs(const struct pe_set *s)
 {
-    return s->ids + s->ntargets * s->ncpus * s->nevents;
+    return (struct pe_id_pair *)(void *)(s->ids + s->ntargets * s->ncpus * s->nevents);
+}
+
+/* The encoding of the side-band dummy event that leads a set whose first event misses CPUs. */
+static void pe_tracking_attr(struct perf_event_attr *a, const struct perf_event_attr *first)
+{
+    memset(a, 0, sizeof(*a));
+    a->size = sizeof(*a);
+    a->type = PERF_TYPE_SOFTWARE;
+    a->config = PERF_COUNT_SW_DUMMY;
+    a->exclude_kernel = first->exclude_kernel;
+    a->exclude_hv = 1;
+}
+
+/* Whether event 0 opens on every CPU to record (else a dummy must carry the side-band). */
+static bool pe_first_covers(const struct hw_event_list *ev, const struct pmu_set *pmus,
+                            const int *cpus, size_t ncpus)
+{
+    const struct pmu *p = pe_event_pmu(ev, 0, pmus);
+    for (size_t c = 0; c < ncpus; c++)
+        if (!pmu_has_cpu(p, cpus[c]))
+            return false;
+    return true;
+}
+
+/* Fills the per-event part of set (attrs, names) for the resolved events, after the tracking dummy
+ * when set->tracking. Returns 0 or -1 with err. */
+static int pe_fill_events(struct pe_set *set, const struct hw_event_list *events,
+                          const struct pe_config *cfg, struct hw_err *err)
+{
+    size_t off = set->tracking;
+    if (set->tracking) {
+        struct perf_event_attr dummy;
+        pe_tracking_attr(&dummy, &events->ev[0].attr);
+        pe_build_attr(&set->attrs[0], &dummy, cfg, PE_ROLE_ALONE, true);
+        set->names[0] = hw_strdup(dummy.exclude_kernel ? "dummy:u" : "dummy");
+        if (!set->names[0])
+            return hw_err_oom(err);
+    }
+    for (size_t e = 0; e < events->n; e++) {
+        pe_build_attr(&set->attrs[e + off], &events->ev[e].attr, cfg, pe_role_of(events, e),
+                      e + off == 0);
+        set->names[e + off] = hw_strdup(events->ev[e].name);
+        if (!set->names[e + off])
+            return hw_err_oom(err);
+    }
+    return 0;
 }
 
 int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
@@ -349,18 +484,26 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
     if (ntargets == 0 || ncpus == 0 || events->n == 0)
         return hw_errf(err, "nothing to open");
     if (cfg->period == 0) {
-        uint64_t max = pe_max_sample_rate();
+        uint64_t max = pe_max_sample_rate(cfg->sys);
         if (max && cfg->freq > max)
-            return hw_errf(err,
-                           "frequency %llu Hz is above kernel.perf_event_max_sample_rate (%llu): use -F "
-                           "%llu or lower, or raise the limit with 'sysctl kernel.perf_event_max_sample_rate=N'",
-                           (unsigned long long)cfg->freq, (unsigned long long)max,
-                           (unsigned long long)max);
+            return hw_errf(
+                err,
+                "frequency %llu Hz is above kernel.perf_event_max_sample_rate (%llu): use -F "
+                "%llu or lower, or raise the limit with 'sysctl "
+                "kernel.perf_event_max_sample_rate=N'",
+                (unsigned long long)cfg->freq, (unsigned long long)max, (unsigned long long)max);
     }
-    if (pe_resolve(events, cfg, targets[0], cpus[0], notice, notice_arg, err) < 0)
+    struct pmu_set pmus;
+    if (pmu_scan(cfg->sys ? cfg->sys->root : NULL, &pmus, err) < 0)
         return -1;
+    if (events_split_hybrid(events, &pmus, err) < 0 ||
+        pe_resolve(events, cfg, targets[0], cpus, ncpus, &pmus, notice, notice_arg, err) < 0) {
+        pmu_set_free(&pmus);
+        return -1;
+    }
 
-    size_t ne = events->n, total = ntargets * ncpus * ne;
+    set->tracking = !pe_first_covers(events, &pmus, cpus, ncpus);
+    size_t ne = events->n + set->tracking, total = ntargets * ncpus * ne;
     set->nevents = ne;
     set->ntargets = ntargets;
     set->ncpus = ncpus;
@@ -369,59 +512,65 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
     set->targets = calloc(ntargets, sizeof(*set->targets));
     set->cpus = calloc(ncpus, sizeof(*set->cpus));
     set->fds = malloc(total * sizeof(*set->fds));
-    set->ids = calloc(total * 3, sizeof(*set->ids)); /* ids, then sorted (id, event) pairs */
-    if (!set->attrs || !set->names || !set->targets || !set->cpus || !set->fds || !set->ids) {
+    set->ids = calloc(total * 3, sizeof(*set->ids));    /* ids, then sorted (id, event) pairs */
+    bool *on_cpu = calloc(ne * ncpus, sizeof(*on_cpu)); /* [event][cpu] */
+    int rc = !set->attrs || !set->names || !set->targets || !set->cpus || !set->fds || !set->ids ||
+                     !on_cpu
+                 ? hw_err_oom(err)
+                 : pe_fill_events(set, events, cfg, err);
+    if (rc < 0) {
+        free(on_cpu);
+        pmu_set_free(&pmus);
         pe_close(set);
-        return hw_errf(err, "out of memory");
+        return -1;
     }
     for (size_t i = 0; i < total; i++)
         set->fds[i] = -1;
     memcpy(set->targets, targets, ntargets * sizeof(*targets));
     memcpy(set->cpus, cpus, ncpus * sizeof(*cpus));
     for (size_t e = 0; e < ne; e++) {
-        pe_build_attr(&set->attrs[e], &events->ev[e].attr, cfg, pe_role_of(events, e), e == 0);
-        set->names[e] = hw_strdup(events->ev[e].name);
-        if (!set->names[e]) {
-            pe_close(set);
-            return hw_errf(err, "out of memory");
-        }
+        const struct pmu *p =
+            e < set->tracking ? NULL : pe_event_pmu(events, e - set->tracking, &pmus);
+        for (size_t c = 0; c < ncpus; c++)
+            on_cpu[e * ncpus + c] = pmu_has_cpu(p, cpus[c]);
     }
+    pmu_set_free(&pmus);
 
     size_t leader = 0;
     for (size_t t = 0; t < ntargets; t++) {
         for (size_t c = 0; c < ncpus; c++) {
             for (size_t e = 0; e < ne; e++) {
                 size_t idx = pe_index(set, t, c, e);
-                bool member = pe_role_of(events, e) == PE_ROLE_MEMBER;
+                bool member =
+                    !set->attrs[e].disabled; /* members are the only events opened enabled */
                 if (!member)
                     leader = idx;
+                if (!on_cpu[e * ncpus + c])
+                    continue; /* not a CPU of its PMU */
                 int group_fd = member ? set->fds[leader] : -1;
                 if (member && group_fd < 0)
                     continue; /* its leader's thread is gone */
-                int fd = pe_sys_open(&set->attrs[e], targets[t], cpus[c], group_fd);
+                int fd = pe_sys_open(cfg->sys, &set->attrs[e], targets[t], cpus[c], group_fd,
+                                     &set->ids[idx]);
                 if (fd < 0) {
-                    int en = errno;
-                    if (en == ESRCH && t > 0)
+                    if (fd == -ESRCH && t > 0)
                         continue; /* a thread exited while we attached: nothing to sample there */
-                    pe_open_error(err, en, set->names[e], &set->attrs[e], targets[t]);
+                    pe_open_error(err, -fd, set->names[e], &set->attrs[e], targets[t]);
+                    free(on_cpu);
                     pe_close(set);
                     return -1;
                 }
                 set->fds[idx] = fd;
-                if (ioctl(fd, PERF_EVENT_IOC_ID, &set->ids[idx]) < 0) {
-                    hw_errf_errno(err, errno, "cannot read the id of event '%s'", set->names[e]);
-                    pe_close(set);
-                    return -1;
-                }
             }
         }
     }
-    uint64_t *pairs = pe_sorted_pairs(set);
+    free(on_cpu);
+    struct pe_id_pair *pairs = pe_sorted_pairs(set);
     for (size_t i = 0; i < total; i++) {
-        pairs[2 * i] = set->fds[i] >= 0 ? set->ids[i] : UINT64_MAX;
-        pairs[2 * i + 1] = i % ne;
+        pairs[i].id = set->fds[i] >= 0 ? set->ids[i] : UINT64_MAX;
+        pairs[i].event = i % ne;
     }
-    qsort(pairs, total, 2 * sizeof(uint64_t), pe_cmp_id);
+    qsort(pairs, total, sizeof(*pairs), pe_cmp_id);
     return 0;
 }
 
@@ -478,18 +627,10 @@ uint32_t pe_group_size(const struct pe_set *set, size_t event)
 
 int pe_event_of_id(const struct pe_set *set, uint64_t id)
 {
-    const uint64_t *pairs = pe_sorted_pairs(set);
-    size_t lo = 0, hi = set->ntargets * set->ncpus * set->nevents;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (pairs[2 * mid] < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < set->ntargets * set->ncpus * set->nevents && pairs[2 * lo] == id)
-        return (int)pairs[2 * lo + 1];
-    return -1;
+    const struct pe_id_pair *pairs = pe_sorted_pairs(set);
+    size_t n = set->ntargets * set->ncpus * set->nevents;
+    size_t i = hw_bsearch_le(pairs, n, sizeof(*pairs), offsetof(struct pe_id_pair, id), id);
+    return i < n && pairs[i].id == id ? (int)pairs[i].event : -1;
 }
 
 void pe_close(struct pe_set *set)

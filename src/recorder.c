@@ -283,6 +283,7 @@ static int recorder_alloc_result(struct recording *r, struct hw_err *err)
             return hw_errf(err, "out of memory");
         res->events[e].name = res->names[e];
         res->events[e].member = !r->set.attrs[e].disabled;
+        res->events[e].tracking = r->set.tracking && e == 0;
         dec_format_from_attr(&r->formats[e], &r->set.attrs[e]);
     }
     return 0;

@@ -30,6 +30,7 @@ struct recorder_opts {
 struct recorder_event_stats {
     const char *name;              /* points into the result */
     bool member;                   /* group member: read at each sample of its leader */
+    bool tracking;                 /* the side-band dummy the perf_event module added (pe_set) */
     uint64_t samples;
     uint64_t lost;                 /* samples lost (LOST records attributed to this event) */
 };

@@ -1,5 +1,6 @@
-/* test-attr.c - unit tests for perf_event.c attr construction, fallback and opening, and procsynth.c record framing. */
+/* test-attr.c - unit tests for perf_event.c (attrs, fallback, opening) and procsynth.c. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -7,6 +8,7 @@
 
 #include "check.h"
 #include "events.h"
+#include "faketree.h"
 #include "perf_event.h"
 #include "perf_regs.h"
 #include "procsynth.h"
@@ -24,7 +26,8 @@ static struct perf_event_attr encoded(uint32_t type, uint64_t config)
 
 static void test_alone(void)
 {
-    struct pe_config cfg = {.freq = 999, .callchain = true, .enable_on_exec = true, .wakeup_bytes = 4096};
+    struct pe_config cfg = {
+        .freq = 999, .callchain = true, .enable_on_exec = true, .wakeup_bytes = 4096};
     struct perf_event_attr enc = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), a;
     pe_build_attr(&a, &enc, &cfg, PE_ROLE_ALONE, true);
     CHECK_EQ_U64(a.size, sizeof(a));
@@ -128,15 +131,16 @@ static void test_open_live(void)
     struct hw_err err;
     CHECK(events_parse("{cpu-clock,page-faults},cycles", false, &ev, &err) == 0);
     struct perf_event_attr probe = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
-    int pe = pe_probe(&probe);
+    int pe = pe_probe(&probe, NULL, NULL);
     if (pe != 0 && perf_refused(pe)) {
-        printf("test-attr: the kernel refuses perf_event_open (%s); live part skipped\n", strerror(pe));
+        printf("test-attr: the kernel refuses perf_event_open (%s); live part skipped\n",
+               strerror(pe));
         events_free(&ev);
         return;
     }
     bool have_pmu = false;
     struct perf_event_attr cyc = encoded(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
-    have_pmu = pe_probe(&cyc) == 0;
+    have_pmu = pe_probe(&cyc, NULL, NULL) == 0;
 
     struct pe_config cfg = {.freq = 100, .callchain = true};
     pid_t self = getpid();
@@ -210,8 +214,11 @@ static void test_open_live(void)
  * user registers and stack on sampling events with a callchain, never on group members. */
 static void test_wall_fields(void)
 {
-    struct pe_config cfg = {.freq = 999, .callchain = true, .switch_records = true,
-                            .monotonic_clock = true, .user_stack = 512};
+    struct pe_config cfg = {.freq = 999,
+                            .callchain = true,
+                            .switch_records = true,
+                            .monotonic_clock = true,
+                            .user_stack = 512};
     struct perf_event_attr clk = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
     struct perf_event_attr cs = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES);
     cs.sample_period = 1; /* as record --wall encodes it */
@@ -319,7 +326,7 @@ static void test_perf_regs_get(void)
 static void test_wall_open_live(void)
 {
     struct perf_event_attr probe = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
-    int pe = pe_probe(&probe);
+    int pe = pe_probe(&probe, NULL, NULL);
     if ((pe != 0 && perf_refused(pe)) || !pe_kernel_allowed()) {
         printf("test-attr: no kernel sampling here; live --wall part skipped\n");
         return;
@@ -333,8 +340,11 @@ static void test_wall_open_live(void)
     }
     ev.ev[1].attr.sample_period = 1;
     ev.ev[1].attr.freq = 0;
-    struct pe_config cfg = {.freq = 100, .callchain = true, .switch_records = true,
-                            .monotonic_clock = true, .user_stack = 512};
+    struct pe_config cfg = {.freq = 100,
+                            .callchain = true,
+                            .switch_records = true,
+                            .monotonic_clock = true,
+                            .user_stack = 512};
     pid_t self = getpid();
     int cpus[] = {0};
     struct pe_set set;
@@ -373,8 +383,252 @@ static void test_errno_advice(void)
     CHECK(strstr(err.msg, "not supported") != NULL);
 }
 
+/* A fake kernel for pe_open: decides from the attr and CPU whether an event opens, as a kernel with
+ * the PMUs of a fake sysfs tree would, and logs every successful open. */
+struct fake_kernel {
+    int (*rule)(const struct perf_event_attr *attr, int cpu, int group_fd);
+    size_t nopen;
+    struct {
+        uint32_t type;
+        uint64_t config;
+        int cpu;
+        bool sideband;
+    } log[1024];
+    uint64_t next_id;
+};
+
+static int fake_open(void *arg, struct perf_event_attr *attr, pid_t pid, int cpu, int group_fd,
+                     uint64_t *id)
+{
+    struct fake_kernel *k = arg;
+    (void)pid;
+    int e = k->rule(attr, cpu, group_fd);
+    if (e)
+        return -e;
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    if (k->nopen < HW_ARRAY_SIZE(k->log)) {
+        k->log[k->nopen].type = attr->type;
+        k->log[k->nopen].config = attr->config;
+        k->log[k->nopen].cpu = cpu;
+        k->log[k->nopen].sideband = attr->mmap;
+        k->nopen++;
+    }
+    *id = ++k->next_id;
+    return fd;
+}
+
+/* The PMU type an attr ends up on in the hybrid tree (the kernel's perf_init_event): the extended
+ * type of a generic event, else its type; a generic event without one goes to cpu_core. */
+static uint32_t hybrid_type(const struct perf_event_attr *a)
+{
+    if (a->type == PERF_TYPE_HARDWARE || a->type == PERF_TYPE_HW_CACHE) {
+        uint32_t ext = (uint32_t)(a->config >> 32);
+        return ext ? ext : 4;
+    }
+    return a->type;
+}
+
+/* cpu_core (type 4) counts on CPUs 0-7, cpu_atom (10) on 8-15, software events everywhere. */
+static int hybrid_rule(const struct perf_event_attr *a, int cpu, int group_fd)
+{
+    (void)group_fd;
+    uint32_t t = hybrid_type(a);
+    if (t == PERF_TYPE_SOFTWARE)
+        return 0;
+    if (t == 4)
+        return cpu >= 0 && cpu <= 7 ? 0 : ENOENT;
+    if (t == 10)
+        return cpu >= 8 && cpu <= 15 ? 0 : ENOENT;
+    return ENOENT;
+}
+
+/* A virtual machine: software events only. */
+static int nopmu_rule(const struct perf_event_attr *a, int cpu, int group_fd)
+{
+    (void)cpu;
+    (void)group_fd;
+    return a->type == PERF_TYPE_SOFTWARE ? 0 : ENOENT;
+}
+
+/* Appends an event with this encoding to l (a lone event, or a member/leader of group). */
+static void add_event(struct hw_event_list *l, const char *name, uint32_t type, uint64_t config,
+                      int group, bool leader)
+{
+    l->ev = realloc(l->ev, (l->n + 1) * sizeof(*l->ev));
+    struct hw_event *e = &l->ev[l->n++];
+    memset(e, 0, sizeof(*e));
+    e->name = strdup(name);
+    e->fqname = strdup(name);
+    e->attr.size = sizeof(e->attr);
+    e->attr.type = type;
+    e->attr.config = config;
+    e->attr.exclude_kernel = 1;
+    e->group = group;
+    e->leader = leader;
+}
+
+/* The CPUs (as a bit mask) event e of set opened on, for target 0. */
+static uint32_t opened_cpus(const struct pe_set *set, size_t e)
+{
+    uint32_t m = 0;
+    for (size_t c = 0; c < set->ncpus; c++)
+        if (set->fds[pe_index(set, 0, c, e)] >= 0)
+            m |= 1u << set->cpus[c];
+    return m;
+}
+
+static void build_hybrid_tree(struct faketree *t)
+{
+    CHECK(faketree_pmu(t, "cpu_core", 4, "0-7", 0) == 0);
+    CHECK(faketree_pmu(t, "cpu_atom", 10, "8-15", 0) == 0);
+    CHECK(faketree_pmu(t, "software", 1, NULL, 0) == 0);
+}
+
+/* Hybrid CPUs: each event opens only on its PMU's CPUs, generic events are split per core PMU, a
+ * dummy carries the side-band on every CPU, and nothing falls back to cpu-clock. */
+static void test_hybrid_open(void)
+{
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-hybrid") == 0);
+    build_hybrid_tree(&t);
+    struct fake_kernel k = {.rule = hybrid_rule};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
+    int cpus[16];
+    for (int c = 0; c < 16; c++)
+        cpus[c] = c;
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+
+    /* -e cycles: two events, cpu_core/cycles/ on 0-7 and cpu_atom/cycles/ on 8-15 */
+    struct hw_event_list ev = {0};
+    add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(ns.n, 0); /* no fallback, no notice */
+        CHECK_EQ_U64(set.nevents, 3);
+        CHECK(set.tracking);
+        CHECK_STR(set.names[1], "cpu_core/cycles/");
+        CHECK_STR(set.names[2], "cpu_atom/cycles/");
+        CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_SOFTWARE);
+        CHECK_EQ_U64(set.attrs[0].config, PERF_COUNT_SW_DUMMY);
+        CHECK(set.attrs[0].mmap && set.attrs[0].comm && set.attrs[0].task);
+        CHECK(!set.attrs[1].mmap && !set.attrs[2].mmap);
+        CHECK_EQ_U64(set.attrs[1].config, (4ULL << 32) | PERF_COUNT_HW_CPU_CYCLES);
+        CHECK_EQ_U64(set.attrs[2].config, (10ULL << 32) | PERF_COUNT_HW_CPU_CYCLES);
+        CHECK_EQ_U64(opened_cpus(&set, 0), 0xffff);
+        CHECK_EQ_U64(opened_cpus(&set, 1), 0x00ff);
+        CHECK_EQ_U64(opened_cpus(&set, 2), 0xff00);
+        for (int c = 0; c < 16; c++)
+            CHECK(pe_buffer_fd(&set, (size_t)c) >= 0);
+        pe_close(&set);
+    } else {
+        fprintf(stderr, "pe_open: %s\n", err.msg);
+    }
+    events_free(&ev);
+
+    /* an E-core model event (libpfm4's adl_grt:: events have cpu_atom's type) opens on 8-15 only:
+     * neither replaced by cpu-clock nor refused on the P-cores */
+    add_event(&ev, "adl_grt::INST_RETIRED:ANY", 10, 0xc0, -1, true);
+    add_event(&ev, "adl_glc::INST_RETIRED:ANY", PERF_TYPE_RAW, 0xc0, -1, true);
+    k.nopen = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(ns.n, 0);
+        CHECK_EQ_U64(set.nevents, 3);
+        CHECK_STR(set.names[1], "adl_grt::INST_RETIRED:ANY");
+        CHECK_EQ_U64(set.attrs[1].type, 10);
+        CHECK_EQ_U64(opened_cpus(&set, 1), 0xff00);
+        CHECK_EQ_U64(opened_cpus(&set, 2), 0x00ff);
+        pe_close(&set);
+    } else {
+        fprintf(stderr, "pe_open: %s\n", err.msg);
+    }
+    events_free(&ev);
+
+    /* a group of generic events is repeated per core PMU, members following their leader's CPUs */
+    add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0, true);
+    add_event(&ev, "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 0, false);
+    add_event(&ev, "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0, false);
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.nevents, 7);
+        CHECK_STR(set.names[4], "cpu_atom/cycles/");
+        CHECK_STR(set.names[5], "cpu_atom/instructions/");
+        CHECK_STR(set.names[6], "page-faults");
+        CHECK_EQ_U64(pe_group_size(&set, 1), 3);
+        CHECK_EQ_U64(pe_group_size(&set, 4), 3);
+        CHECK_EQ_U64(opened_cpus(&set, 3), 0x00ff); /* page-faults of the cpu_core group */
+        CHECK_EQ_U64(opened_cpus(&set, 6), 0xff00);
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* a software event first: it covers every CPU, no dummy */
+    add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
+    add_event(&ev, "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, -1, true);
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(!set.tracking);
+        CHECK_EQ_U64(set.nevents, 3);
+        CHECK_EQ_U64(opened_cpus(&set, 0), 0xffff);
+        CHECK(set.attrs[0].mmap);
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* -C with CPUs none of which an event's PMU covers: an error naming the PMU and its CPUs */
+    add_event(&ev, "adl_grt::INST_RETIRED:ANY", 10, 0xc0, -1, true);
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 4, collect, &ns, &err);
+    CHECK(rc == -1);
+    CHECK(strstr(err.msg, "cpu_atom") && strstr(err.msg, "8-15"));
+    events_free(&ev);
+    faketree_free(&t);
+}
+
+/* Without any CPU PMU in sysfs, a hardware event falls back to cpu-clock with one notice. */
+static void test_nopmu_fallback(void)
+{
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-nopmu") == 0);
+    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_pmu(&t, "msr", 9, NULL, 0) == 0);
+    struct fake_kernel k = {.rule = nopmu_rule};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
+    int cpus[] = {0, 1};
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+    struct hw_event_list ev = {0};
+    add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(ns.n, 1);
+        CHECK(strstr(ns.last, "cycles") && strstr(ns.last, "cpu-clock"));
+        CHECK_EQ_U64(set.nevents, 1);
+        CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_SOFTWARE);
+        CHECK_EQ_U64(opened_cpus(&set, 0), 0x3);
+        pe_close(&set);
+    }
+    events_free(&ev);
+    faketree_free(&t);
+}
+
 int main(void)
 {
+    test_hybrid_open();
+    test_nopmu_fallback();
     test_alone();
     test_group_roles();
     test_trailer();
