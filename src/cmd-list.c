@@ -81,13 +81,14 @@ int cmd_list(int argc, char **argv)
         pmu_set_free(&pmus);
         return HW_EXIT_ERROR;
     }
-    pmu_set_free(&pmus);
     if (st.shown == 0) {
         fprintf(stderr, "hwprof: no event matches '%s'\n", pattern ? pattern : "");
+        pmu_set_free(&pmus);
         return HW_EXIT_ERROR;
     }
-    if (st.generic_missing)
+    if (st.generic_missing && pmu_ncore(&pmus) == 0)
         printf("\nNote: hardware events are not available here (no hardware PMU, e.g. in a virtual\n"
                "machine); 'hwprof record' samples cpu-clock instead of them.\n");
+    pmu_set_free(&pmus);
     return 0;
 }

@@ -227,6 +227,90 @@ int pe_open_error(struct hw_err *err, int errnum, const char *event,
     }
 }
 
+/* The perf name of a generic hardware event config (without the PMU in the extended type). */
+static const char *pe_generic_name(const struct perf_event_attr *a)
+{
+    static const char *const hw[] = {"cycles",
+                                     "instructions",
+                                     "cache-references",
+                                     "cache-misses",
+                                     "branches",
+                                     "branch-misses",
+                                     "bus-cycles",
+                                     "stalled-cycles-frontend",
+                                     "stalled-cycles-backend",
+                                     "ref-cycles"};
+    uint64_t c = a->config & PMU_HW_EVENT_MASK;
+    if (a->type == PERF_TYPE_HARDWARE && c < HW_ARRAY_SIZE(hw))
+        return hw[c];
+    return a->type == PERF_TYPE_HW_CACHE ? "cache event" : NULL;
+}
+
+int pe_explain_error(struct hw_err *err, int errnum, const char *event,
+                     const struct perf_event_attr *attr, pid_t pid, int cpu,
+                     const struct pmu_set *pmus)
+{
+    bool unsupported =
+        errnum == ENOENT || errnum == ENODEV || errnum == EOPNOTSUPP || errnum == ENXIO;
+    if (!unsupported || !pmus || !events_is_hardware(attr))
+        return pe_open_error(err, errnum, event, attr, pid);
+    if (pmu_ncore(pmus) == 0)
+        return hw_errf(
+            err,
+            "event '%s' is not supported on this machine: it has no hardware PMU (virtual "
+            "machines often have none); use a software event such as cpu-clock, or drop "
+            "--no-fallback to sample cpu-clock instead",
+            event);
+    const struct pmu *p = pmu_of_attr(pmus, attr);
+    const char *pname = p ? p->name : "cpu";
+    char cpus[256];
+    if (p && cpu >= 0 && !pmu_has_cpu(p, cpu)) {
+        pmu_cpus_string(p, cpus, sizeof(cpus));
+        return hw_errf(err,
+                       "event '%s' belongs to PMU %s, which counts on CPUs %s only, not on CPU %d: "
+                       "record other CPUs with -C, or name the event of the PMU of that CPU",
+                       event, pname, cpus, cpu);
+    }
+    if (errnum == EOPNOTSUPP && attr->precise_ip) {
+        long max = p ? pmu_cap(pmus, p, "max_precise") : -1;
+        char most[64] = "";
+        if (max >= 0)
+            snprintf(most, sizeof(most), " (PMU %s supports at most %ld)", pname, max);
+        return hw_errf(err,
+                       "this CPU cannot sample '%s' with precise level %u%s: use fewer 'p' "
+                       "modifiers, or ':P' for the highest level it supports",
+                       event, (unsigned)attr->precise_ip, most);
+    }
+    if (errnum == EOPNOTSUPP && (attr->sample_period || attr->freq))
+        return hw_errf(err,
+                       "PMU %s cannot sample '%s' (it raises no overflow interrupt for it): count "
+                       "it with 'hwprof stat' instead",
+                       pname, event);
+    const char *generic = pe_generic_name(attr);
+    if (generic && errnum == ENOENT)
+        return hw_errf(
+            err,
+            "the CPU's PMU (%s) has no event for the generic %s '%s': the kernel maps "
+            "none on this CPU model (ref-cycles on AMD, stalled-cycles on recent Intel); "
+            "see 'hwprof list' for what it counts",
+            pname, generic, event);
+    return hw_errf(err,
+                   "PMU %s does not count event '%s' (config 0x%llx) on this CPU: check its name "
+                   "and unit masks with 'hwprof list'",
+                   pname, event, (unsigned long long)attr->config);
+}
+
+/* Whether event x may fall back to cpu-clock when it cannot be opened: a hardware event (generic,
+ * raw or of a core PMU, or of a type sysfs does not know) on a machine without any CPU PMU. */
+static bool pe_may_fall_back(const struct perf_event_attr *a, const struct pmu_set *pmus)
+{
+    if (pmu_ncore(pmus) > 0 || !events_is_hardware(a))
+        return false;
+    if (a->type == PERF_TYPE_HARDWARE || a->type == PERF_TYPE_HW_CACHE || a->type == PERF_TYPE_RAW)
+        return true;
+    return pmu_by_type(pmus, a->type) == NULL; /* not msr, uncore or other non-CPU PMUs */
+}
+
 static bool pe_in_group(const struct hw_event_list *ev, size_t i)
 {
     return ev->ev[i].group >= 0;
@@ -300,14 +384,14 @@ static int pe_first_cpu(const struct hw_event_list *ev, size_t i, const struct p
     return -1;
 }
 
-/* Tries event i alone on (pid, cpu). Returns 0 or the errno. */
+/* Tries event i alone on (pid, cpu); *attr gets the attr it was opened with. Returns 0 or the
+ * errno. */
 static int pe_try_event(const struct hw_event_list *ev, size_t i, const struct pe_config *cfg,
-                        pid_t pid, int cpu)
+                        pid_t pid, int cpu, struct perf_event_attr *attr)
 {
-    struct perf_event_attr attr;
     uint64_t id;
-    pe_build_attr(&attr, &ev->ev[i].attr, cfg, pe_role_of(ev, i), i == 0);
-    int fd = pe_sys_open(cfg->sys, &attr, pid, cpu, -1, &id);
+    pe_build_attr(attr, &ev->ev[i].attr, cfg, pe_role_of(ev, i), i == 0);
+    int fd = pe_sys_open(cfg->sys, attr, pid, cpu, -1, &id);
     if (fd < 0)
         return -fd;
     close(fd);
@@ -357,17 +441,18 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
         int cpu = pe_first_cpu(ev, i, pmus, cpus, ncpus);
         if (cpu < 0)
             return pe_err_no_cpu(ev, i, pmus, err);
-        int e = pe_try_event(ev, i, cfg, pid, cpu);
+        struct perf_event_attr tried;
+        int e = pe_try_event(ev, i, cfg, pid, cpu, &tried);
         if (e == 0) {
             i++;
             continue;
         }
         struct hw_event *x = &ev->ev[i];
         enum pe_role role = pe_role_of(ev, i);
-        if (pe_unsupported_errno(e) && events_is_hardware(&x->attr) && !cfg->no_fallback) {
+        if (pe_unsupported_errno(e) && pe_may_fall_back(&x->attr, pmus) && !cfg->no_fallback) {
             if (role == PE_ROLE_MEMBER) {
                 pe_notify(notice, narg,
-                          "%s is not supported here (no hardware PMU?); dropping it from its group",
+                          "%s is not supported here (no hardware PMU); dropping it from its group",
                           x->name);
                 pe_drop_event(ev, i);
                 continue;
@@ -380,23 +465,32 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
                 dup = dup || pe_same_lone_event(&ev->ev[k], x);
             if (dup) {
                 pe_notify(notice, narg,
-                          "%s is not supported here (no hardware PMU?); already sampling cpu-clock",
+                          "%s is not supported here (no hardware PMU); already sampling cpu-clock",
                           old);
                 pe_drop_event(ev, i);
             } else {
                 pe_notify(notice, narg,
-                          "%s is not supported here (no hardware PMU?); sampling cpu-clock instead "
+                          "%s is not supported here (no hardware PMU); sampling cpu-clock instead "
                           "(--no-fallback to fail)",
                           old);
             }
             free(old);
             continue;
         }
+        if (pe_unsupported_errno(e) && role == PE_ROLE_MEMBER && !cfg->no_fallback &&
+            pmu_ncore(pmus) > 0) {
+            /* the README's promise: a member that cannot be counted is dropped, saying why */
+            struct hw_err why = {{0}};
+            pe_explain_error(&why, e, x->name, &tried, pid, cpu, pmus);
+            pe_notify(notice, narg, "dropping %s from its group: %s", x->name, why.msg);
+            pe_drop_event(ev, i);
+            continue;
+        }
         if (e == EINVAL && role == PE_ROLE_LEADER) {
             /* Kernels before 6.12 cannot read groups of inherited events at each sample. */
             int group = x->group;
             pe_split_group(ev, group);
-            if (pe_try_event(ev, i, cfg, pid, cpu) == 0) {
+            if (pe_try_event(ev, i, cfg, pid, cpu, &tried) == 0) {
                 pe_notify(
                     notice, narg,
                     "this kernel cannot read event groups in inherited events (needs Linux 6.12); "
@@ -405,7 +499,7 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
                 continue;
             }
         }
-        return pe_open_error(err, e, x->name, &x->attr, pid);
+        return pe_explain_error(err, e, x->name, &tried, pid, cpu, pmus);
     }
     if (ev->n == 0)
         return hw_errf(err, "no event left to record");
@@ -534,7 +628,6 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
         for (size_t c = 0; c < ncpus; c++)
             on_cpu[e * ncpus + c] = pmu_has_cpu(p, cpus[c]);
     }
-    pmu_set_free(&pmus);
 
     size_t leader = 0;
     for (size_t t = 0; t < ntargets; t++) {
@@ -555,8 +648,10 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
                 if (fd < 0) {
                     if (fd == -ESRCH && t > 0)
                         continue; /* a thread exited while we attached: nothing to sample there */
-                    pe_open_error(err, -fd, set->names[e], &set->attrs[e], targets[t]);
+                    pe_explain_error(err, -fd, set->names[e], &set->attrs[e], targets[t], cpus[c],
+                                     &pmus);
                     free(on_cpu);
+                    pmu_set_free(&pmus);
                     pe_close(set);
                     return -1;
                 }
@@ -565,6 +660,7 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
         }
     }
     free(on_cpu);
+    pmu_set_free(&pmus);
     struct pe_id_pair *pairs = pe_sorted_pairs(set);
     for (size_t i = 0; i < total; i++) {
         pairs[i].id = set->fds[i] >= 0 ? set->ids[i] : UINT64_MAX;

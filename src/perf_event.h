@@ -68,6 +68,15 @@ int pe_paranoid(void);
 int pe_probe(const struct perf_event_attr *encoded, const struct pmu_set *pmus,
              const struct pe_system *sys);
 
+/* Turns the errno of an event the kernel refused into a one-line error naming the cause, from what
+ * the system's PMUs (pmus, may be NULL) tell: no hardware PMU at all, a CPU outside the event's PMU
+ * (cpu: where it was opened, -1 for any), a precise level above the PMU's, a PMU that cannot sample
+ * the event, a generic event the CPU model does not map. Other errnos as pe_open_error. Returns -1.
+ */
+int pe_explain_error(struct hw_err *err, int errnum, const char *event,
+                     const struct perf_event_attr *attr, pid_t pid, int cpu,
+                     const struct pmu_set *pmus);
+
 /* Turns a perf_event_open errno into a one-line error with advice. */
 int pe_open_error(struct hw_err *err, int errnum, const char *event,
                   const struct perf_event_attr *attr, pid_t pid);

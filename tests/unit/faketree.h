@@ -27,7 +27,7 @@ static inline int faketree_init(struct faketree *t, const char *name)
 /* mkdir -p ROOT/REL. Returns 0 or -1. */
 static inline int faketree_mkdir(const struct faketree *t, const char *rel)
 {
-    char path[PATH_MAX];
+    char path[2 * PATH_MAX];
     snprintf(path, sizeof(path), "%s/%s", t->root, rel);
     for (char *p = path + strlen(t->root) + 1; *p; p++) {
         if (*p != '/')
@@ -43,7 +43,7 @@ static inline int faketree_mkdir(const struct faketree *t, const char *rel)
 /* Writes text (and a newline) to ROOT/REL, creating its directories. Returns 0 or -1. */
 static inline int faketree_write(const struct faketree *t, const char *rel, const char *text)
 {
-    char dir[PATH_MAX], path[PATH_MAX];
+    char dir[PATH_MAX], path[2 * PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", rel);
     char *slash = strrchr(dir, '/');
     if (slash) {

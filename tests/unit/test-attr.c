@@ -585,6 +585,14 @@ static void test_hybrid_open(void)
     }
     events_free(&ev);
 
+    /* list probes an E-core event on an E-core */
+    struct pmu_set pmus;
+    CHECK(pmu_scan(t.root, &pmus, &err) == 0);
+    struct perf_event_attr atom = encoded(10, 0xc0);
+    CHECK_EQ_U64(pe_probe(&atom, &pmus, &sys), 0);
+    CHECK_EQ_U64(k.log[k.nopen - 1].cpu, 8);
+    pmu_set_free(&pmus);
+
     /* -C with CPUs none of which an event's PMU covers: an error naming the PMU and its CPUs */
     add_event(&ev, "adl_grt::INST_RETIRED:ANY", 10, 0xc0, -1, true);
     rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 4, collect, &ns, &err);
@@ -625,9 +633,114 @@ static void test_nopmu_fallback(void)
     faketree_free(&t);
 }
 
+/* A machine with a PMU (cpu, type 4, precise up to 2) that maps no ref-cycles and cannot sample
+ * raw event 0x1ff: the kernel's errnos for those. */
+static int pmu_rule(const struct perf_event_attr *a, int cpu, int group_fd)
+{
+    (void)cpu;
+    (void)group_fd;
+    if (a->type == PERF_TYPE_SOFTWARE)
+        return 0;
+    if (a->type == PERF_TYPE_HARDWARE && a->config == PERF_COUNT_HW_REF_CPU_CYCLES)
+        return ENOENT;
+    if (a->precise_ip > 2)
+        return EOPNOTSUPP;
+    if (a->type == PERF_TYPE_RAW && a->config == 0x1ff && (a->sample_period || a->freq))
+        return EOPNOTSUPP;
+    return a->type == PERF_TYPE_HARDWARE || a->type == PERF_TYPE_RAW ? 0 : ENOENT;
+}
+
+/* With a CPU PMU, nothing falls back to cpu-clock: each refusal is explained by its real cause,
+ * and an unsupported group member is dropped with that cause. */
+static void test_pmu_errors(void)
+{
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-pmu") == 0);
+    CHECK(faketree_pmu(&t, "cpu", 4, NULL, 0) == 0);
+    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&t, "sys/bus/event_source/devices/cpu/caps/max_precise", "2") == 0);
+    struct fake_kernel k = {.rule = pmu_rule};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
+    int cpus[] = {0, 1};
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+    struct hw_event_list ev = {0};
+
+    add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, -1, true);
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
+    CHECK(strstr(err.msg, "ref-cycles") && strstr(err.msg, "maps") &&
+          !strstr(err.msg, "no hardware PMU"));
+    CHECK_EQ_U64(ns.n, 0);
+    events_free(&ev);
+
+    add_event(&ev, "cycles:ppp", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ev.ev[0].attr.precise_ip = 3;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
+    CHECK(strstr(err.msg, "precise level 3") && strstr(err.msg, "at most 2"));
+    CHECK_EQ_U64(ns.n, 0);
+    events_free(&ev);
+
+    add_event(&ev, "r1ff", PERF_TYPE_RAW, 0x1ff, -1, true);
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
+    CHECK(strstr(err.msg, "cannot sample 'r1ff'") && strstr(err.msg, "hwprof stat"));
+    events_free(&ev);
+
+    /* a member the PMU cannot count is dropped, saying why; --no-fallback makes it an error */
+    add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0, true);
+    add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, 0, false);
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.nevents, 1);
+        CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_HARDWARE);
+        CHECK_EQ_U64(ns.n, 1);
+        CHECK(strstr(ns.last, "dropping ref-cycles") && strstr(ns.last, "maps"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+    add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0, true);
+    add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, 0, false);
+    cfg.no_fallback = true;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
+    CHECK(strstr(err.msg, "ref-cycles") != NULL);
+    events_free(&ev);
+
+    /* `hwprof list` probes as record samples: an event that counts but cannot sample is refused */
+    struct pmu_set tp;
+    CHECK(pmu_scan(t.root, &tp, &err) == 0);
+    struct perf_event_attr r = encoded(PERF_TYPE_RAW, 0x1ff);
+    CHECK_EQ_U64(pe_probe(&r, &tp, &sys), EOPNOTSUPP);
+    r = encoded(PERF_TYPE_RAW, 0xc0);
+    CHECK_EQ_U64(pe_probe(&r, &tp, &sys), 0);
+    CHECK(k.log[k.nopen - 1].type == PERF_TYPE_RAW);
+    pmu_set_free(&tp);
+    faketree_free(&t);
+
+    /* pe_explain_error on its own: a CPU outside the event's PMU; no PMU at all */
+    struct faketree h;
+    CHECK(faketree_init(&h, "attr-explain") == 0);
+    build_hybrid_tree(&h);
+    struct pmu_set pmus;
+    CHECK(pmu_scan(h.root, &pmus, &err) == 0);
+    struct perf_event_attr a = encoded(10, 0xc0);
+    pe_explain_error(&err, ENOENT, "adl_grt::INST_RETIRED:ANY", &a, 1, 3, &pmus);
+    CHECK(strstr(err.msg, "cpu_atom") && strstr(err.msg, "8-15") && strstr(err.msg, "CPU 3"));
+    pmu_set_free(&pmus);
+    CHECK(pmu_scan("/nonexistent-hwprof-root", &pmus, &err) == 0);
+    a = encoded(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
+    pe_explain_error(&err, ENOENT, "cycles", &a, 1, 0, &pmus);
+    CHECK(strstr(err.msg, "no hardware PMU") != NULL);
+    pmu_set_free(&pmus);
+    faketree_free(&h);
+}
+
 int main(void)
 {
     test_hybrid_open();
+    test_pmu_errors();
     test_nopmu_fallback();
     test_alone();
     test_group_roles();
