@@ -73,7 +73,9 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
         attr->use_clockid = 1;
         attr->clockid = CLOCK_MONOTONIC;
     }
-    attr->read_format = PERF_FORMAT_ID;
+    /* the times tell after the run whether the kernel could schedule the event (pe_schedule) */
+    attr->read_format =
+        PERF_FORMAT_ID | PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     if (role != PE_ROLE_ALONE)
         attr->read_format |= PERF_FORMAT_GROUP;
     if (role == PE_ROLE_LEADER)
@@ -427,6 +429,161 @@ static int pe_err_no_cpu(const struct hw_event_list *ev, size_t i, const struct 
         ev->ev[i].name, p ? p->name : "?", cpus);
 }
 
+int pe_nmi_watchdog(const struct pe_system *sys)
+{
+    char path[4096], buf[32];
+    uint64_t v;
+    pe_path(sys, "/proc/sys/kernel/nmi_watchdog", path, sizeof(path));
+    if (hw_read_small_file(path, buf, sizeof(buf)) < 0 || hw_parse_u64(buf, &v) < 0)
+        return -1;
+    return v != 0;
+}
+
+/* The advice on the limit a group of hardware events hit, after "...": whether the NMI watchdog
+ * holds a counter (nmi_watchdog 1) or the PMU simply has too few. */
+static const char *pe_limit_advice(int nmi_watchdog)
+{
+    return nmi_watchdog == 1
+               ? "the NMI watchdog holds one counter ('sysctl kernel.nmi_watchdog=0' frees it)"
+               : "the PMU has fewer free counters (other tools may hold some): split the group";
+}
+
+/* Writes "{a,b,c}" (the names of the group led by event i of ev) into buf. */
+static void pe_group_label(const struct hw_event_list *ev, size_t i, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "{%s", ev->ev[i].name);
+    for (size_t k = i + 1; k < ev->n && !ev->ev[k].leader && len < size; k++)
+        len += (size_t)snprintf(buf + len, size - len, ",%s", ev->ev[k].name);
+    if (len < size)
+        snprintf(buf + len, size - len, "}");
+}
+
+/* Opens the group led by event i on (pid, cpu): the leader, then each member in it. Returns 0, or
+ * the errno of the first member that failed with *bad its index. */
+static int pe_try_group(const struct hw_event_list *ev, size_t i, const struct pe_config *cfg,
+                        pid_t pid, int cpu, size_t *bad)
+{
+    struct perf_event_attr attr;
+    uint64_t id;
+    int fds[PE_GROUP_MAX];
+    size_t nfds = 0;
+    pe_build_attr(&attr, &ev->ev[i].attr, cfg, pe_role_of(ev, i), i == 0);
+    int leader = pe_sys_open(cfg->sys, &attr, pid, cpu, -1, &id);
+    if (leader < 0) {
+        *bad = i;
+        return -leader;
+    }
+    int e = 0;
+    for (size_t k = i + 1; k < ev->n && !ev->ev[k].leader && nfds < PE_GROUP_MAX; k++) {
+        pe_build_attr(&attr, &ev->ev[k].attr, cfg, PE_ROLE_MEMBER, false);
+        int fd = pe_sys_open(cfg->sys, &attr, pid, cpu, leader, &id);
+        if (fd < 0) {
+            e = -fd;
+            *bad = k;
+            break;
+        }
+        fds[nfds++] = fd;
+    }
+    for (size_t k = 0; k < nfds; k++)
+        close(fds[k]);
+    close(leader);
+    return e;
+}
+
+/* Opens every group as a whole: a member that opens alone but not in its group needs a counter the
+ * PMU does not have free; it is dropped with a notice naming that limit (an error with
+ * --no-fallback). Returns 0 or -1 with err. */
+static int pe_check_groups(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
+                           const int *cpus, size_t ncpus, const struct pmu_set *pmus,
+                           hw_warn_fn notice, void *narg, struct hw_err *err)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        if (pe_role_of(ev, i) != PE_ROLE_LEADER)
+            continue;
+        int cpu = pe_first_cpu(ev, i, pmus, cpus, ncpus);
+        size_t bad = 0;
+        int e;
+        while ((e = pe_try_group(ev, i, cfg, pid, cpu, &bad)) != 0) {
+            char label[512];
+            size_t n = 1;
+            while (i + n < ev->n && !ev->ev[i + n].leader)
+                n++;
+            pe_group_label(ev, i, label, sizeof(label));
+            if (bad == i || cfg->no_fallback)
+                return hw_errf(
+                    err,
+                    "group %s cannot be opened (%s): the CPU cannot count its %zu events "
+                    "at once; %s",
+                    label, strerror(e), n, pe_limit_advice(pe_nmi_watchdog(cfg->sys)));
+            pe_notify(notice, narg,
+                      "group %s: the CPU cannot count its %zu events at once (%s); dropping %s",
+                      label, n, pe_limit_advice(pe_nmi_watchdog(cfg->sys)), ev->ev[bad].name);
+            pe_drop_event(ev, bad);
+            if (pe_role_of(ev, i) != PE_ROLE_LEADER)
+                break;
+        }
+    }
+    return 0;
+}
+
+bool pe_schedule_verdict(char *buf, size_t size, const char *what, size_t nevents, uint64_t enabled,
+                         uint64_t running, int nmi_watchdog)
+{
+    buf[0] = '\0';
+    if (enabled == 0 || running >= enabled - enabled / 1000)
+        return false; /* never enabled (nothing ran), or ran the whole time */
+    if (running == 0) {
+        snprintf(buf, size,
+                 "%s never ran: the kernel could not give %s %zu hardware counter%s at once "
+                 "(%s); it has no samples",
+                 what, nevents > 1 ? "its" : "it", nevents, nevents > 1 ? "s" : "",
+                 pe_limit_advice(nmi_watchdog));
+        return true;
+    }
+    snprintf(buf, size,
+             "%s counted only %.1f%% of the time: the kernel multiplexed more events than the PMU "
+             "has counters, so its samples cover only that share%s",
+             what, 100.0 * (double)running / (double)enabled,
+             nmi_watchdog == 1 ? "; the NMI watchdog holds one counter ('sysctl "
+                                 "kernel.nmi_watchdog=0' frees it)"
+                               : "");
+    return true;
+}
+
+void pe_schedule(const struct pe_set *set, const struct pe_system *sys, hw_warn_fn notice,
+                 void *arg)
+{
+    int nmi = pe_nmi_watchdog(sys);
+    for (size_t e = set->tracking; e < set->nevents; e++) {
+        uint32_t n = pe_group_size(set, e);
+        if (n == 0 || !events_is_hardware(&set->attrs[e]))
+            continue; /* members go with their leader; software events always run */
+        uint64_t enabled = 0, running = 0;
+        for (size_t t = 0; t < set->ntargets; t++)
+            for (size_t c = 0; c < set->ncpus; c++) {
+                int fd = set->fds[pe_index(set, t, c, e)];
+                uint64_t v[3 + 2 * PE_GROUP_MAX];
+                /* both layouts (group and single) hold the two times at words 1 and 2 */
+                if (fd >= 0 && read(fd, v, sizeof(v)) >= 24) {
+                    enabled += v[1];
+                    running += v[2];
+                }
+            }
+        char what[512], msg[1024];
+        if (n > 1) {
+            size_t len = (size_t)snprintf(what, sizeof(what), "group {%s", set->names[e]);
+            for (uint32_t k = 1; k < n && len < sizeof(what); k++)
+                len += (size_t)snprintf(what + len, sizeof(what) - len, ",%s", set->names[e + k]);
+            if (len < sizeof(what))
+                snprintf(what + len, sizeof(what) - len, "}");
+        } else {
+            snprintf(what, sizeof(what), "%s", set->names[e]);
+        }
+        if (pe_schedule_verdict(msg, sizeof(msg), what, n, enabled, running, nmi) && notice)
+            notice(arg, msg);
+    }
+}
+
 /* Applies fallbacks until every event opens on (pid, the first CPU of its PMU). Returns 0 or -1
  * with err. */
 static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
@@ -503,7 +660,7 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
     }
     if (ev->n == 0)
         return hw_errf(err, "no event left to record");
-    return 0;
+    return pe_check_groups(ev, cfg, pid, cpus, ncpus, pmus, notice, narg, err);
 }
 
 /* An (id, event) pair of the id index, sorted by id. */

@@ -115,6 +115,26 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err);
 
+/* kernel.nmi_watchdog of sys (NULL: the real system): 1 when the watchdog holds a hardware counter,
+ * 0 when off, -1 when unknown. */
+int pe_nmi_watchdog(const struct pe_system *sys);
+
+/* The most events of one group hwprof opens (the sample's read group must stay decodable). */
+#define PE_GROUP_MAX 64
+
+/* Whether an event (or group: what names it, nevents its size) the kernel enabled for `enabled` ns
+ * but ran for only `running` ns deserves a warning, written to buf: it never ran (no counter was
+ * free: the NMI watchdog or too few counters, from nmi_watchdog as pe_nmi_watchdog returns it), or
+ * it was multiplexed (how much of the time it counted). False and buf empty when it ran the whole
+ * time or was never enabled. Pure. */
+bool pe_schedule_verdict(char *buf, size_t size, const char *what, size_t nevents, uint64_t enabled,
+                         uint64_t running, int nmi_watchdog);
+
+/* After a run: reads the enabled and running times of every hardware leader (summed over its fds)
+ * and passes pe_schedule_verdict's warnings to notice. */
+void pe_schedule(const struct pe_set *set, const struct pe_system *sys, hw_warn_fn notice,
+                 void *arg);
+
 /* Points every fd of a CPU except its first at that CPU's first fd (PERF_EVENT_IOC_SET_OUTPUT), so
  * each CPU has one ring buffer, owned by the fd returned by pe_buffer_fd. Returns 0 or -1 with err.
  */

@@ -675,6 +675,8 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
             rc = pe_enable(&r.set, false, err);
         if (rc == 0 && recorder_drain(&r, err) < 0)
             rc = -1;
+        if (rc == 0) /* groups that never ran or were multiplexed */
+            pe_schedule(&r.set, opts->pe.sys, opts->notice, opts->notice_arg);
     }
     if (r.have_workload && rc == 0) {
         workload_wait(&r.wl);

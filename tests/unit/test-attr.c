@@ -36,7 +36,9 @@ static void test_alone(void)
     uint64_t want = PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
                     PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
     CHECK_EQ_U64(a.sample_type, want);
-    CHECK_EQ_U64(a.read_format, PERF_FORMAT_ID);
+    /* the times tell after the run whether the event could be scheduled */
+    uint64_t times = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+    CHECK_EQ_U64(a.read_format, PERF_FORMAT_ID | times);
     CHECK(a.inherit && a.disabled && a.enable_on_exec && a.sample_id_all);
     CHECK(a.mmap && a.mmap2 && a.comm && a.comm_exec && a.task);
     CHECK(a.exclude_kernel); /* kept from the encoding */
@@ -68,8 +70,9 @@ static void test_group_roles(void)
     pe_build_attr(&m, &enc, &cfg, PE_ROLE_MEMBER, false);
     CHECK(l.sample_type & PERF_SAMPLE_READ);
     CHECK(l.sample_type & PERF_SAMPLE_TID); /* inherit + SAMPLE_READ needs TID */
-    CHECK_EQ_U64(l.read_format, PERF_FORMAT_GROUP | PERF_FORMAT_ID);
-    CHECK_EQ_U64(m.read_format, PERF_FORMAT_GROUP | PERF_FORMAT_ID);
+    uint64_t times = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+    CHECK_EQ_U64(l.read_format, PERF_FORMAT_GROUP | PERF_FORMAT_ID | times);
+    CHECK_EQ_U64(m.read_format, PERF_FORMAT_GROUP | PERF_FORMAT_ID | times);
     CHECK(!(m.sample_type & PERF_SAMPLE_READ));
     CHECK(m.sample_period == 0 && m.freq == 0);
     CHECK(l.disabled && !m.disabled);
@@ -387,6 +390,8 @@ static void test_errno_advice(void)
  * the PMUs of a fake sysfs tree would, and logs every successful open. */
 struct fake_kernel {
     int (*rule)(const struct perf_event_attr *attr, int cpu, int group_fd);
+    int counters;       /* hardware counters of the fake PMU (0: no limit) */
+    int in_group[1024]; /* by leader fd: hardware events in its group */
     size_t nopen;
     struct {
         uint32_t type;
@@ -405,9 +410,17 @@ static int fake_open(void *arg, struct perf_event_attr *attr, pid_t pid, int cpu
     int e = k->rule(attr, cpu, group_fd);
     if (e)
         return -e;
+    bool hw = events_is_hardware(attr);
+    if (k->counters && group_fd >= 0 && group_fd < 1024 && hw) {
+        if (k->in_group[group_fd] + 1 > k->counters)
+            return -EINVAL; /* the kernel's validate_group: the group cannot be scheduled */
+        k->in_group[group_fd]++;
+    }
     int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -errno;
+    if (fd < 1024 && group_fd < 0)
+        k->in_group[fd] = hw;
     if (k->nopen < HW_ARRAY_SIZE(k->log)) {
         k->log[k->nopen].type = attr->type;
         k->log[k->nopen].config = attr->config;
@@ -737,9 +750,73 @@ static void test_pmu_errors(void)
     faketree_free(&h);
 }
 
+/* A group that needs more counters than the PMU has: the members that do not fit are dropped with a
+ * notice naming the limit (the NMI watchdog when it is on), or an error with --no-fallback. */
+static void test_group_too_big(void)
+{
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-group") == 0);
+    CHECK(faketree_pmu(&t, "cpu", 4, NULL, 0) == 0);
+    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&t, "proc/sys/kernel/nmi_watchdog", "1") == 0);
+    struct fake_kernel k = {.rule = pmu_rule, .counters = 4};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
+    int cpus[] = {0, 1};
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+    struct hw_event_list ev = {0};
+    static const char *const names[] = {"cycles",        "instructions", "branches",
+                                        "branch-misses", "cache-misses", "cache-references"};
+    for (int i = 0; i < 6; i++)
+        add_event(&ev, names[i], PERF_TYPE_HARDWARE, (uint64_t)i, 0, i == 0);
+    add_event(&ev, "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0, false);
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.nevents, 5); /* four hardware events fit, the software one too */
+        CHECK_STR(set.names[3], "branch-misses");
+        CHECK_STR(set.names[4], "page-faults");
+        CHECK_EQ_U64(pe_group_size(&set, 0), 5);
+        CHECK_EQ_U64(ns.n, 2);
+        CHECK(strstr(ns.last, "dropping cache-references") && strstr(ns.last, "NMI watchdog") &&
+              strstr(ns.last, "{cycles,instructions,branches,branch-misses,cache-references,"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    CHECK(faketree_write(&t, "proc/sys/kernel/nmi_watchdog", "0") == 0);
+    for (int i = 0; i < 6; i++)
+        add_event(&ev, names[i], PERF_TYPE_HARDWARE, (uint64_t)i, 0, i == 0);
+    cfg.no_fallback = true;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
+    CHECK(strstr(err.msg, "6 events at once") && strstr(err.msg, "split the group") &&
+          !strstr(err.msg, "watchdog"));
+    events_free(&ev);
+    faketree_free(&t);
+
+    /* the verdict after a run, from the enabled and running times */
+    char buf[512];
+    CHECK(!pe_schedule_verdict(buf, sizeof(buf), "cycles", 1, 0, 0, 1)); /* never enabled */
+    CHECK(!pe_schedule_verdict(buf, sizeof(buf), "cycles", 1, 1000000, 1000000, 1));
+    CHECK(!pe_schedule_verdict(buf, sizeof(buf), "cycles", 1, 1000000, 999500, 1));
+    CHECK(pe_schedule_verdict(buf, sizeof(buf), "group {a,b,c}", 3, 1000000, 0, 1));
+    CHECK(strstr(buf, "group {a,b,c} never ran") && strstr(buf, "3 hardware counters") &&
+          strstr(buf, "nmi_watchdog=0"));
+    CHECK(pe_schedule_verdict(buf, sizeof(buf), "cycles", 1, 1000000, 0, 0));
+    CHECK(strstr(buf, "never ran") && strstr(buf, "fewer free counters") &&
+          !strstr(buf, "watchdog"));
+    CHECK(pe_schedule_verdict(buf, sizeof(buf), "cycles", 1, 1000000, 370000, 0));
+    CHECK(strstr(buf, "37.0%") && strstr(buf, "multiplexed") && !strchr(buf, '\n'));
+    CHECK(pe_nmi_watchdog(&(struct pe_system){.root = "/nonexistent-hwprof-root"}) == -1);
+}
+
 int main(void)
 {
     test_hybrid_open();
+    test_group_too_big();
     test_pmu_errors();
     test_nopmu_fallback();
     test_alone();
