@@ -84,7 +84,6 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
     attr->inherit = 1;
     attr->disabled = role != PE_ROLE_MEMBER;
     attr->enable_on_exec = cfg->enable_on_exec && role != PE_ROLE_MEMBER;
-    attr->exclude_hv = 1;
     if (cfg->wakeup_bytes) {
         attr->watermark = 1;
         attr->wakeup_watermark = cfg->wakeup_bytes;
@@ -584,6 +583,88 @@ void pe_schedule(const struct pe_set *set, const struct pe_system *sys, hw_warn_
     }
 }
 
+bool pe_cpu_is_amd(const struct pe_system *sys)
+{
+    char path[4096];
+    pe_path(sys, "/proc/cpuinfo", path, sizeof(path));
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[256];
+    bool amd = false;
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, "vendor_id", 9) == 0) {
+            amd = strstr(line, "AuthenticAMD") || strstr(line, "HygonGenuine");
+            break;
+        }
+    fclose(f);
+    return amd;
+}
+
+/* Whether AMD IBS can take attr as a precise event: cycles (generic, or raw 0x76) or micro-ops (raw
+ * 0xc1), the only events the kernel forwards to IBS. */
+static bool pe_ibs_event(const struct perf_event_attr *a)
+{
+    uint64_t c = a->config & PMU_HW_EVENT_MASK;
+    if (a->type == PERF_TYPE_HARDWARE)
+        return c == PERF_COUNT_HW_CPU_CYCLES;
+    return a->type == PERF_TYPE_RAW && (a->config == 0x76 || a->config == 0xc1);
+}
+
+void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
+                           void *arg)
+{
+    struct perf_event_attr *a = &ev->attr;
+    if (!a->precise_ip || !events_is_hardware(a))
+        return;
+    const struct pmu *ibs = pmu_by_name(pmus, "ibs_op");
+    if (!ibs) {
+        pe_notify(notice, arg,
+                  "%s: AMD CPUs sample precisely only with IBS, which this machine does not have; "
+                  "sampling it without precise",
+                  ev->name);
+        a->precise_ip = 0;
+        return;
+    }
+    if (!pe_ibs_event(a)) {
+        pe_notify(notice, arg,
+                  "%s: AMD IBS samples only cycles and micro-ops precisely; sampling it without "
+                  "precise",
+                  ev->name);
+        a->precise_ip = 0;
+        return;
+    }
+    if (a->precise_ip > 2) {
+        pe_notify(notice, arg,
+                  "%s: AMD IBS supports precise levels 1 and 2; sampling it at level 2", ev->name);
+        a->precise_ip = 2;
+    }
+    /* IBS refuses to exclude guest or host time and the idle task (EINVAL); x86 has no hypervisor
+     * level to exclude */
+    a->exclude_guest = a->exclude_host = a->exclude_idle = 0;
+    a->exclude_hv = 0;
+    if (!a->exclude_user && !a->exclude_kernel)
+        return;
+    struct pmu_format swfilt;
+    if (pmu_format(pmus, ibs, "swfilt", &swfilt, NULL) == 0) {
+        /* the kernel filters IBS samples by privilege level in software */
+        uint64_t w = swfilt.word == 0 ? a->config : swfilt.word == 1 ? a->config1 : a->config2;
+        pmu_format_apply(&swfilt, 1, &w);
+        if (swfilt.word == 0)
+            a->config = w;
+        else if (swfilt.word == 1)
+            a->config1 = w;
+        else
+            a->config2 = w;
+        return;
+    }
+    pe_notify(notice, arg,
+              "%s: AMD IBS on this kernel cannot keep to %s space (no swfilt); sampling it "
+              "without precise (as root, '%s' with user and kernel would sample precisely)",
+              ev->name, a->exclude_kernel ? "user" : "kernel", ev->name);
+    a->precise_ip = 0;
+}
+
 /* Applies fallbacks until every event opens on (pid, the first CPU of its PMU). Returns 0 or -1
  * with err. */
 static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
@@ -747,6 +828,9 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
     struct pmu_set pmus;
     if (pmu_scan(cfg->sys ? cfg->sys->root : NULL, &pmus, err) < 0)
         return -1;
+    if (pmu_ncore(&pmus) > 0 && pe_cpu_is_amd(cfg->sys))
+        for (size_t i = 0; i < events->n; i++)
+            pe_adjust_precise_amd(&events->ev[i], &pmus, notice, notice_arg);
     if (events_split_hybrid(events, &pmus, err) < 0 ||
         pe_resolve(events, cfg, targets[0], cpus, ncpus, &pmus, notice, notice_arg, err) < 0) {
         pmu_set_free(&pmus);

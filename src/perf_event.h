@@ -115,6 +115,18 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err);
 
+/* Whether sys's CPU (from /proc/cpuinfo) is an AMD (or Hygon) one. */
+bool pe_cpu_is_amd(const struct pe_system *sys);
+
+/* On an AMD CPU, makes a precise event (precise_ip > 0) one the kernel can give to IBS, which does
+ * the precise sampling there, as perf does: without an ibs_op PMU, or for an event other than
+ * cycles or micro-ops, precise is dropped; a level above 2 becomes 2; the guest, host, idle and
+ * hypervisor exclusions IBS refuses are cleared; user-only or kernel-only sampling uses IBS's
+ * software filter (format swfilt) where the kernel has it, and otherwise drops precise. Each change
+ * that the user would notice is told to notice. */
+void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
+                           void *arg);
+
 /* kernel.nmi_watchdog of sys (NULL: the real system): 1 when the watchdog holds a hardware counter,
  * 0 when off, -1 when unknown. */
 int pe_nmi_watchdog(const struct pe_system *sys);

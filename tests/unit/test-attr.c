@@ -813,9 +813,135 @@ static void test_group_too_big(void)
     CHECK(pe_nmi_watchdog(&(struct pe_system){.root = "/nonexistent-hwprof-root"}) == -1);
 }
 
+/* An AMD kernel: precise events go to IBS, which takes cycles at levels 1-2 only and refuses guest,
+ * host, idle and hypervisor exclusion, and privilege filtering without swfilt in config2. */
+static int amd_rule(const struct perf_event_attr *a, int cpu, int group_fd)
+{
+    (void)cpu;
+    (void)group_fd;
+    if (a->type == PERF_TYPE_SOFTWARE)
+        return 0;
+    if (!a->precise_ip)
+        return a->type == PERF_TYPE_HARDWARE || a->type == PERF_TYPE_RAW ? 0 : ENOENT;
+    if (a->precise_ip > 2 || a->type != PERF_TYPE_HARDWARE || a->config != PERF_COUNT_HW_CPU_CYCLES)
+        return EOPNOTSUPP;
+    if (a->exclude_guest || a->exclude_host || a->exclude_idle)
+        return EINVAL;
+    if (!(a->config2 & 1) && (a->exclude_user || a->exclude_kernel || a->exclude_hv))
+        return EINVAL;
+    return 0;
+}
+
+static void test_amd_precise(void)
+{
+    /* the exclusion bits of the encoding are kept, :h included */
+    struct pe_config plain = {.freq = 999};
+    struct perf_event_attr enc = encoded(PERF_TYPE_HARDWARE, 0), a;
+    enc.exclude_hv = 0;
+    pe_build_attr(&a, &enc, &plain, PE_ROLE_ALONE, false);
+    CHECK_EQ_U64(a.exclude_hv, 0);
+    enc.exclude_hv = 1;
+    enc.exclude_guest = 1;
+    pe_build_attr(&a, &enc, &plain, PE_ROLE_ALONE, false);
+    CHECK(a.exclude_hv && a.exclude_guest);
+
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-amd") == 0);
+    CHECK(faketree_pmu(&t, "cpu", 4, NULL, 0) == 0);
+    CHECK(faketree_pmu(&t, "ibs_op", 11, "0-1", 1) == 0);
+    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&t, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n") == 0);
+    struct fake_kernel k = {.rule = amd_rule};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    CHECK(pe_cpu_is_amd(&sys));
+    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
+    int cpus[] = {0, 1};
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+    struct hw_event_list ev = {0};
+
+    /* cycles:ppp as root, with libpfm4's exclude_guest and exclude_hv: level 2, exclusions cleared
+     */
+    add_event(&ev, "cycles:ppp", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ev.ev[0].attr.exclude_kernel = 0;
+    ev.ev[0].attr.exclude_hv = 1;
+    ev.ev[0].attr.exclude_guest = 1;
+    ev.ev[0].attr.precise_ip = 3;
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.attrs[0].precise_ip, 2);
+        CHECK(!set.attrs[0].exclude_guest && !set.attrs[0].exclude_hv);
+        CHECK_EQ_U64(ns.n, 1);
+        CHECK(strstr(ns.last, "levels 1 and 2"));
+        pe_close(&set);
+    } else {
+        fprintf(stderr, "pe_open: %s\n", err.msg);
+    }
+    events_free(&ev);
+
+    /* user space only, without swfilt: precise is dropped, saying why */
+    add_event(&ev, "cycles:pu", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ev.ev[0].attr.precise_ip = 1;
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.attrs[0].precise_ip, 0);
+        CHECK(set.attrs[0].exclude_kernel);
+        CHECK(ns.n == 1 && strstr(ns.last, "swfilt") && strstr(ns.last, "without precise"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* with swfilt (newer kernels), IBS filters in software: precise stays, config2 says so */
+    CHECK(faketree_write(&t, "sys/bus/event_source/devices/ibs_op/format/swfilt", "config2:0") ==
+          0);
+    add_event(&ev, "cycles:pu", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ev.ev[0].attr.precise_ip = 1;
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.attrs[0].precise_ip, 1);
+        CHECK_EQ_U64(set.attrs[0].config2, 1);
+        CHECK(set.attrs[0].exclude_kernel);
+        CHECK_EQ_U64(ns.n, 0);
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* an event IBS does not sample: precise dropped */
+    add_event(&ev, "instructions:p", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, -1, true);
+    ev.ev[0].attr.precise_ip = 1;
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.attrs[0].precise_ip, 0);
+        CHECK(ns.n == 1 && strstr(ns.last, "cycles and micro-ops"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+    faketree_free(&t);
+
+    /* an AMD machine without IBS, and a non-AMD one (nothing changes there) */
+    struct hw_event x = {.name = "cycles:p"};
+    x.attr = encoded(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
+    x.attr.precise_ip = 1;
+    struct pmu_set none = {"", NULL, 0};
+    ns.n = 0;
+    pe_adjust_precise_amd(&x, &none, collect, &ns);
+    CHECK(x.attr.precise_ip == 0 && ns.n == 1 && strstr(ns.last, "IBS"));
+    CHECK(!pe_cpu_is_amd(&(struct pe_system){.root = "/nonexistent-hwprof-root"}));
+}
+
 int main(void)
 {
     test_hybrid_open();
+    test_amd_precise();
     test_group_too_big();
     test_pmu_errors();
     test_nopmu_fallback();
