@@ -25,6 +25,7 @@ enum {
     OPT_PID,
     OPT_DURATION,
     OPT_NO_FALLBACK,
+    OPT_STRICT_FREQ,
     OPT_MMAP_PAGES,
     OPT_QUIET,
     OPT_KEEP_DATA,
@@ -61,6 +62,8 @@ static const struct cli_option record_options[] = {
      NULL, NULL},
     {OPT_NO_FALLBACK, 0, "no-fallback", CLI_NO_ARG, NULL,
      "fail instead of sampling cpu-clock when a hardware event cannot be opened", NULL, NULL},
+    {OPT_STRICT_FREQ, 0, "strict-freq", CLI_NO_ARG, NULL,
+     "fail instead of lowering a frequency above kernel.perf_event_max_sample_rate", NULL, NULL},
     {OPT_MMAP_PAGES, 'm', "mmap-pages", CLI_REQUIRED_ARG, "PAGES",
      "ring-buffer data pages per CPU, a power of two (default: 128)", NULL, NULL},
     {OPT_QUIET, 'q', "quiet", CLI_NO_ARG, NULL, "print no summary", NULL, NULL},
@@ -86,7 +89,7 @@ static const struct cli_command record_command = {
 struct record_args {
     const char *events;
     uint64_t freq, period;
-    bool callchain, no_fallback, quiet, help, keep_data, wall;
+    bool callchain, no_fallback, quiet, help, keep_data, wall, strict_freq;
     bool events_given;
     const char *output;
     pid_t *pids;
@@ -183,6 +186,9 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         }
         case OPT_NO_FALLBACK:
             a->no_fallback = true;
+            break;
+        case OPT_STRICT_FREQ:
+            a->strict_freq = true;
             break;
         case OPT_MMAP_PAGES:
             if (record_parse_positive("--mmap-pages", v, &n, err) < 0)
@@ -377,6 +383,7 @@ int cmd_record(int argc, char **argv)
         .events = &events,
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
                .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
+               .strict_freq = a.strict_freq,
                .wakeup_bytes = a.mmap_pages * 4096u / 4, .switch_records = a.wall,
                .monotonic_clock = a.wall, .user_stack = a.wall ? RECORD_WALL_USER_STACK : 0},
         .mmap_pages = a.mmap_pages,

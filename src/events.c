@@ -1,5 +1,6 @@
-/* events.c - parses event lists into perf_event_attr with libpfm4 and lists the known events. */
+/* events.c - event lists turned into perf_event_attrs (own generic table, libpfm4), and listed. */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,82 +13,106 @@
 
 #include "events.h"
 
-/* A perf generic event name and what perf means by it, written as libpfm4's perf PMU encoding.
- * Generic names are always encoded through libpfm4's "perf" PMU, so a CPU PMU event of the same
- * name can never shadow perf's meaning. */
+/* A perf generic event name and its encoding. Generic events are kernel ABI (perf_event_open(2)):
+ * hwprof encodes them itself, so they work whichever PMU libpfm4 has active (LIBPFM_FORCE_PMU, or
+ * a libpfm4 without its "perf" PMU), and a CPU PMU event of the same name never shadows them. */
 struct events_generic {
     const char *name;
-    const char *pfm;  /* libpfm4 string for the event */
+    uint32_t type;
+    uint64_t config;
+    const char *fq;   /* libpfm4's name of it, the start of hw_event.fqname */
     const char *desc; /* one-line description for `hwprof list` */
-    /* libpfm4 does not know some software events: they are encoded as the software event pfm
-     * (so that libpfm4 handles the modifiers) and then get this config and fqname prefix. */
-    const char *alias_fq;
-    uint64_t alias_config;
 };
 
+#define EVENTS_HWC(cache, op, result)                                                              \
+    (PERF_COUNT_HW_CACHE_##cache | (PERF_COUNT_HW_CACHE_OP_##op << 8) |                            \
+     (PERF_COUNT_HW_CACHE_RESULT_##result << 16))
+#define EVENTS_HW(name, cfg, fq, desc)                                                             \
+    {                                                                                              \
+        name, PERF_TYPE_HARDWARE, PERF_COUNT_HW_##cfg, fq, desc                                    \
+    }
+#define EVENTS_SW(name, cfg, fq, desc)                                                             \
+    {                                                                                              \
+        name, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_##cfg, fq, desc                                    \
+    }
+#define EVENTS_CACHE(name, c, o, r, fq, desc)                                                      \
+    {                                                                                              \
+        name, PERF_TYPE_HW_CACHE, EVENTS_HWC(c, o, r), fq, desc                                    \
+    }
+
 static const struct events_generic events_generic_table[] = {
-    {"cycles", "perf::PERF_COUNT_HW_CPU_CYCLES", "CPU cycles", NULL, 0},
-    {"cpu-cycles", "perf::PERF_COUNT_HW_CPU_CYCLES", "CPU cycles (same as cycles)", NULL, 0},
-    {"instructions", "perf::PERF_COUNT_HW_INSTRUCTIONS", "retired instructions", NULL, 0},
-    {"cache-references", "perf::PERF_COUNT_HW_CACHE_REFERENCES",
-     "cache accesses (usually last level cache)", NULL, 0},
-    {"cache-misses", "perf::PERF_COUNT_HW_CACHE_MISSES", "cache misses (usually last level cache)",
-     NULL, 0},
-    {"branch-instructions", "perf::PERF_COUNT_HW_BRANCH_INSTRUCTIONS",
-     "retired branch instructions", NULL, 0},
-    {"branches", "perf::PERF_COUNT_HW_BRANCH_INSTRUCTIONS",
-     "retired branch instructions (same as branch-instructions)", NULL, 0},
-    {"branch-misses", "perf::PERF_COUNT_HW_BRANCH_MISSES", "mispredicted branch instructions", NULL,
-     0},
-    {"bus-cycles", "perf::PERF_COUNT_HW_BUS_CYCLES", "bus cycles", NULL, 0},
-    {"stalled-cycles-frontend", "perf::PERF_COUNT_HW_STALLED_CYCLES_FRONTEND",
-     "cycles the frontend issued no instructions", NULL, 0},
-    {"stalled-cycles-backend", "perf::PERF_COUNT_HW_STALLED_CYCLES_BACKEND",
-     "cycles the backend retired no instructions", NULL, 0},
-    {"ref-cycles", "perf::PERF_COUNT_HW_REF_CPU_CYCLES",
-     "reference cycles (not affected by frequency scaling)", NULL, 0},
-    {"cpu-clock", "perf::PERF_COUNT_SW_CPU_CLOCK", "CPU clock timer (software)", NULL, 0},
-    {"task-clock", "perf::PERF_COUNT_SW_TASK_CLOCK", "clock running while the task runs (software)",
-     NULL, 0},
-    {"page-faults", "perf::PERF_COUNT_SW_PAGE_FAULTS", "page faults (software)", NULL, 0},
-    {"faults", "perf::PERF_COUNT_SW_PAGE_FAULTS", "page faults (same as page-faults)", NULL, 0},
-    {"minor-faults", "perf::PERF_COUNT_SW_PAGE_FAULTS_MIN",
-     "page faults served without I/O (software)", NULL, 0},
-    {"major-faults", "perf::PERF_COUNT_SW_PAGE_FAULTS_MAJ",
-     "page faults that needed I/O (software)", NULL, 0},
-    {"context-switches", "perf::PERF_COUNT_SW_CONTEXT_SWITCHES", "context switches (software)",
-     NULL, 0},
-    {"cs", "perf::PERF_COUNT_SW_CONTEXT_SWITCHES", "context switches (same as context-switches)",
-     NULL, 0},
-    {"cpu-migrations", "perf::PERF_COUNT_SW_CPU_MIGRATIONS",
-     "migrations of the task to another CPU (software)", NULL, 0},
-    {"migrations", "perf::PERF_COUNT_SW_CPU_MIGRATIONS", "CPU migrations (same as cpu-migrations)",
-     NULL, 0},
-    {"alignment-faults", "perf::PERF_COUNT_SW_CPU_CLOCK", "alignment faults (software)",
-     "perf::PERF_COUNT_SW_ALIGNMENT_FAULTS", PERF_COUNT_SW_ALIGNMENT_FAULTS},
-    {"emulation-faults", "perf::PERF_COUNT_SW_CPU_CLOCK", "emulated instructions (software)",
-     "perf::PERF_COUNT_SW_EMULATION_FAULTS", PERF_COUNT_SW_EMULATION_FAULTS},
-    {"L1-dcache-loads", "perf::PERF_COUNT_HW_CACHE_L1D:READ:ACCESS", "L1 data cache loads", NULL,
-     0},
-    {"L1-dcache-load-misses", "perf::PERF_COUNT_HW_CACHE_L1D:READ:MISS",
-     "L1 data cache load misses", NULL, 0},
-    {"L1-dcache-stores", "perf::PERF_COUNT_HW_CACHE_L1D:WRITE:ACCESS", "L1 data cache stores", NULL,
-     0},
-    {"L1-icache-load-misses", "perf::PERF_COUNT_HW_CACHE_L1I:READ:MISS",
-     "L1 instruction cache load misses", NULL, 0},
-    {"LLC-loads", "perf::PERF_COUNT_HW_CACHE_LL:READ:ACCESS", "last level cache loads", NULL, 0},
-    {"LLC-load-misses", "perf::PERF_COUNT_HW_CACHE_LL:READ:MISS", "last level cache load misses",
-     NULL, 0},
-    {"LLC-stores", "perf::PERF_COUNT_HW_CACHE_LL:WRITE:ACCESS", "last level cache stores", NULL, 0},
-    {"dTLB-loads", "perf::PERF_COUNT_HW_CACHE_DTLB:READ:ACCESS", "data TLB loads", NULL, 0},
-    {"dTLB-load-misses", "perf::PERF_COUNT_HW_CACHE_DTLB:READ:MISS", "data TLB load misses", NULL,
-     0},
-    {"iTLB-load-misses", "perf::PERF_COUNT_HW_CACHE_ITLB:READ:MISS", "instruction TLB load misses",
-     NULL, 0},
-    {"branch-loads", "perf::PERF_COUNT_HW_CACHE_BPU:READ:ACCESS", "branch predictor lookups", NULL,
-     0},
-    {"branch-load-misses", "perf::PERF_COUNT_HW_CACHE_BPU:READ:MISS", "branch predictor misses",
-     NULL, 0},
+    EVENTS_HW("cycles", CPU_CYCLES, "perf::PERF_COUNT_HW_CPU_CYCLES", "CPU cycles"),
+    EVENTS_HW("cpu-cycles", CPU_CYCLES, "perf::PERF_COUNT_HW_CPU_CYCLES",
+              "CPU cycles (same as cycles)"),
+    EVENTS_HW("instructions", INSTRUCTIONS, "perf::PERF_COUNT_HW_INSTRUCTIONS",
+              "retired instructions"),
+    EVENTS_HW("cache-references", CACHE_REFERENCES, "perf::PERF_COUNT_HW_CACHE_REFERENCES",
+              "cache accesses (usually last level cache)"),
+    EVENTS_HW("cache-misses", CACHE_MISSES, "perf::PERF_COUNT_HW_CACHE_MISSES",
+              "cache misses (usually last level cache)"),
+    EVENTS_HW("branch-instructions", BRANCH_INSTRUCTIONS, "perf::PERF_COUNT_HW_BRANCH_INSTRUCTIONS",
+              "retired branch instructions"),
+    EVENTS_HW("branches", BRANCH_INSTRUCTIONS, "perf::PERF_COUNT_HW_BRANCH_INSTRUCTIONS",
+              "retired branch instructions (same as branch-instructions)"),
+    EVENTS_HW("branch-misses", BRANCH_MISSES, "perf::PERF_COUNT_HW_BRANCH_MISSES",
+              "mispredicted branch instructions"),
+    EVENTS_HW("bus-cycles", BUS_CYCLES, "perf::PERF_COUNT_HW_BUS_CYCLES", "bus cycles"),
+    EVENTS_HW("stalled-cycles-frontend", STALLED_CYCLES_FRONTEND,
+              "perf::PERF_COUNT_HW_STALLED_CYCLES_FRONTEND",
+              "cycles the frontend issued no instructions"),
+    EVENTS_HW("stalled-cycles-backend", STALLED_CYCLES_BACKEND,
+              "perf::PERF_COUNT_HW_STALLED_CYCLES_BACKEND",
+              "cycles the backend retired no instructions"),
+    EVENTS_HW("ref-cycles", REF_CPU_CYCLES, "perf::PERF_COUNT_HW_REF_CPU_CYCLES",
+              "reference cycles (not affected by frequency scaling)"),
+    EVENTS_SW("cpu-clock", CPU_CLOCK, "perf::PERF_COUNT_SW_CPU_CLOCK",
+              "CPU clock timer (software)"),
+    EVENTS_SW("task-clock", TASK_CLOCK, "perf::PERF_COUNT_SW_TASK_CLOCK",
+              "clock running while the task runs (software)"),
+    EVENTS_SW("page-faults", PAGE_FAULTS, "perf::PERF_COUNT_SW_PAGE_FAULTS",
+              "page faults (software)"),
+    EVENTS_SW("faults", PAGE_FAULTS, "perf::PERF_COUNT_SW_PAGE_FAULTS",
+              "page faults (same as page-faults)"),
+    EVENTS_SW("minor-faults", PAGE_FAULTS_MIN, "perf::PERF_COUNT_SW_PAGE_FAULTS_MIN",
+              "page faults served without I/O (software)"),
+    EVENTS_SW("major-faults", PAGE_FAULTS_MAJ, "perf::PERF_COUNT_SW_PAGE_FAULTS_MAJ",
+              "page faults that needed I/O (software)"),
+    EVENTS_SW("context-switches", CONTEXT_SWITCHES, "perf::PERF_COUNT_SW_CONTEXT_SWITCHES",
+              "context switches (software)"),
+    EVENTS_SW("cs", CONTEXT_SWITCHES, "perf::PERF_COUNT_SW_CONTEXT_SWITCHES",
+              "context switches (same as context-switches)"),
+    EVENTS_SW("cpu-migrations", CPU_MIGRATIONS, "perf::PERF_COUNT_SW_CPU_MIGRATIONS",
+              "migrations of the task to another CPU (software)"),
+    EVENTS_SW("migrations", CPU_MIGRATIONS, "perf::PERF_COUNT_SW_CPU_MIGRATIONS",
+              "CPU migrations (same as cpu-migrations)"),
+    EVENTS_SW("alignment-faults", ALIGNMENT_FAULTS, "perf::PERF_COUNT_SW_ALIGNMENT_FAULTS",
+              "alignment faults (software)"),
+    EVENTS_SW("emulation-faults", EMULATION_FAULTS, "perf::PERF_COUNT_SW_EMULATION_FAULTS",
+              "emulated instructions (software)"),
+    EVENTS_CACHE("L1-dcache-loads", L1D, READ, ACCESS, "perf::PERF_COUNT_HW_CACHE_L1D:READ:ACCESS",
+                 "L1 data cache loads"),
+    EVENTS_CACHE("L1-dcache-load-misses", L1D, READ, MISS,
+                 "perf::PERF_COUNT_HW_CACHE_L1D:READ:MISS", "L1 data cache load misses"),
+    EVENTS_CACHE("L1-dcache-stores", L1D, WRITE, ACCESS,
+                 "perf::PERF_COUNT_HW_CACHE_L1D:WRITE:ACCESS", "L1 data cache stores"),
+    EVENTS_CACHE("L1-icache-load-misses", L1I, READ, MISS,
+                 "perf::PERF_COUNT_HW_CACHE_L1I:READ:MISS", "L1 instruction cache load misses"),
+    EVENTS_CACHE("LLC-loads", LL, READ, ACCESS, "perf::PERF_COUNT_HW_CACHE_LL:READ:ACCESS",
+                 "last level cache loads"),
+    EVENTS_CACHE("LLC-load-misses", LL, READ, MISS, "perf::PERF_COUNT_HW_CACHE_LL:READ:MISS",
+                 "last level cache load misses"),
+    EVENTS_CACHE("LLC-stores", LL, WRITE, ACCESS, "perf::PERF_COUNT_HW_CACHE_LL:WRITE:ACCESS",
+                 "last level cache stores"),
+    EVENTS_CACHE("dTLB-loads", DTLB, READ, ACCESS, "perf::PERF_COUNT_HW_CACHE_DTLB:READ:ACCESS",
+                 "data TLB loads"),
+    EVENTS_CACHE("dTLB-load-misses", DTLB, READ, MISS, "perf::PERF_COUNT_HW_CACHE_DTLB:READ:MISS",
+                 "data TLB load misses"),
+    EVENTS_CACHE("iTLB-load-misses", ITLB, READ, MISS, "perf::PERF_COUNT_HW_CACHE_ITLB:READ:MISS",
+                 "instruction TLB load misses"),
+    EVENTS_CACHE("branch-loads", BPU, READ, ACCESS, "perf::PERF_COUNT_HW_CACHE_BPU:READ:ACCESS",
+                 "branch predictor lookups"),
+    EVENTS_CACHE("branch-load-misses", BPU, READ, MISS, "perf::PERF_COUNT_HW_CACHE_BPU:READ:MISS",
+                 "branch predictor misses"),
 };
 
 /* libpfm4's state is process-global; this only remembers that pfm_initialize succeeded. */
@@ -140,19 +165,241 @@ static bool events_has_plm(const char *text)
     return false;
 }
 
-/* Builds the string handed to libpfm4 for text: a generic name is replaced by its perf PMU
- * encoding (modifiers kept). Returns a malloc'd string or NULL when out of memory; *gen is set to
- * the generic entry or NULL. */
-static char *events_resolve(const char *text, const struct events_generic **gen)
+/* The modifiers of one event, written perf's way (letters: u k h G H I D S p pp ppp P, in any
+ * combination, e.g. ":uk", ":ppp") or libpfm4's way (":u=1", ":period=N", ":freq=N",
+ * ":precise=N"). */
+struct events_mods {
+    bool plm_given;                /* a privilege level was named: only the named ones count */
+    bool user, kernel, hv;         /* the levels named */
+    bool guest_given, guest, host; /* G and H: guest only, host only */
+    unsigned precise;              /* p's or precise=N */
+    bool precise_max;              /* P: the highest level the PMU supports */
+    bool sample_read;              /* S */
+    bool exclude_idle;             /* I */
+    bool pinned;                   /* D */
+    bool have_period, have_freq;
+    uint64_t period, freq;
+};
+
+/* The letters perf accepts as event modifiers (of those hwprof applies), and U and K, which libpfm4
+ * (whose modifiers ignore case) took for u and k. */
+#define EVENTS_PERF_LETTERS "ukhUKGHIDSpP"
+
+/* Whether tok (len bytes) is a cluster of perf modifier letters. */
+static bool events_is_cluster(const char *tok, size_t len)
 {
-    size_t blen = events_base_len(text);
-    *gen = strstr(text, "::") ? NULL : events_find_generic(text, blen);
-    if (!*gen)
-        return hw_strdup(text);
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!strchr(EVENTS_PERF_LETTERS, tok[i]) || tok[i] == '\0')
+            return false;
+    return true;
+}
+
+/* Applies one cluster of perf letters to m. */
+static void events_mods_cluster(struct events_mods *m, const char *tok, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (tok[i]) {
+        case 'u':
+        case 'U':
+            m->plm_given = m->user = true;
+            break;
+        case 'k':
+        case 'K':
+            m->plm_given = m->kernel = true;
+            break;
+        case 'h':
+            m->plm_given = m->hv = true;
+            break;
+        case 'G':
+            m->guest_given = m->guest = true;
+            break;
+        case 'H':
+            m->guest_given = m->host = true;
+            break;
+        case 'I':
+            m->exclude_idle = true;
+            break;
+        case 'D':
+            m->pinned = true;
+            break;
+        case 'S':
+            m->sample_read = true;
+            break;
+        case 'p':
+            m->precise++;
+            break;
+        case 'P':
+            m->precise_max = true;
+            break;
+        }
+    }
+}
+
+/* Parses a decimal or 0x-hexadecimal number filling all of s. Returns 0 or -1. */
+static int events_parse_number(const char *s, size_t len, uint64_t *out)
+{
+    char buf[32];
+    if (len == 0 || len >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(buf, &end, 0);
+    if (errno || *end || buf[0] == '-' || buf[0] == '+')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The error for an unknown modifier tok of event text. Returns -1. */
+static int events_err_modifier(const char *text, const char *tok, size_t len, struct hw_err *err)
+{
+    if (len >= 4 && strncmp(tok, "cpu=", 4) == 0)
+        return hw_errf(
+            err, "the cpu= modifier in '%s' is not supported; choose CPUs with hwprof's options",
+            text);
+    return hw_errf(err,
+                   "invalid modifier in '%s': '%.*s' is none of u, k, h (privilege levels), G, H "
+                   "(guest, host), p, pp, ppp, P (precise), S, I, D, period=N, freq=N, precise=N",
+                   text, (int)len, tok);
+}
+
+/* Parses the modifiers of text that follow its name: mods is the part after the name ("" or
+ * ":u:period=100"). Returns 0 or -1 with err. */
+static int events_parse_mods(const char *text, const char *mods, struct events_mods *m,
+                             struct hw_err *err)
+{
+    memset(m, 0, sizeof(*m));
+    const char *p = mods;
+    while (*p) {
+        if (*p != ':')
+            return hw_errf(err, "invalid event '%s': expected ':' before its modifiers", text);
+        p++;
+        size_t len = strcspn(p, ":");
+        const char *eq = memchr(p, '=', len);
+        if (!eq) {
+            if (!events_is_cluster(p, len))
+                return events_err_modifier(text, p, len, err);
+            events_mods_cluster(m, p, len);
+        } else {
+            size_t klen = (size_t)(eq - p);
+            uint64_t v;
+            if (events_parse_number(eq + 1, len - klen - 1, &v) < 0)
+                return klen == 3 && strncmp(p, "cpu", 3) == 0
+                           ? events_err_modifier(text, p, len, err)
+                           : hw_errf(err, "invalid value in modifier '%.*s' of '%s': give a number",
+                                     (int)len, p, text);
+            if (klen == 1 && strchr("ukh", p[0])) {
+                if (v > 1)
+                    return hw_errf(err, "invalid modifier '%.*s' in '%s': use %c=0 or %c=1",
+                                   (int)len, p, text, p[0], p[0]);
+                m->plm_given = true;
+                if (p[0] == 'u')
+                    m->user = v;
+                else if (p[0] == 'k')
+                    m->kernel = v;
+                else
+                    m->hv = v;
+            } else if (klen == 6 && strncmp(p, "period", 6) == 0 && v > 0) {
+                m->have_period = true;
+                m->period = v;
+            } else if (klen == 4 && strncmp(p, "freq", 4) == 0 && v > 0) {
+                m->have_freq = true;
+                m->freq = v;
+            } else if (klen == 7 && strncmp(p, "precise", 7) == 0) {
+                m->precise = (unsigned)(v > 4 ? 4 : v);
+            } else {
+                return events_err_modifier(text, p, len, err);
+            }
+        }
+        p += len;
+    }
+    if (m->have_period && m->have_freq)
+        return hw_errf(err, "'%s' has both a period and a frequency: give one", text);
+    if (m->precise > 3)
+        return hw_errf(err, "'%s' asks for precise level %u: the highest is 3 (ppp)", text,
+                       m->precise);
+    if (m->plm_given && !m->user && !m->kernel && !m->hv)
+        return hw_errf(err, "the modifiers of '%s' exclude every privilege level", text);
+    return 0;
+}
+
+/* Applies m to attr. Without a privilege modifier the event counts user space, and the kernel when
+ * kernel_default is set; levels_from_encoding keeps the encoding's levels instead (libpfm4 set
+ * them). */
+static void events_apply_mods(struct perf_event_attr *a, const struct events_mods *m,
+                              bool kernel_default, bool levels_from_encoding)
+{
+    if (m->plm_given) {
+        a->exclude_user = !m->user;
+        a->exclude_kernel = !m->kernel;
+        a->exclude_hv = !m->hv;
+    } else if (!levels_from_encoding) {
+        a->exclude_user = 0;
+        a->exclude_kernel = !kernel_default;
+        a->exclude_hv = 1;
+    }
+    if (m->guest_given) {
+        a->exclude_guest = !m->guest;
+        a->exclude_host = !m->host;
+    } else if (m->precise && !levels_from_encoding) {
+        a->exclude_guest = 1; /* perf: precise sampling of the host only */
+    }
+    if (m->precise_max)
+        a->precise_ip = 3;
+    else if (m->precise)
+        a->precise_ip = m->precise;
+    if (m->exclude_idle)
+        a->exclude_idle = 1;
+    if (m->pinned)
+        a->pinned = 1;
+    if (m->have_period) {
+        a->sample_period = m->period;
+        a->freq = 0;
+    } else if (m->have_freq) {
+        a->sample_freq = m->freq;
+        a->freq = 1;
+    }
+}
+
+/* Writes libpfm4's way of naming the levels and rate of attr after fq: "FQ:u=1:k=0:h=0...". Returns
+ * a malloc'd string or NULL. */
+static char *events_fqname(const char *fq, const struct perf_event_attr *a)
+{
+    char rate[64] = "", precise[32] = "";
+    if (a->sample_period)
+        snprintf(rate, sizeof(rate), ":%s=%llu", a->freq ? "freq" : "period",
+                 (unsigned long long)a->sample_period);
+    if (a->precise_ip)
+        snprintf(precise, sizeof(precise), ":precise=%u", (unsigned)a->precise_ip);
     char *s = NULL;
-    if (asprintf(&s, "%s%s", (*gen)->pfm, text + blen) < 0)
+    if (asprintf(&s, "%s:u=%d:k=%d:h=%d%s%s", fq, !a->exclude_user, !a->exclude_kernel,
+                 !a->exclude_hv, precise, rate) < 0)
         return NULL;
     return s;
+}
+
+/* Encodes a generic name with its modifiers (mods: the text after the name). Returns 0 or -1 with
+ * err. */
+static int events_encode_generic(const struct events_generic *g, const char *text, const char *mods,
+                                 bool kernel_default, struct hw_event *ev, struct hw_err *err)
+{
+    struct events_mods m;
+    if (events_parse_mods(text, mods, &m, err) < 0)
+        return -1;
+    memset(&ev->attr, 0, sizeof(ev->attr));
+    ev->attr.size = sizeof(ev->attr);
+    ev->attr.type = g->type;
+    ev->attr.config = g->config;
+    events_apply_mods(&ev->attr, &m, kernel_default, false);
+    ev->plm_explicit = m.plm_given;
+    ev->precise_max = m.precise_max;
+    ev->sample_read = m.sample_read;
+    ev->fqname = events_fqname(g->fq, &ev->attr);
+    return ev->fqname ? 0 : hw_err_oom(err);
 }
 
 /* Encodes text with libpfm4. Returns PFM_SUCCESS with attr and *fq (malloc'd) set, or a libpfm4
@@ -160,11 +407,6 @@ static char *events_resolve(const char *text, const struct events_generic **gen)
 static int events_encode(const char *text, int plm, struct perf_event_attr *attr, char **fq,
                          int *cpu)
 {
-    const struct events_generic *gen;
-    char *str = events_resolve(text, &gen);
-    if (!str)
-        return PFM_ERR_NOMEM;
-
     memset(attr, 0, sizeof(*attr));
     attr->size = sizeof(*attr);
     char *fstr = NULL;
@@ -174,27 +416,13 @@ static int events_encode(const char *text, int plm, struct perf_event_attr *attr
     arg.attr = attr;
     arg.fstr = &fstr;
     arg.cpu = -1;
-    int ret = pfm_get_os_event_encoding(str, plm, PFM_OS_PERF_EVENT_EXT, &arg);
-    free(str);
+    int ret = pfm_get_os_event_encoding(text, plm, PFM_OS_PERF_EVENT_EXT, &arg);
     if (ret != PFM_SUCCESS) {
         free(fstr);
         return ret;
     }
     attr->size = sizeof(*attr);
     *cpu = arg.cpu;
-
-    if (gen && gen->alias_fq && fstr) {
-        /* fstr starts with gen->pfm (the software stand-in); swap in the real event. */
-        attr->config = gen->alias_config;
-        size_t plen = strlen(gen->pfm);
-        const char *rest = strncmp(fstr, gen->pfm, plen) == 0 ? fstr + plen : "";
-        char *s = NULL;
-        int n = asprintf(&s, "%s%s", gen->alias_fq, rest);
-        free(fstr);
-        if (n < 0)
-            return PFM_ERR_NOMEM;
-        fstr = s;
-    }
     if (!fstr) {
         fstr = hw_strdup(text);
         if (!fstr)
@@ -229,8 +457,7 @@ static void events_attr_names(const char *text, bool umask, char *buf, size_t si
 {
     size_t len = 0;
     buf[0] = '\0';
-    const struct events_generic *gen;
-    char *str = events_resolve(text, &gen);
+    char *str = hw_strdup(text);
     if (!str)
         return;
     /* pfm_find_event wants the bare event name, without unit masks or modifiers */
@@ -524,6 +751,75 @@ struct events_span {
     bool leader;
 };
 
+/* Removes from text's modifiers the clusters of perf letters libpfm4 does not know (":ppp",
+ * ":uk"; a lone u, k or h is libpfm4's too), applying them to m. Returns the rest (malloc'd; NULL
+ * when out of memory); *found tells whether there was any. */
+static char *events_strip_clusters(const char *text, struct events_mods *m, bool *found)
+{
+    memset(m, 0, sizeof(*m));
+    *found = false;
+    size_t blen = events_base_len(text);
+    char *out = malloc(strlen(text) + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, text, blen);
+    size_t n = blen;
+    const char *p = text + blen;
+    while (*p == ':') {
+        size_t len = strcspn(p + 1, ":");
+        bool single_plm = len == 1 && strchr("ukh", p[1]);
+        if (events_is_cluster(p + 1, len) && !single_plm) {
+            events_mods_cluster(m, p + 1, len);
+            *found = true;
+        } else {
+            memcpy(out + n, p, len + 1);
+            n += len + 1;
+        }
+        p += len + 1;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Encodes a libpfm4 name (PMU::EVENT:UMASK:MOD..., or an event of an active PMU without the PMU
+ * part) with perf's letter modifiers applied on top. Returns 0 or -1 with err. */
+static int events_encode_pfm(const char *text, bool kernel_default, struct hw_event *ev,
+                             struct hw_err *err)
+{
+    int plm = kernel_default ? (PFM_PLM0 | PFM_PLM3) : PFM_PLM3;
+    int cpu = -1;
+    struct events_mods m;
+    memset(&m, 0, sizeof(m));
+    bool clusters = false;
+    int ret = events_encode(text, plm, &ev->attr, &ev->fqname, &cpu);
+    if (ret == PFM_ERR_ATTR) {
+        char *rest = events_strip_clusters(text, &m, &clusters);
+        if (!rest)
+            return hw_err_oom(err);
+        if (clusters)
+            ret = events_encode(rest, plm, &ev->attr, &ev->fqname, &cpu);
+        free(rest);
+        if (clusters && m.precise > 3)
+            return hw_errf(err, "'%s' asks for precise level %u: the highest is 3 (ppp)", text,
+                           m.precise);
+    }
+    if (ret != PFM_SUCCESS)
+        return events_err_encode(text, ret, err);
+    if (cpu >= 0) {
+        free(ev->fqname);
+        ev->fqname = NULL;
+        return hw_errf(
+            err, "the cpu= modifier in '%s' is not supported; choose CPUs with hwprof's options",
+            text);
+    }
+    if (clusters)
+        events_apply_mods(&ev->attr, &m, kernel_default, true);
+    ev->plm_explicit = events_has_plm(text) || m.plm_given;
+    ev->precise_max = m.precise_max;
+    ev->sample_read = m.sample_read;
+    return 0;
+}
+
 /* Encodes the event named by span and appends it to list. Returns 0 or -1 with err. */
 static int events_add(const char *spec, const struct events_span *sp, bool kernel_default,
                       struct hw_buf *list, struct hw_err *err)
@@ -532,30 +828,23 @@ static int events_add(const char *spec, const struct events_span *sp, bool kerne
     memset(&ev, 0, sizeof(ev));
     ev.name = strndup(spec + sp->start, sp->len);
     if (!ev.name)
-        return hw_errf(err, "out of memory while parsing events");
-    int plm = kernel_default ? (PFM_PLM0 | PFM_PLM3) : PFM_PLM3;
-    int cpu = -1;
-    int ret = events_encode(ev.name, plm, &ev.attr, &ev.fqname, &cpu);
-    if (ret != PFM_SUCCESS) {
-        events_err_encode(ev.name, ret, err);
-        free(ev.name);
-        return -1;
-    }
-    if (cpu >= 0) {
-        hw_errf(err,
-                "the cpu= modifier in '%s' is not supported; choose CPUs with hwprof's options",
-                ev.name);
+        return hw_err_oom(err);
+    size_t blen = events_base_len(ev.name);
+    const struct events_generic *g =
+        strstr(ev.name, "::") ? NULL : events_find_generic(ev.name, blen);
+    int rc = g ? events_encode_generic(g, ev.name, ev.name + blen, kernel_default, &ev, err)
+               : events_encode_pfm(ev.name, kernel_default, &ev, err);
+    if (rc < 0) {
         free(ev.name);
         free(ev.fqname);
         return -1;
     }
     ev.group = sp->group;
     ev.leader = sp->leader;
-    ev.plm_explicit = events_has_plm(ev.name);
     if (hw_buf_append(list, &ev, sizeof(ev)) < 0) {
         free(ev.name);
         free(ev.fqname);
-        return hw_errf(err, "out of memory while parsing events");
+        return hw_err_oom(err);
     }
     return 0;
 }
@@ -798,13 +1087,11 @@ int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info,
         info.pmu = "generic";
         info.desc = g->desc;
         info.generic = true;
-        char *fq = NULL;
-        int cpu;
-        int ret = events_encode(g->name, PFM_PLM3, &info.attr, &fq, &cpu);
-        free(fq);
-        if (ret != PFM_SUCCESS)
-            return hw_errf(err, "libpfm4 cannot encode generic event '%s' (%s); check libpfm4",
-                           g->name, pfm_strerror(ret));
+        info.attr.size = sizeof(info.attr);
+        info.attr.type = g->type;
+        info.attr.config = g->config;
+        info.attr.exclude_kernel = 1; /* user space only: what anyone may open */
+        info.attr.exclude_hv = 1;
         int rc = cb(&info, arg);
         if (rc)
             return rc;

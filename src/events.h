@@ -1,4 +1,4 @@
-/* events.h - turn user event strings ("cycles:u,{cpu-clock,page-faults}") into perf_event_attr via libpfm4. */
+/* events.h - event lists ("cycles:u,{cpu-clock,page-faults}") turned into perf_event_attrs. */
 #ifndef HWPROF_EVENTS_H
 #define HWPROF_EVENTS_H
 
@@ -13,12 +13,16 @@
  * exclude_user/kernel/hv, and period/freq if given as libpfm modifiers); the sampling fields
  * (sample_type, freq, inherit, ...) are filled later by the perf_event module. */
 struct hw_event {
-    char *name;             /* as the user wrote it, e.g. "cycles:u" (malloc'd) */
-    char *fqname;           /* libpfm4's fully qualified name, e.g. "perf::PERF_COUNT_HW_CPU_CYCLES:u=1:k=0" */
+    char *name; /* as the user wrote it, e.g. "cycles:u" (malloc'd) */
+    char
+        *fqname; /* libpfm4's fully qualified name, e.g. "perf::PERF_COUNT_HW_CPU_CYCLES:u=1:k=0" */
     struct perf_event_attr attr;
-    int group;              /* events with the same group number >= 0 form one group; -1 = not grouped */
-    bool leader;            /* first event of its group (or a lone event) */
-    bool plm_explicit;      /* the user gave a privilege modifier (:u, :k, :h) */
+    int group;         /* events with the same group number >= 0 form one group; -1 = not grouped */
+    bool leader;       /* first event of its group (or a lone event) */
+    bool plm_explicit; /* the user gave a privilege modifier (:u, :k, :h) */
+    bool precise_max;  /* :P: the highest precise level the PMU supports (lowered until it
+                          opens) */
+    bool sample_read;  /* :S: the leader's samples read the group (what groups always do) */
 };
 
 struct hw_event_list {
@@ -33,7 +37,8 @@ int events_init(struct hw_err *err);
  * kernel_default: when an event has no privilege modifier, also count the kernel (else user only).
  * Unknown names give an error naming up to three nearest known events.
  * Returns 0 with out filled (free with events_free), or -1 with err. */
-int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out, struct hw_err *err);
+int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out,
+                 struct hw_err *err);
 
 void events_free(struct hw_event_list *list);
 
@@ -57,17 +62,19 @@ int events_fallback_cpu_clock(struct hw_event *ev, char **old_name, struct hw_er
 
 /* An entry of `hwprof list`. */
 struct hw_event_info {
-    const char *name;       /* what the user types: "cycles", "perf::PERF_COUNT_SW_CPU_CLOCK", "amd64_fam19h_zen4::RETIRED_INSTRUCTIONS" */
-    const char *pmu;        /* libpfm4 PMU name ("perf", "amd64_fam19h_zen4", ...) or "generic" */
-    const char *desc;       /* one-line description, may be "" */
-    bool generic;           /* a perf generic name (cycles, cpu-clock, L1-dcache-load-misses, ...) */
-    struct perf_event_attr attr; /* its encoding with user-only privilege, to probe whether it opens */
+    const char *name; /* what the user types: "cycles", "perf::PERF_COUNT_SW_CPU_CLOCK",
+                         "amd64_fam19h_zen4::RETIRED_INSTRUCTIONS" */
+    const char *pmu;  /* libpfm4 PMU name ("perf", "amd64_fam19h_zen4", ...) or "generic" */
+    const char *desc; /* one-line description, may be "" */
+    bool generic;     /* a perf generic name (cycles, cpu-clock, L1-dcache-load-misses, ...) */
+    struct perf_event_attr
+        attr; /* its encoding with user-only privilege, to probe whether it opens */
 };
 
 /* Calls cb for every event a user can name whose name contains pattern (case-insensitive;
  * NULL or "" = all): generic names first, then the events of every PMU libpfm4 reports present.
  * Stops early and returns cb's value if it returns non-zero. Returns 0, or -1 with err. */
-int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info, void *arg), void *arg,
-                struct hw_err *err);
+int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info, void *arg),
+                void *arg, struct hw_err *err);
 
 #endif

@@ -808,6 +808,44 @@ static int pe_fill_events(struct pe_set *set, const struct hw_event_list *events
     return 0;
 }
 
+int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, struct pe_config *out,
+                  hw_warn_fn notice, void *arg, struct hw_err *err)
+{
+    *out = *cfg;
+    uint64_t max = pe_max_sample_rate(cfg->sys), high = 0;
+    if (!max)
+        return 0;
+    if (cfg->period == 0 && cfg->freq > max)
+        high = cfg->freq;
+    for (size_t i = 0; i < events->n; i++) {
+        const struct perf_event_attr *a = &events->ev[i].attr;
+        if (a->freq && a->sample_freq > max && a->sample_freq > high)
+            high = a->sample_freq;
+    }
+    if (!high)
+        return 0;
+    if (cfg->strict_freq)
+        return hw_errf(
+            err,
+            "frequency %llu Hz is above kernel.perf_event_max_sample_rate (%llu): use -F "
+            "%llu or lower, or raise the limit with 'sysctl "
+            "kernel.perf_event_max_sample_rate=N'",
+            (unsigned long long)high, (unsigned long long)max, (unsigned long long)max);
+    if (cfg->period == 0 && out->freq > max)
+        out->freq = max;
+    for (size_t i = 0; i < events->n; i++) {
+        struct perf_event_attr *a = &events->ev[i].attr;
+        if (a->freq && a->sample_freq > max)
+            a->sample_freq = max;
+    }
+    pe_notify(notice, arg,
+              "%llu Hz is above kernel.perf_event_max_sample_rate (%llu, which the kernel lowers "
+              "when sampling takes too long): sampling at %llu Hz (--strict-freq makes this an "
+              "error)",
+              (unsigned long long)high, (unsigned long long)max, (unsigned long long)max);
+    return 0;
+}
+
 int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err)
@@ -815,16 +853,10 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
     memset(set, 0, sizeof(*set));
     if (ntargets == 0 || ncpus == 0 || events->n == 0)
         return hw_errf(err, "nothing to open");
-    if (cfg->period == 0) {
-        uint64_t max = pe_max_sample_rate(cfg->sys);
-        if (max && cfg->freq > max)
-            return hw_errf(
-                err,
-                "frequency %llu Hz is above kernel.perf_event_max_sample_rate (%llu): use -F "
-                "%llu or lower, or raise the limit with 'sysctl "
-                "kernel.perf_event_max_sample_rate=N'",
-                (unsigned long long)cfg->freq, (unsigned long long)max, (unsigned long long)max);
-    }
+    struct pe_config lowered;
+    if (pe_limit_freq(cfg, events, &lowered, notice, notice_arg, err) < 0)
+        return -1;
+    cfg = &lowered;
     struct pmu_set pmus;
     if (pmu_scan(cfg->sys ? cfg->sys->root : NULL, &pmus, err) < 0)
         return -1;

@@ -36,6 +36,8 @@ struct pe_config {
     /* with callchain: copy this many bytes of user stack (a multiple of 8) and the user ip/sp/bp
      * with each sample, to unwind frameless code (0: none) */
     uint32_t user_stack;
+    bool strict_freq;            /* a frequency above kernel.perf_event_max_sample_rate is an error
+                                    instead of being lowered to it */
     const struct pe_system *sys; /* NULL: the real system */
 };
 
@@ -104,13 +106,20 @@ static inline size_t pe_index(const struct pe_set *s, size_t target, size_t cpu,
     return (target * s->ncpus + cpu) * s->nevents + event;
 }
 
-/* Splits generic hardware events per core PMU on a hybrid CPU (events_split_hybrid), resolves
- * fallbacks (hardware events the kernel cannot open become cpu-clock, unless cfg->no_fallback;
- * unsupported group members are dropped; groups the kernel cannot sample with inherit are split),
- * then opens every event on every (target, cpu) of its PMU with inherit, disabled, and group
- * members attached to their leader. Each event is tried on the first of cpus its PMU covers. The
- * events list is modified by the split and the fallbacks. Returns 0 or -1 with err (nothing left
- * open). */
+/* Copies cfg to out, lowering the sampling frequency of out and of every event with its own
+ * (a freq modifier) to kernel.perf_event_max_sample_rate when it is above, with one notice, as perf
+ * does; with cfg->strict_freq that is an error instead. Returns 0 or -1 with err. */
+int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, struct pe_config *out,
+                  hw_warn_fn notice, void *arg, struct hw_err *err);
+
+/* Limits the frequency (pe_limit_freq), splits generic hardware events per core PMU on a hybrid
+ * CPU (events_split_hybrid), adapts precise events on AMD (pe_adjust_precise_amd), resolves
+ * fallbacks (hardware events the kernel cannot open become cpu-clock on a machine without a CPU
+ * PMU, unless cfg->no_fallback; unsupported group members and members that do not fit in the
+ * counters are dropped; groups the kernel cannot sample with inherit are split), then opens every
+ * event on every (target, cpu) of its PMU with inherit, disabled, and group members attached to
+ * their leader. Each event is tried on the first of cpus its PMU covers. The events list is
+ * modified by all this. Returns 0 or -1 with err (nothing left open). */
 int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err);

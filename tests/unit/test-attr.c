@@ -204,9 +204,20 @@ static void test_open_live(void)
         events_free(&ev);
     }
 
-    /* a frequency above the kernel's maximum is refused with advice */
+    /* a frequency above the kernel's maximum is lowered to it with one notice (perf's way) */
     CHECK(events_parse("cpu-clock", false, &ev, &err) == 0);
     cfg.freq = 100000000;
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &self, 1, cpus, 1, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(set.attrs[0].freq && set.attrs[0].sample_freq < 100000000);
+        CHECK_EQ_U64(ns.n, 1);
+        CHECK(strstr(ns.last, "perf_event_max_sample_rate") != NULL);
+        pe_close(&set);
+    }
+    /* ... and refused with --strict-freq */
+    cfg.strict_freq = true;
     rc = pe_open(&set, &ev, &cfg, &self, 1, cpus, 1, collect, &ns, &err);
     CHECK(rc < 0);
     CHECK(strstr(err.msg, "perf_event_max_sample_rate") != NULL);
@@ -938,9 +949,67 @@ static void test_amd_precise(void)
     CHECK(!pe_cpu_is_amd(&(struct pe_system){.root = "/nonexistent-hwprof-root"}));
 }
 
+/* kernel.perf_event_max_sample_rate below the frequency (the kernel lowers it itself when sampling
+ * interrupts run long): lowered with one notice, or an error with --strict-freq. */
+static void test_max_rate(void)
+{
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-rate") == 0);
+    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&t, "proc/sys/kernel/perf_event_max_sample_rate", "400") == 0);
+    struct fake_kernel k = {.rule = nopmu_rule};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
+    int cpus[] = {0, 1};
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+    struct hw_event_list ev = {0};
+    add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
+    add_event(&ev, "page-faults:freq=5000", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, -1,
+              true);
+    ev.ev[1].attr.freq = 1;
+    ev.ev[1].attr.sample_freq = 5000;
+    add_event(&ev, "context-switches:period=1", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES,
+              -1, true);
+    ev.ev[2].attr.sample_period = 1;
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(ns.n, 1);
+        CHECK(strstr(ns.last, "5000 Hz") && strstr(ns.last, "400") &&
+              strstr(ns.last, "--strict-freq"));
+        CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 400);
+        CHECK(set.attrs[1].freq && set.attrs[1].sample_freq == 400);
+        CHECK(!set.attrs[2].freq && set.attrs[2].sample_period == 1); /* a period is no frequency */
+        pe_close(&set);
+    }
+    /* below the limit nothing is said; a fixed period is not limited */
+    ns.n = 0;
+    events_free(&ev);
+    add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
+    cfg.freq = 400;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
+    CHECK_EQ_U64(ns.n, 0);
+    pe_close(&set);
+    cfg.freq = 999;
+    cfg.period = 100;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
+    CHECK_EQ_U64(ns.n, 0);
+    pe_close(&set);
+    cfg.period = 0;
+    cfg.strict_freq = true;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
+    CHECK(strstr(err.msg, "999 Hz") && strstr(err.msg, "-F 400"));
+    events_free(&ev);
+    faketree_free(&t);
+}
+
 int main(void)
 {
     test_hybrid_open();
+    test_max_rate();
     test_amd_precise();
     test_group_too_big();
     test_pmu_errors();

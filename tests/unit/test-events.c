@@ -224,6 +224,66 @@ static void test_modifiers(void)
     CHECK_EQ_U64(a.precise_ip, 1);
 }
 
+/* perf's modifier letters, in any combination, on generic names (no libpfm4 involved). */
+static void test_perf_letters(void)
+{
+    struct perf_event_attr a;
+    bool plm = false;
+    struct hw_event_list l;
+    struct hw_err err = {{0}};
+
+    CHECK(parse_one("cycles:uk", false, &a, &plm));
+    CHECK(plm && !a.exclude_user && !a.exclude_kernel && a.exclude_hv);
+    CHECK(parse_one("cycles:k", true, &a, &plm));
+    CHECK(plm && a.exclude_user && !a.exclude_kernel);
+    CHECK(parse_one("cycles:h", true, &a, &plm));
+    CHECK(a.exclude_user && a.exclude_kernel && !a.exclude_hv);
+    CHECK(parse_one("cycles:ppp", false, &a, &plm));
+    CHECK(!plm && a.precise_ip == 3 && a.exclude_kernel && a.exclude_guest);
+    CHECK(parse_one("cycles:upp", true, &a, &plm));
+    CHECK(plm && a.precise_ip == 2 && a.exclude_kernel && !a.exclude_user);
+    CHECK(parse_one("cycles:pu:period=5000", true, &a, &plm));
+    CHECK(a.precise_ip == 1 && a.exclude_kernel && a.sample_period == 5000 && !a.freq);
+    CHECK(parse_one("cpu-clock:ppp", true, &a, &plm)); /* perf takes precise on any event */
+    CHECK_EQ_U64(a.precise_ip, 3);
+    CHECK_EQ_U64(a.type, PERF_TYPE_SOFTWARE);
+    CHECK(parse_one("cycles:G", true, &a, &plm));
+    CHECK(!a.exclude_guest && a.exclude_host);
+    CHECK(parse_one("cycles:H", true, &a, &plm));
+    CHECK(a.exclude_guest && !a.exclude_host);
+    CHECK(parse_one("cycles:GH", true, &a, &plm));
+    CHECK(!a.exclude_guest && !a.exclude_host);
+    CHECK(parse_one("cycles:Hp", true, &a, &plm));
+    CHECK(a.exclude_guest && !a.exclude_host && a.precise_ip == 1);
+    CHECK(parse_one("cycles", true, &a, &plm)); /* perf's default: guest time not excluded */
+    CHECK(!a.exclude_guest && !a.exclude_host && !a.precise_ip);
+    CHECK(parse_one("cycles:I", true, &a, &plm));
+    CHECK(a.exclude_idle);
+    CHECK(parse_one("instructions:D", true, &a, &plm));
+    CHECK(a.pinned);
+
+    CHECK(events_parse("cycles:P,cycles:S,cycles:u:k", false, &l, &err) == 0);
+    CHECK_EQ_U64(l.n, 3);
+    if (l.n == 3) {
+        CHECK(l.ev[0].precise_max && l.ev[0].attr.precise_ip == 3);
+        CHECK(!l.ev[1].precise_max && l.ev[1].sample_read);
+        CHECK(!l.ev[2].attr.exclude_user && !l.ev[2].attr.exclude_kernel);
+        CHECK(strstr(l.ev[0].fqname, "precise=3") != NULL);
+    }
+    events_free(&l);
+
+    CHECK(parse_fails("cycles:pppp", &err));
+    CHECK(strstr(err.msg, "precise level 4") != NULL);
+    CHECK(parse_fails("cycles:u=0", &err));
+    CHECK(strstr(err.msg, "every privilege level") != NULL);
+    CHECK(parse_fails("cycles:ux", &err));
+    CHECK(strstr(err.msg, "invalid modifier in 'cycles:ux'") && strstr(err.msg, "'ux'"));
+    CHECK(parse_fails("cycles:period=1:freq=2", &err));
+    CHECK(strstr(err.msg, "both") != NULL);
+    CHECK(parse_fails("cycles:period=0", &err));
+    CHECK(parse_fails("cycles:", &err));
+}
+
 static void test_groups(void)
 {
     struct hw_event_list l;
@@ -282,8 +342,8 @@ static void test_errors(void)
 
     CHECK(parse_fails("cycles:zz", &err));
     CHECK(strstr(err.msg, "invalid modifier in 'cycles:zz'") != NULL);
-    CHECK(parse_fails("cpu-clock:precise=1", &err));
-    CHECK(strstr(err.msg, "invalid modifier") != NULL);
+    CHECK(parse_fails("cpu-clock:precise=5", &err));
+    CHECK(strstr(err.msg, "precise level") != NULL);
     CHECK(parse_fails("cycles:period=abc", &err));
     CHECK(parse_fails("cycles:cpu=1", &err));
     CHECK(strstr(err.msg, "cpu=") != NULL);
@@ -532,6 +592,7 @@ int main(void)
     test_generic_names();
     test_name_and_fqname();
     test_modifiers();
+    test_perf_letters();
     test_groups();
     test_errors();
     test_is_hardware();
