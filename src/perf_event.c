@@ -635,8 +635,10 @@ void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_w
         return;
     }
     if (a->precise_ip > 2) {
-        pe_notify(notice, arg,
-                  "%s: AMD IBS supports precise levels 1 and 2; sampling it at level 2", ev->name);
+        if (!ev->precise_max) /* :P asked for the highest level there is: 2 is it */
+            pe_notify(notice, arg,
+                      "%s: AMD IBS supports precise levels 1 and 2; sampling it at level 2",
+                      ev->name);
         a->precise_ip = 2;
     }
     /* IBS refuses to exclude guest or host time and the idle task (EINVAL); x86 has no hypervisor
@@ -687,6 +689,10 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
         }
         struct hw_event *x = &ev->ev[i];
         enum pe_role role = pe_role_of(ev, i);
+        if ((e == EOPNOTSUPP || e == EINVAL) && x->precise_max && x->attr.precise_ip > 0) {
+            x->attr.precise_ip--; /* :P: the highest level that opens, silently, as perf */
+            continue;
+        }
         if (pe_unsupported_errno(e) && pe_may_fall_back(&x->attr, pmus) && !cfg->no_fallback) {
             if (role == PE_ROLE_MEMBER) {
                 pe_notify(notice, narg,

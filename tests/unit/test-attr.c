@@ -707,6 +707,16 @@ static void test_pmu_errors(void)
     CHECK_EQ_U64(ns.n, 0);
     events_free(&ev);
 
+    /* :P: the highest level the PMU opens, silently */
+    add_event(&ev, "cycles:P", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ev.ev[0].attr.precise_ip = 3;
+    ev.ev[0].precise_max = true;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
+    CHECK_EQ_U64(set.attrs[0].precise_ip, 2);
+    CHECK_EQ_U64(ns.n, 0);
+    pe_close(&set);
+    events_free(&ev);
+
     add_event(&ev, "r1ff", PERF_TYPE_RAW, 0x1ff, -1, true);
     CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
     CHECK(strstr(err.msg, "cannot sample 'r1ff'") && strstr(err.msg, "hwprof stat"));
