@@ -285,12 +285,24 @@ static void record_print_summary(const struct recorder_result *res, const char *
         leader = s->name;
         fprintf(stderr, "hwprof: %s: %llu samples, %llu lost\n", s->name,
                 (unsigned long long)s->samples, (unsigned long long)s->lost);
+        if (s->throttled)
+            fprintf(stderr,
+                    "hwprof: %s: the kernel throttled its sampling %llu times (more samples per "
+                    "second than kernel.perf_event_max_sample_rate allows; %s)\n",
+                    s->name, (unsigned long long)s->throttled,
+                    s->fixed_period ? "use a larger -c" : "lower -F");
+        if (s->lost_samples)
+            fprintf(stderr, "hwprof: %s: the PMU dropped %llu samples (PERF_RECORD_LOST_SAMPLES)\n",
+                    s->name, (unsigned long long)s->lost_samples);
     }
     if (res->lost_unattributed)
         fprintf(stderr, "hwprof: %llu more samples lost\n", (unsigned long long)res->lost_unattributed);
-    if (res->throttled)
-        fprintf(stderr, "hwprof: the kernel throttled sampling %llu times (lower -F to avoid it)\n",
-                (unsigned long long)res->throttled);
+    uint64_t throttled = 0;
+    for (size_t e = 0; e < res->nevents; e++)
+        throttled += res->events[e].tracking ? 0 : res->events[e].throttled;
+    if (res->throttled > throttled) /* of no event the summary names */
+        fprintf(stderr, "hwprof: the kernel throttled sampling %llu more times\n",
+                (unsigned long long)(res->throttled - throttled));
     if (res->corrupt)
         fprintf(stderr, "hwprof: %llu unreadable records in the ring buffers were skipped\n",
                 (unsigned long long)res->corrupt);

@@ -667,6 +667,34 @@ void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_w
     a->precise_ip = 0;
 }
 
+bool pe_is_clock(const struct perf_event_attr *a)
+{
+    return a->type == PERF_TYPE_SOFTWARE &&
+           (a->config == PERF_COUNT_SW_CPU_CLOCK || a->config == PERF_COUNT_SW_TASK_CLOCK);
+}
+
+/* The kernel fires cpu-clock and task-clock at most every PE_CLOCK_MIN_PERIOD ns (its hrtimer
+ * minimum) but reports each sample with the period asked for: a shorter period is raised to it, so
+ * that every sample weighs the time it covers. */
+static void pe_clock_minimum(struct hw_event_list *ev, const struct pe_config *cfg,
+                             hw_warn_fn notice, void *narg)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        struct perf_event_attr *a = &ev->ev[i].attr;
+        if (!pe_is_clock(a) || a->freq || !ev->ev[i].leader)
+            continue;
+        uint64_t period = a->sample_period ? a->sample_period : cfg->period;
+        if (!period || period >= PE_CLOCK_MIN_PERIOD)
+            continue;
+        a->sample_period = PE_CLOCK_MIN_PERIOD;
+        pe_notify(notice, narg,
+                  "%s: the kernel fires a clock event at most every %u ns; sampling every %u ns "
+                  "instead of %llu, so that each sample weighs the time it covers",
+                  ev->ev[i].name, PE_CLOCK_MIN_PERIOD, PE_CLOCK_MIN_PERIOD,
+                  (unsigned long long)period);
+    }
+}
+
 /* Applies fallbacks until every event opens on (pid, the first CPU of its PMU). Returns 0 or -1
  * with err. */
 static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
@@ -701,9 +729,21 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
                 pe_drop_event(ev, i);
                 continue;
             }
+            /* A count period (of cache misses, ...) means nothing as a time: the clock samples at
+             * the frequency instead, so that each sample weighs the time it stands for. */
+            uint64_t count =
+                !x->attr.freq ? (x->attr.sample_period ? x->attr.sample_period : cfg->period) : 0;
             char *old = NULL;
             if (events_fallback_cpu_clock(x, &old, err) < 0)
                 return -1;
+            char how[160] = "";
+            if (count) {
+                x->attr.freq = 1;
+                x->attr.sample_freq = cfg->freq ? cfg->freq : PE_FALLBACK_FREQ;
+                snprintf(how, sizeof(how),
+                         " at %llu Hz (a period of %llu events has no meaning in time)",
+                         (unsigned long long)x->attr.sample_freq, (unsigned long long)count);
+            }
             bool dup = false;
             for (size_t k = 0; k < i; k++)
                 dup = dup || pe_same_lone_event(&ev->ev[k], x);
@@ -713,10 +753,11 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
                           old);
                 pe_drop_event(ev, i);
             } else {
-                pe_notify(notice, narg,
-                          "%s is not supported here (no hardware PMU); sampling cpu-clock instead "
-                          "(--no-fallback to fail)",
-                          old);
+                pe_notify(
+                    notice, narg,
+                    "%s is not supported here (no hardware PMU); sampling cpu-clock instead%s "
+                    "(--no-fallback to fail)",
+                    old, how);
             }
             free(old);
             continue;
@@ -747,6 +788,7 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
     }
     if (ev->n == 0)
         return hw_errf(err, "no event left to record");
+    pe_clock_minimum(ev, cfg, notice, narg);
     return pe_check_groups(ev, cfg, pid, cpus, ncpus, pmus, notice, narg, err);
 }
 

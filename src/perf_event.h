@@ -60,6 +60,17 @@ bool pe_kernel_allowed(void);
 /* Reads kernel.perf_event_paranoid (returns 2 if unreadable). */
 int pe_paranoid(void);
 
+/* The shortest period of cpu-clock and task-clock, in ns: the kernel's hrtimer minimum (its
+ * perf_swevent_start_hrtimer never arms the timer for less, whatever the period asked for). */
+#define PE_CLOCK_MIN_PERIOD 10000
+
+/* The frequency a hardware event sampled with a count period falls back to as cpu-clock when the
+ * configuration has none. */
+#define PE_FALLBACK_FREQ 999
+
+/* Whether attr is cpu-clock or task-clock (the events the kernel drives with an hrtimer). */
+bool pe_is_clock(const struct perf_event_attr *attr);
+
 /* The sampling period pe_probe opens events with. */
 #define PE_PROBE_PERIOD 1000003
 

@@ -202,7 +202,16 @@ static int recorder_note_record(struct recording *r, const struct perf_event_hea
     }
     case PERF_RECORD_THROTTLE:
         r->res->throttled++;
+        r->res->events[ev].throttled++;
         break;
+    case PERF_RECORD_LOST_SAMPLES: {
+        uint64_t lost;
+        if (h->size >= sizeof(*h) + sizeof(lost)) {
+            memcpy(&lost, (const char *)h + sizeof(*h), sizeof(lost));
+            r->res->events[ev].lost_samples += lost;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -284,6 +293,7 @@ static int recorder_alloc_result(struct recording *r, struct hw_err *err)
         res->events[e].name = res->names[e];
         res->events[e].member = !r->set.attrs[e].disabled;
         res->events[e].tracking = r->set.tracking && e == 0;
+        res->events[e].fixed_period = !r->set.attrs[e].freq;
         dec_format_from_attr(&r->formats[e], &r->set.attrs[e]);
     }
     return 0;

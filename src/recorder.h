@@ -31,8 +31,11 @@ struct recorder_event_stats {
     const char *name;              /* points into the result */
     bool member;                   /* group member: read at each sample of its leader */
     bool tracking;                 /* the side-band dummy the perf_event module added (pe_set) */
+    bool fixed_period;             /* sampled every N events (-c), not at a frequency */
     uint64_t samples;
     uint64_t lost;                 /* samples lost (LOST records attributed to this event) */
+    uint64_t throttled;            /* THROTTLE records: times the kernel stopped its sampling */
+    uint64_t lost_samples;         /* samples the PMU dropped (PERF_RECORD_LOST_SAMPLES, PEBS) */
 };
 
 struct recorder_result {
@@ -40,7 +43,7 @@ struct recorder_result {
     struct recorder_event_stats *events;
     char **names;
     uint64_t lost_unattributed;    /* LOST records whose id matched no event */
-    uint64_t throttled;            /* THROTTLE records */
+    uint64_t throttled;            /* THROTTLE records, all events (per event in events[]) */
     uint64_t corrupt;              /* ring-buffer headers that could not be read */
     uint64_t file_size;
     bool command_not_found;        /* the command could not be found or executed */

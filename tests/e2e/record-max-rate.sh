@@ -24,16 +24,19 @@ run_hwprof rec record -o low.data -- "$PROGS/hot" "$SECONDS_CPU"
 REC_RC=$RC
 run_hwprof strict record --strict-freq -e cpu-clock -o strict.data -- "$PROGS/hot" 0.1
 STRICT_RC=$RC
+# 100,000 samples a second with a limit of 400: the kernel throttles, and the advice fits -c
+run_hwprof thr record -e cpu-clock -c 10000 -o thr.data -- "$PROGS/hot" 0.2
+THR_RC=$RC
 restore_rate
 
 RC=$REC_RC
 expect_rc rec 0
-n=$(grep -c 'perf_event_max_sample_rate' rec.err || true)
+n=$(grep -c 'Hz is above kernel.perf_event_max_sample_rate' rec.err || true)
 [ "$n" = 1 ] || {
     show rec
     fail "expected exactly one warning about perf_event_max_sample_rate, got $n"
 }
-grep 'perf_event_max_sample_rate' rec.err | grep -q "sampling at $LIMIT Hz" || {
+grep 'Hz is above kernel.perf_event_max_sample_rate' rec.err | grep -q "sampling at $LIMIT Hz" || {
     show rec
     fail "the warning does not say that it samples at $LIMIT Hz"
 }
@@ -57,5 +60,21 @@ grep -q 'perf_event_max_sample_rate' strict.err || {
     fail "--strict-freq: the error does not name perf_event_max_sample_rate"
 }
 [ ! -e strict.data ] || fail "--strict-freq left a file behind"
+
+RC=$THR_RC
+expect_rc thr 0
+grep -q '^hwprof: cpu-clock: the kernel throttled its sampling [0-9]* times.*use a larger -c' thr.err || {
+    show thr
+    fail "-c 10000 above the limit: no per-event throttle line advising a larger -c"
+}
+if grep -q 'lower -F' thr.err; then
+    show thr
+    fail "-c 10000: the throttle advice talks about -F"
+fi
+# the frequency run: if it was throttled, the advice is about -F
+if grep -q 'throttled' rec.err && ! grep -q 'throttled.*lower -F' rec.err; then
+    show rec
+    fail "the throttle line of a frequency recording does not advise lowering -F"
+fi
 [ "$(cat "$RATE_FILE")" = "$ORIG_RATE" ] || fail "the sysctl was not restored"
 exit 0

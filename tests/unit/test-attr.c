@@ -1004,7 +1004,7 @@ static void test_max_rate(void)
     CHECK_EQ_U64(ns.n, 0);
     pe_close(&set);
     cfg.freq = 999;
-    cfg.period = 100;
+    cfg.period = 100000; /* 10 kHz of cpu-clock, above 400 Hz: a period is not checked */
     CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
     CHECK_EQ_U64(ns.n, 0);
     pe_close(&set);
@@ -1016,9 +1016,94 @@ static void test_max_rate(void)
     faketree_free(&t);
 }
 
+/* Clock samples weigh the time they cover: a hardware event sampled every N events that falls back
+ * to cpu-clock samples at the frequency (N events mean nothing as a time), and a clock period below
+ * the kernel's 10 us hrtimer minimum is raised to it. */
+static void test_clock_weights(void)
+{
+    struct faketree t;
+    CHECK(faketree_init(&t, "attr-weights") == 0);
+    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
+    struct fake_kernel k = {.rule = nopmu_rule};
+    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
+    struct pe_config cfg = {.freq = 999, .period = 1000, .callchain = true, .sys = &sys};
+    int cpus[] = {0, 1};
+    pid_t pid = 4242;
+    struct hw_err err = {{0}};
+    struct notices ns = {0};
+    struct pe_set set;
+    struct hw_event_list ev = {0};
+
+    /* -e cache-misses -c 1000 */
+    add_event(&ev, "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, -1, true);
+    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_SOFTWARE);
+        CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 999);
+        CHECK(set.attrs[0].sample_type & PERF_SAMPLE_PERIOD); /* each sample says its weight */
+        CHECK_EQ_U64(ns.n, 1);
+        CHECK(strstr(ns.last, "cpu-clock instead at 999 Hz") && strstr(ns.last, "1000 events"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* an event's own :period=, with a frequency on the command line */
+    add_event(&ev, "cycles:period=5000", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ev.ev[0].attr.sample_period = 5000;
+    cfg.period = 0;
+    cfg.freq = 250;
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 250);
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* a frequency stays a frequency */
+    add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 250);
+        CHECK(!strstr(ns.last, "meaning"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+
+    /* -e cpu-clock -c 1000: the kernel fires every 10 us, so each sample weighs 10000 ns */
+    add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
+    add_event(&ev, "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, -1, true);
+    cfg.period = 1000;
+    ns.n = 0;
+    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    CHECK(rc == 0);
+    if (rc == 0) {
+        CHECK(!set.attrs[0].freq && set.attrs[0].sample_period == PE_CLOCK_MIN_PERIOD);
+        CHECK_EQ_U64(set.attrs[1].sample_period, 1000); /* not a clock: untouched */
+        CHECK(ns.n == 1 && strstr(ns.last, "10000 ns"));
+        pe_close(&set);
+    }
+    events_free(&ev);
+    /* -c 20000 is above the minimum: kept, nothing said */
+    add_event(&ev, "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, -1, true);
+    cfg.period = 20000;
+    ns.n = 0;
+    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
+    CHECK_EQ_U64(set.attrs[0].sample_period, 20000);
+    CHECK_EQ_U64(ns.n, 0);
+    pe_close(&set);
+    events_free(&ev);
+    faketree_free(&t);
+}
+
 int main(void)
 {
     test_hybrid_open();
+    test_clock_weights();
     test_max_rate();
     test_amd_precise();
     test_group_too_big();
