@@ -22,6 +22,7 @@ struct convert_options {
     bool labels;           /* pprof: per-sample labels */
     const struct filter *filter;
     bool debuginfod;
+    size_t max_stack;      /* frames kept per sample (0: the default) */
     const char *version;   /* "hwprof 0.1.0", for a pprof comment */
     hw_warn_fn warn;
     void *warn_arg;

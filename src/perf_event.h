@@ -36,6 +36,9 @@ struct pe_config {
     /* with callchain: copy this many bytes of user stack (a multiple of 8) and the user ip/sp/bp
      * with each sample, to unwind frameless code (0: none) */
     uint32_t user_stack;
+    /* with user_stack: perf's --call-graph dwarf: the kernel walks kernel frames only, the user
+     * stack is unwound from the copy and all user registers */
+    bool dwarf;
     bool strict_freq;            /* a frequency above kernel.perf_event_max_sample_rate is an error
                                     instead of being lowered to it */
     const struct pe_system *sys; /* NULL: the real system */
