@@ -12,6 +12,7 @@
 #include <perfmon/pfmlib_perf_event.h>
 
 #include "events.h"
+#include "tracefs.h"
 
 /* A perf generic event name and its encoding. Generic events are kernel ABI (perf_event_open(2)):
  * hwprof encodes them itself, so they work whichever PMU libpfm4 has active (LIBPFM_FORCE_PMU, or
@@ -578,7 +579,65 @@ oom:
     return -1;
 }
 
-/* Sets err to the "unknown event" message for text, with up to three suggestions. */
+/* State of events_other_models: the event looked for, and the PMU models that know it. */
+struct events_models_ctx {
+    const char *event;
+    size_t n;
+    char names[256];
+    size_t len;
+};
+
+/* Appends the description of PMU pi to the list when it knows the event c->event. */
+static void events_models_check(const pfm_pmu_info_t *pi, struct events_models_ctx *c)
+{
+    for (int i = pi->first_event; i != -1; i = pfm_get_event_next(i)) {
+        pfm_event_info_t ei;
+        memset(&ei, 0, sizeof(ei));
+        ei.size = sizeof(ei);
+        if (pfm_get_event_info(i, PFM_OS_NONE, &ei) != PFM_SUCCESS)
+            return;
+        if (strcasecmp(ei.name, c->event) != 0)
+            continue;
+        if (c->n++ < 3)
+            events_append(c->names, sizeof(c->names), &c->len, "%s%s", c->n > 1 ? ", " : "",
+                          pi->desc ? pi->desc : pi->name);
+        return;
+    }
+}
+
+/* Writes into hint (size bytes) why libpfm4 does not know event: the PMU models that have it, which
+ * this CPU is not (libpfm4 knows only the events of the PMUs it finds), and what it found. */
+static void events_other_models(const char *event, char *hint, size_t size)
+{
+    struct events_models_ctx c = {.event = event};
+    char present[192] = "";
+    size_t plen = 0;
+    pfm_pmu_t pmu;
+    pfm_for_all_pmus(pmu)
+    {
+        pfm_pmu_info_t pi;
+        memset(&pi, 0, sizeof(pi));
+        pi.size = sizeof(pi);
+        if (pfm_get_pmu_info(pmu, &pi) != PFM_SUCCESS)
+            continue;
+        if (pi.is_present) {
+            if (strcmp(pi.name, "perf") != 0 && strcmp(pi.name, "perf_raw") != 0)
+                events_append(present, sizeof(present), &plen, "%s%s", plen ? ", " : "", pi.name);
+            continue;
+        }
+        events_models_check(&pi, &c);
+    }
+    hint[0] = '\0';
+    if (c.n == 0)
+        return;
+    snprintf(hint, size,
+             ": %s is an event of %zu PMU model%s (%s%s) that this CPU is not (libpfm4 found %s)",
+             event, c.n, c.n > 1 ? "s" : "", c.names, c.n > 3 ? ", ..." : "",
+             plen ? present : "no PMU model it knows here");
+}
+
+/* Sets err to the "unknown event" message for text: the PMU models that know it, or up to three
+ * suggestions. */
 static int events_err_unknown(const char *text, struct hw_err *err)
 {
     size_t blen = events_base_len(text);
@@ -588,22 +647,22 @@ static int events_err_unknown(const char *text, struct hw_err *err)
     size_t ncands = 0;
     const char *best[3];
     size_t nbest = 0;
-    if (base && events_candidates(strstr(base, "::") != NULL, &cands, &ncands, &strs, &ptrs) == 0) {
+    char hint[512];
+    size_t len = 0;
+    hint[0] = '\0';
+    if (base && !strstr(base, "::"))
+        events_other_models(base, hint, sizeof(hint));
+    if (!hint[0] && base &&
+        events_candidates(strstr(base, "::") != NULL, &cands, &ncands, &strs, &ptrs) == 0) {
         size_t limit = strlen(base) / 3;
         if (limit < 1)
             limit = 1;
         nbest = hw_closest(base, cands, ncands, limit, best, HW_ARRAY_SIZE(best));
     }
-    char hint[512];
-    size_t len = 0;
-    hint[0] = '\0';
     for (size_t i = 0; i < nbest; i++)
         events_append(hint, sizeof(hint), &len, "%s%s", i ? ", " : " (did you mean ", best[i]);
     if (nbest)
         events_append(hint, sizeof(hint), &len, "?)");
-    else if (strchr(text, ':') && !strstr(text, "::"))
-        events_append(hint, sizeof(hint), &len,
-                      " (tracepoints like 'sched:sched_switch' are not supported)");
     hw_errf(err, "unknown event '%s'%s; run 'hwprof list' to see events", text, hint);
     hw_buf_free(&strs);
     hw_buf_free(&ptrs);
@@ -751,6 +810,29 @@ struct events_span {
     bool leader;
 };
 
+/* Where events_parse looks names up: the PMUs in sysfs and tracefs, under root; read when a name
+ * first needs them. */
+struct events_ctx {
+    const char *root;
+    bool kernel_default;
+    bool have_pmus;
+    struct pmu_set pmus;
+    int tracefs; /* 0: not looked for yet, 1: found, 2: not mounted, -1: unreadable */
+    char tracefs_dir[4096];
+    struct hw_err tracefs_err;
+};
+
+/* The PMUs of the context, read the first time. Returns NULL with err. */
+static const struct pmu_set *events_pmus(struct events_ctx *c, struct hw_err *err)
+{
+    if (!c->have_pmus) {
+        if (pmu_scan(c->root, &c->pmus, err) < 0)
+            return NULL;
+        c->have_pmus = true;
+    }
+    return &c->pmus;
+}
+
 /* Removes from text's modifiers the clusters of perf letters libpfm4 does not know (":ppp",
  * ":uk"; a lone u, k or h is libpfm4's too), applying them to m. Returns the rest (malloc'd; NULL
  * when out of memory); *found tells whether there was any. */
@@ -781,12 +863,316 @@ static char *events_strip_clusters(const char *text, struct events_mods *m, bool
     return out;
 }
 
-/* Encodes a libpfm4 name (PMU::EVENT:UMASK:MOD..., or an event of an active PMU without the PMU
- * part) with perf's letter modifiers applied on top. Returns 0 or -1 with err. */
-static int events_encode_pfm(const char *text, bool kernel_default, struct hw_event *ev,
+/* Whether the first len bytes of s are a raw event, "r" and hexadecimal digits (perf's rNNNN). */
+static bool events_is_raw(const char *s, size_t len)
+{
+    if (len < 2 || len > 17 || s[0] != 'r')
+        return false;
+    for (size_t i = 1; i < len; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+/* Encodes perf's raw event rNNNN (the CPU PMU's own encoding, PERF_TYPE_RAW) with its modifiers.
+ * Returns 0 or -1 with err. */
+static int events_encode_raw(const char *text, size_t blen, bool kernel_default,
+                             struct hw_event *ev, struct hw_err *err)
+{
+    struct events_mods m;
+    if (events_parse_mods(text, text + blen, &m, err) < 0)
+        return -1;
+    memset(&ev->attr, 0, sizeof(ev->attr));
+    ev->attr.size = sizeof(ev->attr);
+    ev->attr.type = PERF_TYPE_RAW;
+    ev->attr.config = strtoull(text + 1, NULL, 16);
+    events_apply_mods(&ev->attr, &m, kernel_default, false);
+    ev->plm_explicit = m.plm_given;
+    ev->precise_max = m.precise_max;
+    ev->sample_read = m.sample_read;
+    char fq[64];
+    snprintf(fq, sizeof(fq), "raw 0x%llx", (unsigned long long)ev->attr.config);
+    ev->fqname = events_fqname(fq, &ev->attr);
+    return ev->fqname ? 0 : hw_err_oom(err);
+}
+
+/* The config word w (0 config, 1 config1, 2 config2) of a. */
+static uint64_t *events_word(struct perf_event_attr *a, int w)
+{
+    return w == 0   ? (uint64_t *)&a->config
+           : w == 1 ? (uint64_t *)&a->config1
+                    : (uint64_t *)&a->config2;
+}
+
+/* State of one PMU event while its terms are applied. */
+struct events_pmu_event {
+    const char *text; /* the whole event, for messages */
+    const struct pmu_set *pmus;
+    const struct pmu *pmu;
+    struct perf_event_attr *attr;
+    struct events_mods mods; /* period= and freq= terms land here */
+    char name[256];          /* a name= term */
+};
+
+static int events_apply_terms(struct events_pmu_event *e, const char *terms, size_t len, int depth,
+                              struct hw_err *err);
+
+/* Applies one term (key[=value]) of a PMU event: a builtin (config, config1, config2, period, freq,
+ * name), a format term of the PMU (its sysfs format/), an event alias (its sysfs events/), or a
+ * generic event name on a core PMU (cpu/cycles/). Returns 0 or -1 with err. */
+static int events_apply_term(struct events_pmu_event *e, const char *t, size_t len, int depth,
                              struct hw_err *err)
 {
-    int plm = kernel_default ? (PFM_PLM0 | PFM_PLM3) : PFM_PLM3;
+    const char *eq = memchr(t, '=', len);
+    size_t klen = eq ? (size_t)(eq - t) : len;
+    char key[128];
+    if (klen == 0 || klen >= sizeof(key))
+        return hw_errf(err, "empty or too long term in '%s'", e->text);
+    memcpy(key, t, klen);
+    key[klen] = '\0';
+    uint64_t v = 1;
+    if (eq && strcmp(key, "name") == 0) {
+        snprintf(e->name, sizeof(e->name), "%.*s", (int)(len - klen - 1), eq + 1);
+        return 0;
+    }
+    if (eq && events_parse_number(eq + 1, len - klen - 1, &v) < 0)
+        return hw_errf(err, "invalid value in term '%.*s' of '%s': give a number (0x... for hex)",
+                       (int)len, t, e->text);
+    static const char *const words[] = {"config", "config1", "config2"};
+    for (int w = 0; w < 3; w++)
+        if (strcmp(key, words[w]) == 0) {
+            *events_word(e->attr, w) = v;
+            return 0;
+        }
+    if (strcmp(key, "period") == 0 || strcmp(key, "freq") == 0) {
+        bool period = key[0] == 'p';
+        if (!eq || v == 0)
+            return hw_errf(err, "term '%s' of '%s' needs a positive value", key, e->text);
+        e->mods.have_period = period;
+        e->mods.have_freq = !period;
+        e->mods.period = e->mods.freq = v;
+        return 0;
+    }
+    struct pmu_format f;
+    int r = pmu_format(e->pmus, e->pmu, key, &f, err);
+    if (r < 0)
+        return -1;
+    if (r == 0) {
+        if (pmu_format_apply(&f, v, events_word(e->attr, f.word)) < 0)
+            return hw_errf(err, "value 0x%llx of term '%s' in '%s' does not fit its %d bits",
+                           (unsigned long long)v, key, e->text, f.nbits);
+        return 0;
+    }
+    char alias[512];
+    r = eq || depth > 0 ? 1 : pmu_alias(e->pmus, e->pmu, key, alias, sizeof(alias), err);
+    if (r < 0)
+        return -1;
+    if (r == 0)
+        return events_apply_terms(e, alias, strlen(alias), depth + 1, err);
+    const struct events_generic *g = eq ? NULL : events_find_generic(key, klen);
+    if (g && e->pmu->core && (g->type == PERF_TYPE_HARDWARE || g->type == PERF_TYPE_HW_CACHE)) {
+        e->attr->type = g->type;
+        e->attr->config = g->config;
+        if (pmu_ncore(e->pmus) > 1) /* name the core PMU on a hybrid CPU */
+            e->attr->config |= (uint64_t)e->pmu->type << PERF_PMU_TYPE_SHIFT;
+        return 0;
+    }
+    char names[512];
+    pmu_format_names(e->pmus, e->pmu, names, sizeof(names));
+    return hw_errf(err,
+                   "unknown term '%s' for PMU %s in '%s'; its terms are %s%sconfig, config1, "
+                   "config2, period, freq, name, or an event of its sysfs events directory",
+                   key, e->pmu->name, e->text, names, names[0] ? ", " : "");
+}
+
+/* Applies the comma-separated terms (len bytes) of a PMU event or of an alias. */
+static int events_apply_terms(struct events_pmu_event *e, const char *terms, size_t len, int depth,
+                              struct hw_err *err)
+{
+    const char *p = terms, *end = terms + len;
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        size_t tlen = comma ? (size_t)(comma - p) : (size_t)(end - p);
+        while (tlen && isspace((unsigned char)*p)) {
+            p++;
+            tlen--;
+        }
+        if (tlen && events_apply_term(e, p, tlen, depth, err) < 0)
+            return -1;
+        p += tlen + (comma ? 1 : 0);
+        if (!comma)
+            break;
+    }
+    return 0;
+}
+
+/* Encodes perf's PMU syntax, PMU/TERM[=VALUE],.../MODIFIERS (cpu/event=0x3c,umask=0/u,
+ * cpu/cycles/, msr/tsc/), from the PMU's sysfs type, format and event aliases. Returns 0 or -1
+ * with err. */
+static int events_encode_pmu(struct events_ctx *c, const char *text, struct hw_event *ev,
+                             struct hw_err *err)
+{
+    const char *open = strchr(text, '/');
+    const char *close = strchr(open + 1, '/');
+    if (!close)
+        return hw_errf(err, "'%s' lacks its closing '/': write PMU/TERM=VALUE,.../", text);
+    char pname[128];
+    snprintf(pname, sizeof(pname), "%.*s", (int)(open - text), text);
+    const struct pmu_set *pmus = events_pmus(c, err);
+    if (!pmus)
+        return -1;
+    const struct pmu *pmu = pmu_by_name(pmus, pname);
+    if (!pmu) {
+        char names[512] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < pmus->n; i++)
+            events_append(names, sizeof(names), &len, "%s%s", i ? ", " : "", pmus->v[i].name);
+        return hw_errf(err, "unknown PMU '%s' in '%s'; the PMUs here are %s", pname, text,
+                       len ? names : "none (no /sys/bus/event_source/devices)");
+    }
+    memset(&ev->attr, 0, sizeof(ev->attr));
+    ev->attr.size = sizeof(ev->attr);
+    ev->attr.type = pmu->type;
+    struct events_pmu_event e = {.text = text, .pmus = pmus, .pmu = pmu, .attr = &ev->attr};
+    if (events_apply_terms(&e, open + 1, (size_t)(close - open - 1), 0, err) < 0)
+        return -1;
+    /* modifiers after the closing slash: "u", ":u", "ppp" */
+    char mods[128];
+    snprintf(mods, sizeof(mods), "%s%s", close[1] && close[1] != ':' ? ":" : "", close + 1);
+    struct events_mods m;
+    if (events_parse_mods(text, mods, &m, err) < 0)
+        return -1;
+    if (e.mods.have_period || e.mods.have_freq) {
+        m.have_period = e.mods.have_period;
+        m.have_freq = e.mods.have_freq;
+        m.period = m.freq = e.mods.period;
+    }
+    events_apply_mods(&ev->attr, &m, c->kernel_default, false);
+    ev->plm_explicit = m.plm_given;
+    ev->precise_max = m.precise_max;
+    ev->sample_read = m.sample_read;
+    if (e.name[0]) {
+        char *n = hw_strdup(e.name);
+        if (!n)
+            return hw_err_oom(err);
+        free(ev->name);
+        ev->name = n;
+    }
+    char fq[160];
+    snprintf(fq, sizeof(fq), "%s/config=0x%llx,config1=0x%llx,config2=0x%llx/", pmu->name,
+             (unsigned long long)ev->attr.config, (unsigned long long)ev->attr.config1,
+             (unsigned long long)ev->attr.config2);
+    ev->fqname = events_fqname(fq, &ev->attr);
+    return ev->fqname ? 0 : hw_err_oom(err);
+}
+
+/* Whether s (len bytes) can name a tracepoint subsystem or event: lower-case letters, digits and
+ * '_' (libpfm4's events are upper case). */
+static bool events_tracepoint_word(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '_')
+            return false;
+    return true;
+}
+
+/* State of the tracepoint suggestions. */
+struct events_tp_ctx {
+    const char *want;
+    const char *names[512];
+    char *owned[512];
+    size_t n;
+};
+
+static int events_tp_collect(const char *system, const char *event, uint64_t id, void *arg)
+{
+    struct events_tp_ctx *c = arg;
+    (void)system;
+    (void)id;
+    if (c->n < HW_ARRAY_SIZE(c->names) && (c->owned[c->n] = hw_strdup(event)))
+        c->names[c->n] = c->owned[c->n], c->n++;
+    return 0;
+}
+
+/* Encodes tracepoint SYSTEM:EVENT[:MODIFIERS] from tracefs. Returns 0, 1 when text is no tracepoint
+ * (the caller reports an unknown event), or -1 with err (tracefs not mounted or unreadable for what
+ * looks like a tracepoint, an unknown event of a known subsystem). */
+static int events_encode_tracepoint(struct events_ctx *c, const char *text, struct hw_event *ev,
+                                    struct hw_err *err)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon || strstr(text, "::"))
+        return 1;
+    size_t slen = (size_t)(colon - text), elen = strcspn(colon + 1, ":");
+    char system[128], event[256];
+    if (slen == 0 || elen == 0 || slen >= sizeof(system) || elen >= sizeof(event))
+        return 1;
+    snprintf(system, sizeof(system), "%.*s", (int)slen, text);
+    snprintf(event, sizeof(event), "%.*s", (int)elen, colon + 1);
+    if (events_is_cluster(event, elen) || strchr(event, '='))
+        return 1; /* NAME:MODIFIER, not SYSTEM:EVENT */
+    bool looks = events_tracepoint_word(system, slen);
+    if (c->tracefs == 0) {
+        int r = tracefs_find(c->root, c->tracefs_dir, sizeof(c->tracefs_dir), &c->tracefs_err);
+        c->tracefs = r == 0 ? 1 : r == 1 ? 2 : -1;
+    }
+    if (c->tracefs == 2)
+        return looks ? hw_errf(err, "tracepoint '%s:%s' needs tracefs, which is not mounted: %s",
+                               system, event, TRACEFS_MOUNT_ADVICE)
+                     : 1;
+    if (c->tracefs < 0)
+        return looks ? hw_errf(err, "tracepoint '%s:%s': %s", system, event, c->tracefs_err.msg)
+                     : 1;
+    uint64_t id;
+    int r = tracefs_event_id(c->tracefs_dir, system, event, &id, err);
+    if (r < 0)
+        return -1;
+    if (r == 1) {
+        if (!tracefs_has_system(c->tracefs_dir, system))
+            return 1;
+        struct events_tp_ctx tc = {.want = event};
+        tracefs_for_each(c->tracefs_dir, system, events_tp_collect, &tc);
+        const char *best[3];
+        size_t nbest = hw_closest(event, tc.names, tc.n, strlen(event) / 3 + 1, best, 3);
+        char hint[512] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < nbest; i++)
+            events_append(hint, sizeof(hint), &len, "%s%s:%s", i ? ", " : " (did you mean ", system,
+                          best[i]);
+        if (nbest)
+            events_append(hint, sizeof(hint), &len, "?)");
+        hw_errf(err, "unknown tracepoint '%s:%s'%s; %s/available_events lists them", system, event,
+                hint, c->tracefs_dir);
+        for (size_t i = 0; i < tc.n; i++)
+            free(tc.owned[i]);
+        return -1;
+    }
+    struct events_mods m;
+    if (events_parse_mods(text, colon + 1 + elen, &m, err) < 0)
+        return -1;
+    memset(&ev->attr, 0, sizeof(ev->attr));
+    ev->attr.size = sizeof(ev->attr);
+    ev->attr.type = PERF_TYPE_TRACEPOINT;
+    ev->attr.config = id;
+    /* a kernel tracepoint fires in the kernel: excluding it would record nothing */
+    events_apply_mods(&ev->attr, &m, true, false);
+    ev->plm_explicit = true;
+    ev->sample_read = m.sample_read;
+    char fq[400];
+    snprintf(fq, sizeof(fq), "tracepoint %s:%s", system, event);
+    ev->fqname = events_fqname(fq, &ev->attr);
+    return ev->fqname ? 0 : hw_err_oom(err);
+}
+
+/* Encodes a libpfm4 name (PMU::EVENT:UMASK:MOD..., or an event of an active PMU without the PMU
+ * part) with perf's letter modifiers applied on top; a name libpfm4 does not know may be a
+ * tracepoint. Returns 0 or -1 with err. */
+static int events_encode_pfm(struct events_ctx *c, const char *text, struct hw_event *ev,
+                             struct hw_err *err)
+{
+    int plm = c->kernel_default ? (PFM_PLM0 | PFM_PLM3) : PFM_PLM3;
     int cpu = -1;
     struct events_mods m;
     memset(&m, 0, sizeof(m));
@@ -803,6 +1189,11 @@ static int events_encode_pfm(const char *text, bool kernel_default, struct hw_ev
             return hw_errf(err, "'%s' asks for precise level %u: the highest is 3 (ppp)", text,
                            m.precise);
     }
+    if (ret == PFM_ERR_NOTFOUND) {
+        int r = events_encode_tracepoint(c, text, ev, err);
+        if (r <= 0)
+            return r;
+    }
     if (ret != PFM_SUCCESS)
         return events_err_encode(text, ret, err);
     if (cpu >= 0) {
@@ -813,7 +1204,7 @@ static int events_encode_pfm(const char *text, bool kernel_default, struct hw_ev
             text);
     }
     if (clusters)
-        events_apply_mods(&ev->attr, &m, kernel_default, true);
+        events_apply_mods(&ev->attr, &m, c->kernel_default, true);
     ev->plm_explicit = events_has_plm(text) || m.plm_given;
     ev->precise_max = m.precise_max;
     ev->sample_read = m.sample_read;
@@ -821,7 +1212,7 @@ static int events_encode_pfm(const char *text, bool kernel_default, struct hw_ev
 }
 
 /* Encodes the event named by span and appends it to list. Returns 0 or -1 with err. */
-static int events_add(const char *spec, const struct events_span *sp, bool kernel_default,
+static int events_add(struct events_ctx *c, const char *spec, const struct events_span *sp,
                       struct hw_buf *list, struct hw_err *err)
 {
     struct hw_event ev;
@@ -830,10 +1221,17 @@ static int events_add(const char *spec, const struct events_span *sp, bool kerne
     if (!ev.name)
         return hw_err_oom(err);
     size_t blen = events_base_len(ev.name);
-    const struct events_generic *g =
-        strstr(ev.name, "::") ? NULL : events_find_generic(ev.name, blen);
-    int rc = g ? events_encode_generic(g, ev.name, ev.name + blen, kernel_default, &ev, err)
-               : events_encode_pfm(ev.name, kernel_default, &ev, err);
+    bool qualified = strstr(ev.name, "::") != NULL;
+    const struct events_generic *g = qualified ? NULL : events_find_generic(ev.name, blen);
+    int rc;
+    if (strchr(ev.name, '/'))
+        rc = events_encode_pmu(c, ev.name, &ev, err);
+    else if (g)
+        rc = events_encode_generic(g, ev.name, ev.name + blen, c->kernel_default, &ev, err);
+    else if (!qualified && events_is_raw(ev.name, blen))
+        rc = events_encode_raw(ev.name, blen, c->kernel_default, &ev, err);
+    else
+        rc = events_encode_pfm(c, ev.name, &ev, err);
     if (rc < 0) {
         free(ev.name);
         free(ev.fqname);
@@ -877,7 +1275,9 @@ static int events_split(const char *spec, struct hw_buf *spans, struct hw_err *e
                                spec);
         }
         const char *start = p;
-        p += strcspn(p, ",{}");
+        bool in_pmu = false; /* commas inside PMU/TERM,TERM/ belong to the event */
+        while (*p && (in_pmu || !strchr(",{}", *p)))
+            in_pmu ^= *p++ == '/';
         const char *end = p;
         while (end > start && isspace((unsigned char)end[-1]))
             end--;
@@ -917,8 +1317,8 @@ static int events_split(const char *spec, struct hw_buf *spans, struct hw_err *e
     return 0;
 }
 
-int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out,
-                 struct hw_err *err)
+int events_parse_at(const char *spec, bool kernel_default, const char *root,
+                    struct hw_event_list *out, struct hw_err *err)
 {
     out->ev = NULL;
     out->n = 0;
@@ -926,19 +1326,28 @@ int events_parse(const char *spec, bool kernel_default, struct hw_event_list *ou
         return hw_errf(err, "empty event list; name at least one event, e.g. -e cpu-clock");
 
     struct hw_buf spans = {0}, evs = {0};
+    struct events_ctx c = {.root = root, .kernel_default = kernel_default};
     int rc = events_split(spec, &spans, err);
     if (rc == 0)
         rc = events_init(err);
     const struct events_span *sp = (const struct events_span *)(void *)spans.data;
     size_t nsp = spans.len / sizeof(*sp);
     for (size_t i = 0; rc == 0 && i < nsp; i++)
-        rc = events_add(spec, &sp[i], kernel_default, &evs, err);
+        rc = events_add(&c, spec, &sp[i], &evs, err);
     hw_buf_free(&spans);
+    if (c.have_pmus)
+        pmu_set_free(&c.pmus);
     out->ev = (struct hw_event *)(void *)evs.data;
     out->n = evs.len / sizeof(struct hw_event);
     if (rc < 0)
         events_free(out);
     return rc;
+}
+
+int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out,
+                 struct hw_err *err)
+{
+    return events_parse_at(spec, kernel_default, NULL, out, err);
 }
 
 bool events_is_hardware(const struct perf_event_attr *attr)

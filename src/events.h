@@ -33,10 +33,24 @@ struct hw_event_list {
 /* Initializes libpfm4 once. Returns 0 or -1 with err. Safe to call more than once. */
 int events_init(struct hw_err *err);
 
-/* Parses a comma-separated event list. "{a,b,c}" makes a group whose first member leads.
+/* Parses a comma-separated event list. "{a,b,c}" makes a group whose first member leads. Each
+ * event is one of:
+ *   a generic name with modifiers: cycles, cache-misses:u, cpu-clock:ppp, cycles:period=1000;
+ *   a libpfm4 name: PMU::EVENT:UMASK:MODIFIER (inst_retired:any_p of the active PMU also works);
+ *   perf's raw event rNNNN (hexadecimal, the CPU PMU's own encoding);
+ *   perf's PMU syntax PMU/TERM=VALUE,.../MODIFIERS, from the PMU's sysfs format and event aliases
+ *   (cpu/event=0x3c,umask=0x0/u, cpu/cycles/, msr/tsc/);
+ *   a tracepoint SYSTEM:EVENT (sched:sched_switch), from tracefs.
+ * Modifiers are perf's letters in any combination (u k h G H I D S p pp ppp P) or libpfm4's
+ * key=value (u=1, period=N, freq=N, precise=N).
  * kernel_default: when an event has no privilege modifier, also count the kernel (else user only).
- * Unknown names give an error naming up to three nearest known events.
- * Returns 0 with out filled (free with events_free), or -1 with err. */
+ * Unknown names give an error naming the cause (the PMU models that have the event, up to three
+ * nearest names, tracefs not mounted). root is the prefix of the sysfs and tracefs paths (NULL or
+ * "": the real system). Returns 0 with out filled (free with events_free), or -1 with err. */
+int events_parse_at(const char *spec, bool kernel_default, const char *root,
+                    struct hw_event_list *out, struct hw_err *err);
+
+/* events_parse_at on the real system. */
 int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out,
                  struct hw_err *err);
 

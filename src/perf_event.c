@@ -47,9 +47,10 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
         attr->sample_period = 0;
         attr->freq = 0;
     } else if (encoded->sample_period == 0) {
-        /* no period/freq modifier on the event itself: use the command line's */
-        if (cfg->period) {
-            attr->sample_period = cfg->period;
+        /* no period/freq modifier on the event itself: use the command line's; a tracepoint
+         * samples every hit unless -c says otherwise (perf's default) */
+        if (cfg->period || encoded->type == PERF_TYPE_TRACEPOINT) {
+            attr->sample_period = cfg->period ? cfg->period : 1;
             attr->freq = 0;
         } else {
             attr->sample_freq = cfg->freq;
@@ -60,6 +61,8 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
                         PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
     /* The period varies only in frequency mode. With a fixed period, PERF_SAMPLE_PERIOD would make
      * the kernel report every single software event (period 1) instead of one per period. */
+    if (encoded->type == PERF_TYPE_TRACEPOINT && role != PE_ROLE_MEMBER)
+        attr->sample_type |= PERF_SAMPLE_RAW; /* the tracepoint's fields, for perf script */
     if (attr->freq)
         attr->sample_type |= PERF_SAMPLE_PERIOD;
     if (cfg->callchain)
@@ -254,6 +257,18 @@ int pe_explain_error(struct hw_err *err, int errnum, const char *event,
 {
     bool unsupported =
         errnum == ENOENT || errnum == ENODEV || errnum == EOPNOTSUPP || errnum == ENXIO;
+    const struct pmu *dyn = attr->type >= PERF_TYPE_MAX ? pmu_of_attr(pmus, attr) : NULL;
+    if (errnum == EINVAL && dyn && !dyn->core && (attr->sample_period || attr->freq))
+        return hw_errf(err,
+                       "PMU %s refused to sample '%s': it counts only, or only system-wide; count "
+                       "it with 'hwprof stat'%s",
+                       dyn->name, event, dyn->cpus ? " -a" : "");
+    if ((errnum == EACCES || errnum == EPERM) && attr->type == PERF_TYPE_TRACEPOINT)
+        return hw_errf(
+            err,
+            "no permission to record tracepoint '%s' with its fields: that needs root or "
+            "CAP_PERFMON, or 'sysctl kernel.perf_event_paranoid=-1'",
+            event);
     if (!unsupported || !pmus || !events_is_hardware(attr))
         return pe_open_error(err, errnum, event, attr, pid);
     if (pmu_ncore(pmus) == 0)

@@ -18,6 +18,7 @@
 #include "perfdata.h"
 #include "procsynth.h"
 #include "ringbuf.h"
+#include "tracedata.h"
 #include "workload.h"
 
 #define RECORDER_PENDING_MAX 65536 /* sample addresses whose mapping was not known yet */
@@ -537,10 +538,19 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
      * the loader charges threads still waiting then up to it. */
     if (r->opts->pe.monotonic_clock && r->stop_time > meta.last_sample_time)
         meta.last_sample_time = r->stop_time;
+    struct hw_buf tracing = {0}; /* the tracepoints' formats, for perf script */
+    if (tracedata_build(r->opts->pe.sys ? r->opts->pe.sys->root : NULL, r->set.attrs,
+                        r->set.nevents, &tracing, err) < 0) {
+        free(bids);
+        return -1;
+    }
+    meta.tracing_data = tracing.data;
+    meta.tracing_data_size = tracing.len;
     uint64_t size = pd_writer_data_size(r->writer);
     int rc = pd_writer_finish(r->writer, &meta, bids, nbids, err);
     r->writer = NULL;
     free(bids);
+    hw_buf_free(&tracing);
     r->res->file_size = size; /* refined by the caller with stat */
     return rc;
 }
