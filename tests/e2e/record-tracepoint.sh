@@ -75,6 +75,24 @@ perf_script_raw sw.data >sw.script
 n=$(grep -c 'sched:sched_switch:.*prev_comm=nanosleeps' sw.script || true)
 assert_ge "sched_switch samples leaving nanosleeps" "$n" "$CALLS"
 
+# perf's own tracepoint recording: hwprof report and convert keep the whole name as sample type
+unshare -m sh -c 'grep -q " /sys/kernel/tracing tracefs " /proc/mounts ||
+    mount -t tracefs nodev /sys/kernel/tracing; exec "$@"' sh \
+    perf record -q -e "$TP" -o perf.data -- "$PROGS/nanosleeps" "$CALLS" >perfrec.out 2>perfrec.err ||
+    { cat perfrec.err >&2; fail "perf record -e $TP failed"; }
+HWPROF=$REAL_HWPROF run_hwprof prep report -i perf.data --stdio -n 5
+expect_rc prep 0
+grep -q "$TP/count" prep.out || {
+    show prep
+    fail "hwprof report of perf's tracepoint recording lost the name (expected $TP/count)"
+}
+HWPROF=$REAL_HWPROF run_hwprof conv convert -i perf.data -o perf.folded --sample-index "$TP"
+expect_rc conv 0
+awk '{ s += $NF } END { exit s != '"$CALLS"' }' perf.folded || {
+    head -5 perf.folded >&2
+    fail "convert --sample-index $TP: the folded stacks do not add up to $CALLS calls"
+}
+
 # without tracefs
 NOTRACEFS=1 run_hwprof none record -e "$TP" -o none.data -- "$PROGS/nanosleeps" 1
 expect_rc_nonzero none

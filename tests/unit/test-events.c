@@ -9,6 +9,7 @@
 #include "check.h"
 #include "events.h"
 #include "faketree.h"
+#include "values.h"
 
 #define HW_CACHE(cache, op, result) ((cache) | ((op) << 8) | ((result) << 16))
 
@@ -781,8 +782,32 @@ static void test_tracepoints(void)
     faketree_free(&t);
 }
 
+/* Reports and profiles name a sample type after its event without the modifiers: tracepoint, raw
+ * and PMU events keep their whole name (sched:sched_switch, not sched). */
+static void test_type_names(void)
+{
+    static const char *const cases[][2] = {
+        {"sched:sched_switch", "sched:sched_switch"},
+        {"syscalls:sys_enter_clock_nanosleep:u", "syscalls:sys_enter_clock_nanosleep"},
+        {"sched:sched_switch:period=2", "sched:sched_switch"},
+        {"r1a8", "r1a8"},
+        {"r1a8:ppp", "r1a8"},
+        {"cpu/event=0x3c,umask=0x0/", "cpu/event=0x3c,umask=0x0/"},
+        {"cpu_core/cycles/", "cpu_core/cycles/"},
+        {"cycles:ppp", "cycles"},
+        {"cpu-clock:uk", "cpu-clock"},
+        {"skl::INST_RETIRED:ANY_P:u", "skl::INST_RETIRED:ANY_P"},
+    };
+    for (size_t i = 0; i < HW_ARRAY_SIZE(cases); i++) {
+        char buf[256];
+        values_type_name(cases[i][0], buf, sizeof(buf));
+        CHECK_STR(buf, cases[i][1]);
+    }
+}
+
 int main(void)
 {
+    test_type_names();
     test_raw();
     test_pmu_syntax();
     test_tracepoints();
