@@ -23,6 +23,8 @@ enum {
     OPT_NO_CALLCHAIN,
     OPT_OUTPUT,
     OPT_PID,
+    OPT_ALL_CPUS,
+    OPT_CPU,
     OPT_DURATION,
     OPT_NO_FALLBACK,
     OPT_STRICT_FREQ,
@@ -67,6 +69,10 @@ static const struct cli_option record_options[] = {
      "with a .pb.gz/.pb/.folded output, keep the perf.data recording too (as NAME.data)", NULL, NULL},
     {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
      "attach to running processes instead of running a command", NULL, NULL},
+    {OPT_ALL_CPUS, 'a', "all-cpus", CLI_NO_ARG, NULL,
+     "record every process on every CPU (system-wide; with a command, while it runs)", NULL, NULL},
+    {OPT_CPU, 'C', "cpu", CLI_REQUIRED_ARG, "CPUS",
+     "record every process on these CPUs only, e.g. 0-3,8 (system-wide)", NULL, NULL},
     {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
     {OPT_WALL, 0, "wall", CLI_NO_ARG, NULL, "wall-clock profile: on-CPU and off-CPU time of every thread",
      NULL, NULL},
@@ -83,6 +89,7 @@ static const struct cli_option record_options[] = {
 static const char *const record_usage[] = {
     "record [options] [--] COMMAND [ARGS...]",
     "record [options] -p PID[,PID...]",
+    "record [options] -a|-C CPUS [[--] COMMAND [ARGS...]]",
     NULL,
 };
 
@@ -106,9 +113,52 @@ struct record_args {
     const char *output;
     pid_t *pids;
     size_t npids;
+    bool system_wide;              /* -a or -C */
+    int *cpus;                     /* -C: the CPUs (malloc'd), else NULL */
+    size_t ncpus;
     double duration;
     unsigned mmap_pages;
 };
+
+static void record_args_free(struct record_args *a)
+{
+    free(a->pids);
+    free(a->cpus);
+    a->pids = NULL;
+    a->cpus = NULL;
+}
+
+/* Parses -C's CPU list: every CPU must be online. Returns 0 or -1 with err. */
+static int record_parse_cpus(struct record_args *a, const char *s, struct hw_err *err)
+{
+    int *online = NULL;
+    free(a->cpus);
+    a->cpus = NULL;
+    int n = hw_parse_cpulist(s, &a->cpus, err);
+    if (n <= 0)
+        return n < 0 ? hw_errf(err, "invalid CPU list '%s' for --cpu: give CPUs such as 0-3,8", s)
+                     : hw_errf(err, "--cpu needs at least one CPU, e.g. -C 0");
+    a->ncpus = 0;
+    for (int i = 0; i < n; i++) /* sorted: drop repeated CPUs ("0,0-1") */
+        if (a->ncpus == 0 || a->cpus[a->ncpus - 1] != a->cpus[i])
+            a->cpus[a->ncpus++] = a->cpus[i];
+    int non = hw_online_cpus(&online, err);
+    if (non < 0)
+        return -1;
+    for (size_t i = 0; i < a->ncpus; i++) {
+        bool found = false;
+        for (int k = 0; k < non && !found; k++)
+            found = online[k] == a->cpus[i];
+        if (!found) {
+            hw_errf(err, "CPU %d of --cpu %s is not online: see /sys/devices/system/cpu/online",
+                    a->cpus[i], s);
+            free(online);
+            return -1;
+        }
+    }
+    free(online);
+    return 0;
+}
 
 static int record_parse_pids(struct record_args *a, const char *s, struct hw_err *err)
 {
@@ -211,6 +261,14 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
             if (!*v)
                 return hw_errf(err, "--output needs a file name");
             a->output = v;
+            break;
+        case OPT_ALL_CPUS:
+            a->system_wide = true;
+            break;
+        case OPT_CPU:
+            if (record_parse_cpus(a, v, err) < 0)
+                return -1;
+            a->system_wide = true;
             break;
         case OPT_PID:
             if (record_parse_pids(a, v, err) < 0)
@@ -383,20 +441,31 @@ int cmd_record(int argc, char **argv)
     int cmd_at = record_parse(&a, argc, argv, &err);
     if (cmd_at < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_USAGE;
     }
     if (a.help) {
         cli_print_help(stdout, "hwprof", &record_command);
-        free(a.pids);
+        record_args_free(&a);
         return 0;
     }
     bool have_cmd = cmd_at < argc;
-    if (have_cmd == (a.npids > 0)) {
+    if (a.system_wide && a.npids > 0) {
+        fprintf(stderr, "hwprof: give either -a/-C (every process) or --pid, not both\n");
+        record_args_free(&a);
+        return HW_EXIT_USAGE;
+    }
+    if (a.system_wide && !pe_cpu_wide_allowed()) {
+        pe_cpu_wide_error(&err);
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+        record_args_free(&a);
+        return HW_EXIT_ERROR;
+    }
+    if (!a.system_wide && have_cmd == (a.npids > 0)) {
         fprintf(stderr, "hwprof: %s\n", have_cmd ? "give either a command or --pid, not both"
-                                                 : "no command given: 'hwprof record [options] -- COMMAND' "
-                                                   "or 'hwprof record -p PID'");
-        free(a.pids);
+                                                 : "no command given: 'hwprof record [options] -- COMMAND', "
+                                                   "'hwprof record -p PID' or 'hwprof record -a'");
+        record_args_free(&a);
         return HW_EXIT_USAGE;
     }
 
@@ -405,7 +474,7 @@ int cmd_record(int argc, char **argv)
     if (events_init(&err) < 0 ||
         (a.wall ? record_wall_events(kernel, &events, &err) : events_parse(a.events, kernel, &events, &err)) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_ERROR;
     }
     if (!kernel && !a.quiet)
@@ -415,7 +484,7 @@ int cmd_record(int argc, char **argv)
     if (!cmdline) {
         fprintf(stderr, "hwprof: out of memory\n");
         events_free(&events);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_ERROR;
     }
     cmdline[0] = "hwprof";
@@ -427,14 +496,14 @@ int cmd_record(int argc, char **argv)
         fprintf(stderr, "hwprof: out of memory\n");
         free(cmdline);
         events_free(&events);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_ERROR;
     }
     struct recorder_opts opts = {
         .output = data_path,
         .events = &events,
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
-               .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
+               .enable_on_exec = a.npids == 0 && !a.system_wide, .no_fallback = a.no_fallback,
                .strict_freq = a.strict_freq,
                .wakeup_bytes = a.mmap_pages * 4096u / 4, .switch_records = a.wall,
                .monotonic_clock = a.wall, .dwarf = a.dwarf,
@@ -444,6 +513,9 @@ int cmd_record(int argc, char **argv)
         .pids = a.pids,
         .npids = a.npids,
         .argv = argv + cmd_at,
+        .system_wide = a.system_wide,
+        .cpus = a.cpus,
+        .ncpus = a.ncpus,
         .duration = a.duration,
         .cmdline_argc = argc + 1,
         .cmdline_argv = cmdline,
@@ -478,6 +550,6 @@ int cmd_record(int argc, char **argv)
     recorder_result_free(&res);
     free(cmdline);
     events_free(&events);
-    free(a.pids);
+    record_args_free(&a);
     return code;
 }

@@ -126,13 +126,31 @@ static bool pe_has_capability(int cap)
     return cap < 64 && (mask >> cap) & 1;
 }
 
-bool pe_kernel_allowed(void)
+/* Whether this process is root or holds CAP_PERFMON or CAP_SYS_ADMIN. */
+static bool pe_privileged(void)
 {
     enum { CAP_SYS_ADMIN_BIT = 21, CAP_PERFMON_BIT = 38 };
-    if (geteuid() == 0 || pe_has_capability(CAP_PERFMON_BIT) ||
-        pe_has_capability(CAP_SYS_ADMIN_BIT))
-        return true;
-    return pe_paranoid() <= 1;
+    return geteuid() == 0 || pe_has_capability(CAP_PERFMON_BIT) ||
+           pe_has_capability(CAP_SYS_ADMIN_BIT);
+}
+
+bool pe_kernel_allowed(void)
+{
+    return pe_privileged() || pe_paranoid() <= 1;
+}
+
+bool pe_cpu_wide_allowed(void)
+{
+    return pe_privileged() || pe_paranoid() <= 0;
+}
+
+int pe_cpu_wide_error(struct hw_err *err)
+{
+    return hw_errf(err,
+                   "recording all processes of CPUs (-a, -C) needs root or CAP_PERFMON while "
+                   "kernel.perf_event_paranoid is %d (above 0): run as root, or lower it with "
+                   "'sysctl kernel.perf_event_paranoid=0'",
+                   pe_paranoid());
 }
 
 int pe_probe(const struct perf_event_attr *encoded, const struct pmu_set *pmus,
@@ -183,6 +201,8 @@ int pe_open_error(struct hw_err *err, int errnum, const char *event,
     switch (errnum) {
     case EACCES:
     case EPERM:
+        if (pid == -1)
+            return pe_cpu_wide_error(err);
         if (pe_owned_by_other(pid))
             return hw_errf(err,
                            "no permission to sample process %d: it belongs to another user; run "

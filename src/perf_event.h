@@ -60,6 +60,13 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
  * or perf_event_paranoid <= 1. */
 bool pe_kernel_allowed(void);
 
+/* True when the kernel will let this process open events of every process on a CPU (pid -1):
+ * root, CAP_PERFMON/CAP_SYS_ADMIN, or perf_event_paranoid <= 0, as perf checks for -a. */
+bool pe_cpu_wide_allowed(void);
+
+/* Sets err to the message for a system-wide recording the user may not make. Returns -1. */
+int pe_cpu_wide_error(struct hw_err *err);
+
 /* Reads kernel.perf_event_paranoid (returns 2 if unreadable). */
 int pe_paranoid(void);
 

@@ -1,6 +1,7 @@
 /* recorder.c - run a recording: open events for a workload or attached pids, drain ring buffers into a perf.data file. */
 #include "recorder.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -299,11 +300,11 @@ static int recorder_map_buffers(struct recording *r, struct hw_err *err)
 /* The targets to open events on: the workload's pid, or every thread of every attached pid. */
 static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, struct hw_err *err)
 {
-    if (r->have_workload) {
+    if (r->have_workload || r->opts->system_wide) {
         *targets = malloc(sizeof(pid_t));
         if (!*targets)
             return hw_errf(err, "out of memory");
-        (*targets)[0] = r->wl.pid;
+        (*targets)[0] = r->opts->system_wide ? -1 : r->wl.pid;
         *n = 1;
         return 0;
     }
@@ -342,6 +343,29 @@ static pid_t recorder_tgid(pid_t tid)
     const char *t = strstr(buf, "\nTgid:");
     long v = t ? strtol(t + 7, NULL, 10) : 0;
     return v > 0 ? (pid_t)v : tid;
+}
+
+/* Fills r->pids with every process of /proc, for a system-wide recording (their mappings and names
+ * are written first, as for attached processes). Returns 0 or -1 with err. */
+static int recorder_all_processes(struct recording *r, struct hw_err *err)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return hw_errf_errno(err, errno, "cannot list /proc");
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        uint64_t pid;
+        if (hw_parse_u64(de->d_name, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+            continue;
+        if (hw_grow(&r->pids, &cap, r->npids + 1, sizeof(*r->pids)) < 0) {
+            closedir(d);
+            return hw_err_oom(err);
+        }
+        r->pids[r->npids++] = (pid_t)pid;
+    }
+    closedir(d);
+    return 0;
 }
 
 /* Fills r->pids from the --pid list: thread ids become their process, duplicates go. */
@@ -592,15 +616,22 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
         }
         if (workload_prepare(&r->wl, o->argv, err) < 0)
             return -1;
-    } else if (recorder_open_pidfds(r, err) < 0) {
-        return -1;
     }
+    if (o->system_wide ? recorder_all_processes(r, err) < 0
+                       : !r->have_workload && recorder_open_pidfds(r, err) < 0)
+        return -1;
     if (recorder_catch_signals(r, err) < 0)
         return -1;
     int *cpus;
-    int ncpus = hw_online_cpus(&cpus, err);
+    int ncpus = o->cpus ? (int)o->ncpus : hw_online_cpus(&cpus, err);
     if (ncpus < 0)
         return -1;
+    if (o->cpus) {
+        cpus = malloc(o->ncpus * sizeof(*cpus));
+        if (!cpus)
+            return hw_err_oom(err);
+        memcpy(cpus, o->cpus, o->ncpus * sizeof(*cpus));
+    }
     pid_t *targets;
     size_t ntargets = 0;
     if (recorder_targets(r, &targets, &ntargets, err) < 0) {
@@ -645,13 +676,15 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
     r.opts = opts;
     r.res = res;
     r.sigfd = -1;
-    r.have_workload = opts->npids == 0;
+    r.have_workload = opts->npids == 0 && opts->argv && opts->argv[0];
     r.wl.pid = -1;
     r.wl.go_fd = r.wl.err_fd = r.wl.pidfd = -1;
 
     int rc = recorder_setup(&r, err);
     if (rc == 0)
         rc = recorder_synthesize(&r, err);
+    if (rc == 0 && opts->system_wide) /* every process, from now on */
+        rc = pe_enable(&r.set, true, err);
     if (rc == 0 && r.have_workload) {
         int exec_errno;
         rc = workload_start(&r.wl, &exec_errno, err);
@@ -662,13 +695,13 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
             else
                 hw_errf_errno(err, exec_errno, "cannot execute %s", opts->argv[0]);
         }
-    } else if (rc == 0) {
+    } else if (rc == 0 && !opts->system_wide) {
         rc = pe_enable(&r.set, true, err);
     }
     if (rc == 0) {
         rc = recorder_loop(&r, err);
         r.stop_time = hw_now_ns();
-        if (rc == 0 && !r.have_workload)
+        if (rc == 0 && (!r.have_workload || opts->system_wide))
             rc = pe_enable(&r.set, false, err);
         if (rc == 0 && recorder_drain(&r, err) < 0)
             rc = -1;

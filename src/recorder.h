@@ -18,7 +18,11 @@ struct recorder_opts {
     unsigned mmap_pages;           /* data pages per CPU ring buffer, power of two */
     const pid_t *pids;             /* attach to these processes ... */
     size_t npids;
-    char *const *argv;             /* ... or run this command (when npids == 0) */
+    char *const *argv;             /* ... or run this command (when npids == 0; NULL or empty: none) */
+    bool system_wide;              /* every process on cpus (pid -1), as perf record -a / -C; with a
+                                      command, while it runs */
+    const int *cpus;               /* the CPUs to record (NULL: every online CPU) */
+    size_t ncpus;
     double duration;               /* stop after this many seconds (0: no limit) */
     int cmdline_argc;              /* hwprof's own command line, for the file's CMDLINE feature */
     char *const *cmdline_argv;
