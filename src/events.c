@@ -1048,6 +1048,8 @@ static int events_encode_pmu(struct events_ctx *c, const char *text, struct hw_e
         m.period = m.freq = e.mods.period;
     }
     events_apply_mods(&ev->attr, &m, c->kernel_default, false);
+    if (!m.plm_given)
+        ev->attr.exclude_hv = 0; /* as perf: PMUs such as msr refuse any exclusion they lack */
     ev->plm_explicit = m.plm_given;
     ev->precise_max = m.precise_max;
     ev->sample_read = m.sample_read;

@@ -14,9 +14,8 @@
 
 #include "perf_regs.h"
 
-/* Opens one event on sys (the real system when NULL) and reads its id. Returns the fd or -errno. */
-static int pe_sys_open(const struct pe_system *sys, struct perf_event_attr *attr, pid_t pid,
-                       int cpu, int group_fd, uint64_t *id)
+int pe_open_fd(const struct pe_system *sys, struct perf_event_attr *attr, pid_t pid, int cpu,
+               int group_fd, uint64_t *id)
 {
     if (sys && sys->open)
         return sys->open(sys->arg, attr, pid, cpu, group_fd, id);
@@ -105,6 +104,23 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
     }
 }
 
+void pe_build_count_attr(struct perf_event_attr *attr, const struct perf_event_attr *encoded,
+                         bool enable_on_exec, bool inherit, bool member)
+{
+    *attr = *encoded;
+    attr->size = sizeof(*attr);
+    attr->sample_period = 0;
+    attr->freq = 0;
+    attr->sample_type = 0;
+    attr->precise_ip = 0; /* precision is a property of samples */
+    attr->read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+    attr->inherit = inherit;
+    attr->disabled = !member;
+    attr->enable_on_exec = enable_on_exec && !member;
+    attr->watermark = 0;
+    attr->wakeup_events = 0;
+}
+
 int pe_paranoid(void)
 {
     char buf[32];
@@ -167,7 +183,7 @@ int pe_probe(const struct perf_event_attr *encoded, const struct pmu_set *pmus,
     const struct pmu *p = pmu_of_attr(pmus, encoded);
     int cpu = p && p->cpus ? p->cpus[0] : -1;
     uint64_t id;
-    int fd = pe_sys_open(sys, &a, 0, cpu, -1, &id);
+    int fd = pe_open_fd(sys, &a, 0, cpu, -1, &id);
     if (fd < 0)
         return -fd;
     close(fd);
@@ -428,7 +444,7 @@ static int pe_try_event(const struct hw_event_list *ev, size_t i, const struct p
 {
     uint64_t id;
     pe_build_attr(attr, &ev->ev[i].attr, cfg, pe_role_of(ev, i), i == 0);
-    int fd = pe_sys_open(cfg->sys, attr, pid, cpu, -1, &id);
+    int fd = pe_open_fd(cfg->sys, attr, pid, cpu, -1, &id);
     if (fd < 0)
         return -fd;
     close(fd);
@@ -503,7 +519,7 @@ static int pe_try_group(const struct hw_event_list *ev, size_t i, const struct p
     int fds[PE_GROUP_MAX];
     size_t nfds = 0;
     pe_build_attr(&attr, &ev->ev[i].attr, cfg, pe_role_of(ev, i), i == 0);
-    int leader = pe_sys_open(cfg->sys, &attr, pid, cpu, -1, &id);
+    int leader = pe_open_fd(cfg->sys, &attr, pid, cpu, -1, &id);
     if (leader < 0) {
         *bad = i;
         return -leader;
@@ -511,7 +527,7 @@ static int pe_try_group(const struct hw_event_list *ev, size_t i, const struct p
     int e = 0;
     for (size_t k = i + 1; k < ev->n && !ev->ev[k].leader && nfds < PE_GROUP_MAX; k++) {
         pe_build_attr(&attr, &ev->ev[k].attr, cfg, PE_ROLE_MEMBER, false);
-        int fd = pe_sys_open(cfg->sys, &attr, pid, cpu, leader, &id);
+        int fd = pe_open_fd(cfg->sys, &attr, pid, cpu, leader, &id);
         if (fd < 0) {
             e = -fd;
             *bad = k;
@@ -1000,8 +1016,8 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
                 int group_fd = member ? set->fds[leader] : -1;
                 if (member && group_fd < 0)
                     continue; /* its leader's thread is gone */
-                int fd = pe_sys_open(cfg->sys, &set->attrs[e], targets[t], cpus[c], group_fd,
-                                     &set->ids[idx]);
+                int fd = pe_open_fd(cfg->sys, &set->attrs[e], targets[t], cpus[c], group_fd,
+                                    &set->ids[idx]);
                 if (fd < 0) {
                     if (fd == -ESRCH && t > 0)
                         continue; /* a thread exited while we attached: nothing to sample there */

@@ -56,6 +56,18 @@ enum pe_role {
 void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *encoded,
                    const struct pe_config *cfg, enum pe_role role, bool sideband);
 
+/* Fills attr for counting one event (hwprof stat): the encoding's type, config and exclusion bits,
+ * no sampling, read() gives the value and TOTAL_TIME_ENABLED/RUNNING; disabled unless member (a
+ * group member follows its leader), enabled at exec with enable_on_exec, inherited by children
+ * with inherit. Pure. */
+void pe_build_count_attr(struct perf_event_attr *attr, const struct perf_event_attr *encoded,
+                         bool enable_on_exec, bool inherit, bool member);
+
+/* Opens one event on sys (the real system when NULL), as perf_event_open(2) with
+ * PERF_FLAG_FD_CLOEXEC, and reads its id into *id. Returns the fd, or -errno. */
+int pe_open_fd(const struct pe_system *sys, struct perf_event_attr *attr, pid_t pid, int cpu,
+               int group_fd, uint64_t *id);
+
 /* True when the kernel will let this process sample kernel code: root, CAP_PERFMON/CAP_SYS_ADMIN,
  * or perf_event_paranoid <= 1. */
 bool pe_kernel_allowed(void);
