@@ -45,6 +45,25 @@ else
     }
 fi
 
+# a group with cache-misses: sampled for real on a PMU; without one the leader falls back and the
+# members, which cannot be counted, are dropped with a notice each
+run_hwprof grp record -e '{cycles,instructions,cache-misses}' -o grp.data -- "$PROGS/hot" 0.2
+expect_rc grp 0
+assert_file_complete grp.data
+if [ "$PMU" = yes ]; then
+    n=$(perf evlist -i grp.data 2>/dev/null | grep -cE '^(cycles|instructions|cache-misses)' || true)
+    [ "$n" = 3 ] || fail "the group recording holds $n of its 3 events"
+    perf report -i grp.data --stdio --group --no-children --sort sym 2>/dev/null | grep -q hot_function ||
+        fail "perf report --group does not show the group's samples in hot_function"
+else
+    for m in instructions cache-misses; do
+        grep -q "$m is not supported here (no hardware PMU); dropping it from its group" grp.err || {
+            show grp
+            fail "group without a PMU: no notice that $m is dropped"
+        }
+    done
+fi
+
 # a raw event (retired instructions on Intel and AMD: 0xc0)
 run_hwprof raw record -e r0c0:u -o raw.data -- "$PROGS/hot" 0.2
 expect_rc raw 0
