@@ -1,8 +1,6 @@
 /* cmd-record.c - `hwprof record`: parse options, then wire events -> perf_event -> ring buffers -> perf.data via the recorder. */
 #include "config.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,65 +126,6 @@ static void record_args_free(struct record_args *a)
     a->cpus = NULL;
 }
 
-/* Parses -C's CPU list: every CPU must be online. Returns 0 or -1 with err. */
-static int record_parse_cpus(struct record_args *a, const char *s, struct hw_err *err)
-{
-    int *online = NULL;
-    free(a->cpus);
-    a->cpus = NULL;
-    int n = hw_parse_cpulist(s, &a->cpus, err);
-    if (n <= 0)
-        return n < 0 ? hw_errf(err, "invalid CPU list '%s' for --cpu: give CPUs such as 0-3,8", s)
-                     : hw_errf(err, "--cpu needs at least one CPU, e.g. -C 0");
-    a->ncpus = 0;
-    for (int i = 0; i < n; i++) /* sorted: drop repeated CPUs ("0,0-1") */
-        if (a->ncpus == 0 || a->cpus[a->ncpus - 1] != a->cpus[i])
-            a->cpus[a->ncpus++] = a->cpus[i];
-    int non = hw_online_cpus(&online, err);
-    if (non < 0)
-        return -1;
-    for (size_t i = 0; i < a->ncpus; i++) {
-        bool found = false;
-        for (int k = 0; k < non && !found; k++)
-            found = online[k] == a->cpus[i];
-        if (!found) {
-            hw_errf(err, "CPU %d of --cpu %s is not online: see /sys/devices/system/cpu/online",
-                    a->cpus[i], s);
-            free(online);
-            return -1;
-        }
-    }
-    free(online);
-    return 0;
-}
-
-static int record_parse_pids(struct record_args *a, const char *s, struct hw_err *err)
-{
-    char *copy = hw_strdup(s);
-    if (!copy)
-        return hw_errf(err, "out of memory");
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        uint64_t v;
-        if (hw_parse_u64(tok, &v) < 0 || v == 0 || v > 0x3fffffff) {
-            hw_errf(err, "invalid pid '%s' in --pid (give numbers separated by commas)", tok);
-            free(copy);
-            return -1;
-        }
-        pid_t *np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
-        if (!np) {
-            free(copy);
-            return hw_errf(err, "out of memory");
-        }
-        a->pids = np;
-        a->pids[a->npids++] = (pid_t)v;
-    }
-    free(copy);
-    if (a->npids == 0)
-        return hw_errf(err, "--pid needs at least one pid");
-    return 0;
-}
-
 /* Parses -g MODE[,SIZE]: fp (default) or dwarf, and the stack copy's size in bytes (rounded up to a
  * multiple of 8; fp,0 turns the repair off). Returns 0 or -1 with err. */
 static int record_parse_call_graph(struct record_args *a, const char *v, struct hw_err *err)
@@ -266,22 +205,18 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
             a->system_wide = true;
             break;
         case OPT_CPU:
-            if (record_parse_cpus(a, v, err) < 0)
+            if (cli_parse_cpus("--cpu", v, &a->cpus, &a->ncpus, err) < 0)
                 return -1;
             a->system_wide = true;
             break;
         case OPT_PID:
-            if (record_parse_pids(a, v, err) < 0)
+            if (cli_parse_pids("--pid", v, &a->pids, &a->npids, err) < 0)
                 return -1;
             break;
-        case OPT_DURATION: {
-            char *end;
-            errno = 0;
-            a->duration = strtod(v, &end);
-            if (errno || *end || !(a->duration > 0) || !isfinite(a->duration) || a->duration > 1e7)
-                return hw_errf(err, "invalid value '%s' for --duration: give seconds, e.g. 10 or 0.5", v);
+        case OPT_DURATION:
+            if (cli_parse_seconds("--duration", v, &a->duration, err) < 0)
+                return -1;
             break;
-        }
         case OPT_NO_FALLBACK:
             a->no_fallback = true;
             break;

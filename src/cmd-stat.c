@@ -1,8 +1,6 @@
 /* cmd-stat.c - `hwprof stat`: parse options, count with the stat module, print as perf stat. */
 #include "config.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,58 +83,6 @@ static void stat_args_free(struct stat_args *a)
     free(a->pids);
 }
 
-/* Parses a comma-separated list of process ids. Returns 0 or -1 with err. */
-static int stat_parse_pids(struct stat_args *a, const char *s, struct hw_err *err)
-{
-    const char *p = s;
-    size_t cap = 0;
-    while (*p) {
-        char *end;
-        errno = 0;
-        long v = strtol(p, &end, 10);
-        if (end == p || errno || v <= 0 || v > 0x3fffffff || (*end && *end != ','))
-            return hw_errf(err,
-                           "invalid pid list '%s' for --pid (give numbers separated by commas)", s);
-        if (hw_grow(&a->pids, &cap, a->npids + 1, sizeof(*a->pids)) < 0)
-            return hw_err_oom(err);
-        a->pids[a->npids++] = (pid_t)v;
-        p = *end ? end + 1 : end;
-    }
-    return a->npids ? 0 : hw_errf(err, "--pid needs at least one pid");
-}
-
-/* Parses -C: sorted, distinct, online CPUs. Returns 0 or -1 with err. */
-static int stat_parse_cpus(struct stat_args *a, const char *s, struct hw_err *err)
-{
-    free(a->cpus);
-    a->cpus = NULL;
-    int n = hw_parse_cpulist(s, &a->cpus, err);
-    if (n <= 0)
-        return hw_errf(err, "invalid CPU list '%s' for --cpu: give CPUs such as 0-3,8", s);
-    a->ncpus = 0;
-    for (int i = 0; i < n; i++)
-        if (a->ncpus == 0 || a->cpus[a->ncpus - 1] != a->cpus[i])
-            a->cpus[a->ncpus++] = a->cpus[i];
-    int *online = NULL;
-    int non = hw_online_cpus(&online, err);
-    if (non < 0)
-        return -1;
-    for (size_t i = 0; i < a->ncpus; i++) {
-        bool found = false;
-        for (int k = 0; k < non; k++)
-            found = found || online[k] == a->cpus[i];
-        if (!found) {
-            free(online);
-            return hw_errf(err,
-                           "CPU %d of --cpu %s is not online: see /sys/devices/system/cpu/online",
-                           a->cpus[i], s);
-        }
-    }
-    free(online);
-    a->cpu_list = s;
-    return 0;
-}
-
 /* Parses the options; returns the index of COMMAND in argv, or -1 with err. */
 static int stat_parse(struct stat_args *a, int argc, char **argv, struct hw_err *err)
 {
@@ -162,23 +108,19 @@ static int stat_parse(struct stat_args *a, int argc, char **argv, struct hw_err 
             a->system_wide = true;
             break;
         case OPT_CPU:
-            if (stat_parse_cpus(a, v, err) < 0)
+            if (cli_parse_cpus("--cpu", v, &a->cpus, &a->ncpus, err) < 0)
                 return -1;
             a->system_wide = true;
+            a->cpu_list = v;
             break;
         case OPT_PID:
-            if (stat_parse_pids(a, v, err) < 0)
+            if (cli_parse_pids("--pid", v, &a->pids, &a->npids, err) < 0)
                 return -1;
             break;
-        case OPT_DURATION: {
-            char *end;
-            errno = 0;
-            a->duration = strtod(v, &end);
-            if (errno || *end || !(a->duration > 0) || !isfinite(a->duration) || a->duration > 1e7)
-                return hw_errf(
-                    err, "invalid value '%s' for --duration: give seconds, e.g. 10 or 0.5", v);
+        case OPT_DURATION:
+            if (cli_parse_seconds("--duration", v, &a->duration, err) < 0)
+                return -1;
             break;
-        }
         case OPT_HELP:
             a->help = true;
             return p.index;

@@ -510,31 +510,56 @@ static void build_hybrid_tree(struct faketree *t)
     CHECK(faketree_pmu(t, "software", 1, NULL, 0) == 0);
 }
 
+/* One fake machine for pe_open: a sysfs/procfs tree (the test adds its PMUs), a kernel that decides
+ * with rule, the system and configuration pointing at them, and what pe_open reports. */
+struct fake_machine {
+    struct faketree t;
+    struct fake_kernel k;
+    struct pe_system sys;
+    struct pe_config cfg;
+    int cpus[16];
+    size_t ncpus;
+    pid_t pid;
+    struct hw_err err;
+    struct notices ns;
+};
+
+static void fake_machine_init(struct fake_machine *m, const char *name,
+                              int (*rule)(const struct perf_event_attr *, int, int), size_t ncpus)
+{
+    memset(m, 0, sizeof(*m));
+    CHECK(faketree_init(&m->t, name) == 0);
+    m->k.rule = rule;
+    m->sys = (struct pe_system){.root = m->t.root, .open = fake_open, .arg = &m->k};
+    m->cfg = (struct pe_config){.freq = 999, .callchain = true, .sys = &m->sys};
+    for (size_t c = 0; c < HW_ARRAY_SIZE(m->cpus); c++)
+        m->cpus[c] = (int)c;
+    m->ncpus = ncpus;
+    m->pid = 4242;
+}
+
+/* pe_open of ev on the fake machine's process and CPUs. */
+static int fake_pe_open(struct fake_machine *m, struct hw_event_list *ev, struct pe_set *set)
+{
+    return pe_open(set, ev, &m->cfg, &m->pid, 1, m->cpus, m->ncpus, collect, &m->ns, &m->err);
+}
+
 /* Hybrid CPUs: each event opens only on its PMU's CPUs, generic events are split per core PMU, a
  * dummy carries the side-band on every CPU, and nothing falls back to cpu-clock. */
 static void test_hybrid_open(void)
 {
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-hybrid") == 0);
-    build_hybrid_tree(&t);
-    struct fake_kernel k = {.rule = hybrid_rule};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
-    int cpus[16];
-    for (int c = 0; c < 16; c++)
-        cpus[c] = c;
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-hybrid", hybrid_rule, 16);
+    build_hybrid_tree(&m.t);
     struct pe_set set;
 
     /* -e cycles: two events, cpu_core/cycles/ on 0-7 and cpu_atom/cycles/ on 8-15 */
     struct hw_event_list ev = {0};
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
-        CHECK_EQ_U64(ns.n, 0); /* no fallback, no notice */
+        CHECK_EQ_U64(m.ns.n, 0); /* no fallback, no notice */
         CHECK_EQ_U64(set.nevents, 3);
         CHECK(set.tracking);
         CHECK_STR(set.names[1], "cpu_core/cycles/");
@@ -552,7 +577,7 @@ static void test_hybrid_open(void)
             CHECK(pe_buffer_fd(&set, (size_t)c) >= 0);
         pe_close(&set);
     } else {
-        fprintf(stderr, "pe_open: %s\n", err.msg);
+        fprintf(stderr, "pe_open: %s\n", m.err.msg);
     }
     events_free(&ev);
 
@@ -560,11 +585,11 @@ static void test_hybrid_open(void)
      * neither replaced by cpu-clock nor refused on the P-cores */
     add_event(&ev, "adl_grt::INST_RETIRED:ANY", 10, 0xc0, -1, true);
     add_event(&ev, "adl_glc::INST_RETIRED:ANY", PERF_TYPE_RAW, 0xc0, -1, true);
-    k.nopen = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    m.k.nopen = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
-        CHECK_EQ_U64(ns.n, 0);
+        CHECK_EQ_U64(m.ns.n, 0);
         CHECK_EQ_U64(set.nevents, 3);
         CHECK_STR(set.names[1], "adl_grt::INST_RETIRED:ANY");
         CHECK_EQ_U64(set.attrs[1].type, 10);
@@ -572,7 +597,7 @@ static void test_hybrid_open(void)
         CHECK_EQ_U64(opened_cpus(&set, 2), 0x00ff);
         pe_close(&set);
     } else {
-        fprintf(stderr, "pe_open: %s\n", err.msg);
+        fprintf(stderr, "pe_open: %s\n", m.err.msg);
     }
     events_free(&ev);
 
@@ -580,7 +605,7 @@ static void test_hybrid_open(void)
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0, true);
     add_event(&ev, "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, 0, false);
     add_event(&ev, "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0, false);
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.nevents, 7);
@@ -598,7 +623,7 @@ static void test_hybrid_open(void)
     /* a software event first: it covers every CPU, no dummy */
     add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
     add_event(&ev, "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, -1, true);
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 16, collect, &ns, &err);
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK(!set.tracking);
@@ -611,50 +636,44 @@ static void test_hybrid_open(void)
 
     /* list probes an E-core event on an E-core */
     struct pmu_set pmus;
-    CHECK(pmu_scan(t.root, &pmus, &err) == 0);
+    CHECK(pmu_scan(m.t.root, &pmus, &m.err) == 0);
     struct perf_event_attr atom = encoded(10, 0xc0);
-    CHECK_EQ_U64(pe_probe(&atom, &pmus, &sys), 0);
-    CHECK_EQ_U64(k.log[k.nopen - 1].cpu, 8);
+    CHECK_EQ_U64(pe_probe(&atom, &pmus, &m.sys), 0);
+    CHECK_EQ_U64(m.k.log[m.k.nopen - 1].cpu, 8);
     pmu_set_free(&pmus);
 
     /* -C with CPUs none of which an event's PMU covers: an error naming the PMU and its CPUs */
     add_event(&ev, "adl_grt::INST_RETIRED:ANY", 10, 0xc0, -1, true);
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 4, collect, &ns, &err);
+    m.ncpus = 4;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == -1);
-    CHECK(strstr(err.msg, "cpu_atom") && strstr(err.msg, "8-15"));
+    CHECK(strstr(m.err.msg, "cpu_atom") && strstr(m.err.msg, "8-15"));
     events_free(&ev);
-    faketree_free(&t);
+    faketree_free(&m.t);
 }
 
 /* Without any CPU PMU in sysfs, a hardware event falls back to cpu-clock with one notice. */
 static void test_nopmu_fallback(void)
 {
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-nopmu") == 0);
-    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
-    CHECK(faketree_pmu(&t, "msr", 9, NULL, 0) == 0);
-    struct fake_kernel k = {.rule = nopmu_rule};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
-    int cpus[] = {0, 1};
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-nopmu", nopmu_rule, 2);
+    CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_pmu(&m.t, "msr", 9, NULL, 0) == 0);
     struct pe_set set;
     struct hw_event_list ev = {0};
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
-        CHECK_EQ_U64(ns.n, 1);
-        CHECK(strstr(ns.last, "cycles") && strstr(ns.last, "cpu-clock"));
+        CHECK_EQ_U64(m.ns.n, 1);
+        CHECK(strstr(m.ns.last, "cycles") && strstr(m.ns.last, "cpu-clock"));
         CHECK_EQ_U64(set.nevents, 1);
         CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_SOFTWARE);
         CHECK_EQ_U64(opened_cpus(&set, 0), 0x3);
         pe_close(&set);
     }
     events_free(&ev);
-    faketree_free(&t);
+    faketree_free(&m.t);
 }
 
 /* A machine with a PMU (cpu, type 4, precise up to 2) that maps no ref-cycles and cannot sample
@@ -678,95 +697,88 @@ static int pmu_rule(const struct perf_event_attr *a, int cpu, int group_fd)
  * and an unsupported group member is dropped with that cause. */
 static void test_pmu_errors(void)
 {
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-pmu") == 0);
-    CHECK(faketree_pmu(&t, "cpu", 4, NULL, 0) == 0);
-    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
-    CHECK(faketree_write(&t, "sys/bus/event_source/devices/cpu/caps/max_precise", "2") == 0);
-    struct fake_kernel k = {.rule = pmu_rule};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
-    int cpus[] = {0, 1};
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-pmu", pmu_rule, 2);
+    CHECK(faketree_pmu(&m.t, "cpu", 4, NULL, 0) == 0);
+    CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&m.t, "sys/bus/event_source/devices/cpu/caps/max_precise", "2") == 0);
     struct pe_set set;
     struct hw_event_list ev = {0};
 
     add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, -1, true);
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
-    CHECK(strstr(err.msg, "ref-cycles") && strstr(err.msg, "maps") &&
-          !strstr(err.msg, "no hardware PMU"));
-    CHECK_EQ_U64(ns.n, 0);
+    CHECK(fake_pe_open(&m, &ev, &set) == -1);
+    CHECK(strstr(m.err.msg, "ref-cycles") && strstr(m.err.msg, "maps") &&
+          !strstr(m.err.msg, "no hardware PMU"));
+    CHECK_EQ_U64(m.ns.n, 0);
     events_free(&ev);
 
     add_event(&ev, "cycles:ppp", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     ev.ev[0].attr.precise_ip = 3;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
-    CHECK(strstr(err.msg, "precise level 3") && strstr(err.msg, "at most 2"));
-    CHECK_EQ_U64(ns.n, 0);
+    CHECK(fake_pe_open(&m, &ev, &set) == -1);
+    CHECK(strstr(m.err.msg, "precise level 3") && strstr(m.err.msg, "at most 2"));
+    CHECK_EQ_U64(m.ns.n, 0);
     events_free(&ev);
 
     /* :P: the highest level the PMU opens, silently */
     add_event(&ev, "cycles:P", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     ev.ev[0].attr.precise_ip = 3;
     ev.ev[0].precise_max = true;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
+    CHECK(fake_pe_open(&m, &ev, &set) == 0);
     CHECK_EQ_U64(set.attrs[0].precise_ip, 2);
-    CHECK_EQ_U64(ns.n, 0);
+    CHECK_EQ_U64(m.ns.n, 0);
     pe_close(&set);
     events_free(&ev);
 
     add_event(&ev, "r1ff", PERF_TYPE_RAW, 0x1ff, -1, true);
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
-    CHECK(strstr(err.msg, "cannot sample 'r1ff'") && strstr(err.msg, "hwprof stat"));
+    CHECK(fake_pe_open(&m, &ev, &set) == -1);
+    CHECK(strstr(m.err.msg, "cannot sample 'r1ff'") && strstr(m.err.msg, "hwprof stat"));
     events_free(&ev);
 
     /* a member the PMU cannot count is dropped, saying why; --no-fallback makes it an error */
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0, true);
     add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, 0, false);
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.nevents, 1);
         CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_HARDWARE);
-        CHECK_EQ_U64(ns.n, 1);
-        CHECK(strstr(ns.last, "dropping ref-cycles") && strstr(ns.last, "maps"));
+        CHECK_EQ_U64(m.ns.n, 1);
+        CHECK(strstr(m.ns.last, "dropping ref-cycles") && strstr(m.ns.last, "maps"));
         pe_close(&set);
     }
     events_free(&ev);
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, 0, true);
     add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, 0, false);
-    cfg.no_fallback = true;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
-    CHECK(strstr(err.msg, "ref-cycles") != NULL);
+    m.cfg.no_fallback = true;
+    CHECK(fake_pe_open(&m, &ev, &set) == -1);
+    CHECK(strstr(m.err.msg, "ref-cycles") != NULL);
     events_free(&ev);
 
     /* `hwprof list` probes as record samples: an event that counts but cannot sample is refused */
     struct pmu_set tp;
-    CHECK(pmu_scan(t.root, &tp, &err) == 0);
+    CHECK(pmu_scan(m.t.root, &tp, &m.err) == 0);
     struct perf_event_attr r = encoded(PERF_TYPE_RAW, 0x1ff);
-    CHECK_EQ_U64(pe_probe(&r, &tp, &sys), EOPNOTSUPP);
+    CHECK_EQ_U64(pe_probe(&r, &tp, &m.sys), EOPNOTSUPP);
     r = encoded(PERF_TYPE_RAW, 0xc0);
-    CHECK_EQ_U64(pe_probe(&r, &tp, &sys), 0);
-    CHECK(k.log[k.nopen - 1].type == PERF_TYPE_RAW);
+    CHECK_EQ_U64(pe_probe(&r, &tp, &m.sys), 0);
+    CHECK(m.k.log[m.k.nopen - 1].type == PERF_TYPE_RAW);
     pmu_set_free(&tp);
-    faketree_free(&t);
+    faketree_free(&m.t);
 
     /* pe_explain_error on its own: a CPU outside the event's PMU; no PMU at all */
     struct faketree h;
     CHECK(faketree_init(&h, "attr-explain") == 0);
     build_hybrid_tree(&h);
     struct pmu_set pmus;
-    CHECK(pmu_scan(h.root, &pmus, &err) == 0);
+    CHECK(pmu_scan(h.root, &pmus, &m.err) == 0);
     struct perf_event_attr a = encoded(10, 0xc0);
-    pe_explain_error(&err, ENOENT, "adl_grt::INST_RETIRED:ANY", &a, 1, 3, &pmus);
-    CHECK(strstr(err.msg, "cpu_atom") && strstr(err.msg, "8-15") && strstr(err.msg, "CPU 3"));
+    pe_explain_error(&m.err, ENOENT, "adl_grt::INST_RETIRED:ANY", &a, 1, 3, &pmus);
+    CHECK(strstr(m.err.msg, "cpu_atom") && strstr(m.err.msg, "8-15") && strstr(m.err.msg, "CPU 3"));
     pmu_set_free(&pmus);
-    CHECK(pmu_scan("/nonexistent-hwprof-root", &pmus, &err) == 0);
+    CHECK(pmu_scan("/nonexistent-hwprof-root", &pmus, &m.err) == 0);
     a = encoded(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
-    pe_explain_error(&err, ENOENT, "cycles", &a, 1, 0, &pmus);
-    CHECK(strstr(err.msg, "no hardware PMU") != NULL);
+    pe_explain_error(&m.err, ENOENT, "cycles", &a, 1, 0, &pmus);
+    CHECK(strstr(m.err.msg, "no hardware PMU") != NULL);
     pmu_set_free(&pmus);
     faketree_free(&h);
 }
@@ -775,18 +787,12 @@ static void test_pmu_errors(void)
  * notice naming the limit (the NMI watchdog when it is on), or an error with --no-fallback. */
 static void test_group_too_big(void)
 {
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-group") == 0);
-    CHECK(faketree_pmu(&t, "cpu", 4, NULL, 0) == 0);
-    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
-    CHECK(faketree_write(&t, "proc/sys/kernel/nmi_watchdog", "1") == 0);
-    struct fake_kernel k = {.rule = pmu_rule, .counters = 4};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
-    int cpus[] = {0, 1};
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-group", pmu_rule, 2);
+    m.k.counters = 4;
+    CHECK(faketree_pmu(&m.t, "cpu", 4, NULL, 0) == 0);
+    CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&m.t, "proc/sys/kernel/nmi_watchdog", "1") == 0);
     struct pe_set set;
     struct hw_event_list ev = {0};
     static const char *const names[] = {"cycles",        "instructions", "branches",
@@ -794,29 +800,29 @@ static void test_group_too_big(void)
     for (int i = 0; i < 6; i++)
         add_event(&ev, names[i], PERF_TYPE_HARDWARE, (uint64_t)i, 0, i == 0);
     add_event(&ev, "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, 0, false);
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.nevents, 5); /* four hardware events fit, the software one too */
         CHECK_STR(set.names[3], "branch-misses");
         CHECK_STR(set.names[4], "page-faults");
         CHECK_EQ_U64(pe_group_size(&set, 0), 5);
-        CHECK_EQ_U64(ns.n, 2);
-        CHECK(strstr(ns.last, "dropping cache-references") && strstr(ns.last, "NMI watchdog") &&
-              strstr(ns.last, "{cycles,instructions,branches,branch-misses,cache-references,"));
+        CHECK_EQ_U64(m.ns.n, 2);
+        CHECK(strstr(m.ns.last, "dropping cache-references") && strstr(m.ns.last, "NMI watchdog") &&
+              strstr(m.ns.last, "{cycles,instructions,branches,branch-misses,cache-references,"));
         pe_close(&set);
     }
     events_free(&ev);
 
-    CHECK(faketree_write(&t, "proc/sys/kernel/nmi_watchdog", "0") == 0);
+    CHECK(faketree_write(&m.t, "proc/sys/kernel/nmi_watchdog", "0") == 0);
     for (int i = 0; i < 6; i++)
         add_event(&ev, names[i], PERF_TYPE_HARDWARE, (uint64_t)i, 0, i == 0);
-    cfg.no_fallback = true;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
-    CHECK(strstr(err.msg, "6 events at once") && strstr(err.msg, "split the group") &&
-          !strstr(err.msg, "watchdog"));
+    m.cfg.no_fallback = true;
+    CHECK(fake_pe_open(&m, &ev, &set) == -1);
+    CHECK(strstr(m.err.msg, "6 events at once") && strstr(m.err.msg, "split the group") &&
+          !strstr(m.err.msg, "watchdog"));
     events_free(&ev);
-    faketree_free(&t);
+    faketree_free(&m.t);
 
     /* the verdict after a run, from the enabled and running times */
     char buf[512];
@@ -866,20 +872,13 @@ static void test_amd_precise(void)
     pe_build_attr(&a, &enc, &plain, PE_ROLE_ALONE, false);
     CHECK(a.exclude_hv && a.exclude_guest);
 
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-amd") == 0);
-    CHECK(faketree_pmu(&t, "cpu", 4, NULL, 0) == 0);
-    CHECK(faketree_pmu(&t, "ibs_op", 11, "0-1", 1) == 0);
-    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
-    CHECK(faketree_write(&t, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n") == 0);
-    struct fake_kernel k = {.rule = amd_rule};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    CHECK(pe_cpu_is_amd(&sys));
-    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
-    int cpus[] = {0, 1};
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-amd", amd_rule, 2);
+    CHECK(faketree_pmu(&m.t, "cpu", 4, NULL, 0) == 0);
+    CHECK(faketree_pmu(&m.t, "ibs_op", 11, "0-1", 1) == 0);
+    CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&m.t, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n") == 0);
+    CHECK(pe_cpu_is_amd(&m.sys));
     struct pe_set set;
     struct hw_event_list ev = {0};
 
@@ -890,46 +889,46 @@ static void test_amd_precise(void)
     ev.ev[0].attr.exclude_hv = 1;
     ev.ev[0].attr.exclude_guest = 1;
     ev.ev[0].attr.precise_ip = 3;
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.attrs[0].precise_ip, 2);
         CHECK(!set.attrs[0].exclude_guest && !set.attrs[0].exclude_hv);
-        CHECK_EQ_U64(ns.n, 1);
-        CHECK(strstr(ns.last, "levels 1 and 2"));
+        CHECK_EQ_U64(m.ns.n, 1);
+        CHECK(strstr(m.ns.last, "levels 1 and 2"));
         pe_close(&set);
     } else {
-        fprintf(stderr, "pe_open: %s\n", err.msg);
+        fprintf(stderr, "pe_open: %s\n", m.err.msg);
     }
     events_free(&ev);
 
     /* user space only, without swfilt: precise is dropped, saying why */
     add_event(&ev, "cycles:pu", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     ev.ev[0].attr.precise_ip = 1;
-    ns.n = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    m.ns.n = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.attrs[0].precise_ip, 0);
         CHECK(set.attrs[0].exclude_kernel);
-        CHECK(ns.n == 1 && strstr(ns.last, "swfilt") && strstr(ns.last, "without precise"));
+        CHECK(m.ns.n == 1 && strstr(m.ns.last, "swfilt") && strstr(m.ns.last, "without precise"));
         pe_close(&set);
     }
     events_free(&ev);
 
     /* with swfilt (newer kernels), IBS filters in software: precise stays, config2 says so */
-    CHECK(faketree_write(&t, "sys/bus/event_source/devices/ibs_op/format/swfilt", "config2:0") ==
+    CHECK(faketree_write(&m.t, "sys/bus/event_source/devices/ibs_op/format/swfilt", "config2:0") ==
           0);
     add_event(&ev, "cycles:pu", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     ev.ev[0].attr.precise_ip = 1;
-    ns.n = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    m.ns.n = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.attrs[0].precise_ip, 1);
         CHECK_EQ_U64(set.attrs[0].config2, 1);
         CHECK(set.attrs[0].exclude_kernel);
-        CHECK_EQ_U64(ns.n, 0);
+        CHECK_EQ_U64(m.ns.n, 0);
         pe_close(&set);
     }
     events_free(&ev);
@@ -937,25 +936,25 @@ static void test_amd_precise(void)
     /* an event IBS does not sample: precise dropped */
     add_event(&ev, "instructions:p", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, -1, true);
     ev.ev[0].attr.precise_ip = 1;
-    ns.n = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    m.ns.n = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.attrs[0].precise_ip, 0);
-        CHECK(ns.n == 1 && strstr(ns.last, "cycles and micro-ops"));
+        CHECK(m.ns.n == 1 && strstr(m.ns.last, "cycles and micro-ops"));
         pe_close(&set);
     }
     events_free(&ev);
-    faketree_free(&t);
+    faketree_free(&m.t);
 
     /* an AMD machine without IBS, and a non-AMD one (nothing changes there) */
     struct hw_event x = {.name = "cycles:p"};
     x.attr = encoded(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
     x.attr.precise_ip = 1;
     struct pmu_set none = {"", NULL, 0};
-    ns.n = 0;
-    pe_adjust_precise_amd(&x, &none, collect, &ns);
-    CHECK(x.attr.precise_ip == 0 && ns.n == 1 && strstr(ns.last, "IBS"));
+    m.ns.n = 0;
+    pe_adjust_precise_amd(&x, &none, collect, &m.ns);
+    CHECK(x.attr.precise_ip == 0 && m.ns.n == 1 && strstr(m.ns.last, "IBS"));
     CHECK(!pe_cpu_is_amd(&(struct pe_system){.root = "/nonexistent-hwprof-root"}));
 }
 
@@ -963,17 +962,10 @@ static void test_amd_precise(void)
  * interrupts run long): lowered with one notice, or an error with --strict-freq. */
 static void test_max_rate(void)
 {
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-rate") == 0);
-    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
-    CHECK(faketree_write(&t, "proc/sys/kernel/perf_event_max_sample_rate", "400") == 0);
-    struct fake_kernel k = {.rule = nopmu_rule};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    struct pe_config cfg = {.freq = 999, .callchain = true, .sys = &sys};
-    int cpus[] = {0, 1};
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-rate", nopmu_rule, 2);
+    CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
+    CHECK(faketree_write(&m.t, "proc/sys/kernel/perf_event_max_sample_rate", "400") == 0);
     struct pe_set set;
     struct hw_event_list ev = {0};
     add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
@@ -984,36 +976,36 @@ static void test_max_rate(void)
     add_event(&ev, "context-switches:period=1", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES,
               -1, true);
     ev.ev[2].attr.sample_period = 1;
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
-        CHECK_EQ_U64(ns.n, 1);
-        CHECK(strstr(ns.last, "5000 Hz") && strstr(ns.last, "400") &&
-              strstr(ns.last, "--strict-freq"));
+        CHECK_EQ_U64(m.ns.n, 1);
+        CHECK(strstr(m.ns.last, "5000 Hz") && strstr(m.ns.last, "400") &&
+              strstr(m.ns.last, "--strict-freq"));
         CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 400);
         CHECK(set.attrs[1].freq && set.attrs[1].sample_freq == 400);
         CHECK(!set.attrs[2].freq && set.attrs[2].sample_period == 1); /* a period is no frequency */
         pe_close(&set);
     }
     /* below the limit nothing is said; a fixed period is not limited */
-    ns.n = 0;
+    m.ns.n = 0;
     events_free(&ev);
     add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
-    cfg.freq = 400;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
-    CHECK_EQ_U64(ns.n, 0);
+    m.cfg.freq = 400;
+    CHECK(fake_pe_open(&m, &ev, &set) == 0);
+    CHECK_EQ_U64(m.ns.n, 0);
     pe_close(&set);
-    cfg.freq = 999;
-    cfg.period = 100000; /* 10 kHz of cpu-clock, above 400 Hz: a period is not checked */
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
-    CHECK_EQ_U64(ns.n, 0);
+    m.cfg.freq = 999;
+    m.cfg.period = 100000; /* 10 kHz of cpu-clock, above 400 Hz: a period is not checked */
+    CHECK(fake_pe_open(&m, &ev, &set) == 0);
+    CHECK_EQ_U64(m.ns.n, 0);
     pe_close(&set);
-    cfg.period = 0;
-    cfg.strict_freq = true;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == -1);
-    CHECK(strstr(err.msg, "999 Hz") && strstr(err.msg, "-F 400"));
+    m.cfg.period = 0;
+    m.cfg.strict_freq = true;
+    CHECK(fake_pe_open(&m, &ev, &set) == -1);
+    CHECK(strstr(m.err.msg, "999 Hz") && strstr(m.err.msg, "-F 400"));
     events_free(&ev);
-    faketree_free(&t);
+    faketree_free(&m.t);
 }
 
 /* Clock samples weigh the time they cover: a hardware event sampled every N events that falls back
@@ -1021,29 +1013,23 @@ static void test_max_rate(void)
  * the kernel's 10 us hrtimer minimum is raised to it. */
 static void test_clock_weights(void)
 {
-    struct faketree t;
-    CHECK(faketree_init(&t, "attr-weights") == 0);
-    CHECK(faketree_pmu(&t, "software", 1, NULL, 0) == 0);
-    struct fake_kernel k = {.rule = nopmu_rule};
-    struct pe_system sys = {.root = t.root, .open = fake_open, .arg = &k};
-    struct pe_config cfg = {.freq = 999, .period = 1000, .callchain = true, .sys = &sys};
-    int cpus[] = {0, 1};
-    pid_t pid = 4242;
-    struct hw_err err = {{0}};
-    struct notices ns = {0};
+    struct fake_machine m;
+    fake_machine_init(&m, "attr-weights", nopmu_rule, 2);
+    CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
+    m.cfg.period = 1000;
     struct pe_set set;
     struct hw_event_list ev = {0};
 
     /* -e cache-misses -c 1000 */
     add_event(&ev, "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, -1, true);
-    int rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK_EQ_U64(set.attrs[0].type, PERF_TYPE_SOFTWARE);
         CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 999);
         CHECK(set.attrs[0].sample_type & PERF_SAMPLE_PERIOD); /* each sample says its weight */
-        CHECK_EQ_U64(ns.n, 1);
-        CHECK(strstr(ns.last, "cpu-clock instead at 999 Hz") && strstr(ns.last, "1000 events"));
+        CHECK_EQ_U64(m.ns.n, 1);
+        CHECK(strstr(m.ns.last, "cpu-clock instead at 999 Hz") && strstr(m.ns.last, "1000 events"));
         pe_close(&set);
     }
     events_free(&ev);
@@ -1051,10 +1037,10 @@ static void test_clock_weights(void)
     /* an event's own :period=, with a frequency on the command line */
     add_event(&ev, "cycles:period=5000", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     ev.ev[0].attr.sample_period = 5000;
-    cfg.period = 0;
-    cfg.freq = 250;
-    ns.n = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    m.cfg.period = 0;
+    m.cfg.freq = 250;
+    m.ns.n = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 250);
@@ -1064,12 +1050,12 @@ static void test_clock_weights(void)
 
     /* a frequency stays a frequency */
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
-    ns.n = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    m.ns.n = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 250);
-        CHECK(!strstr(ns.last, "meaning"));
+        CHECK(!strstr(m.ns.last, "meaning"));
         pe_close(&set);
     }
     events_free(&ev);
@@ -1077,27 +1063,27 @@ static void test_clock_weights(void)
     /* -e cpu-clock -c 1000: the kernel fires every 10 us, so each sample weighs 10000 ns */
     add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
     add_event(&ev, "page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, -1, true);
-    cfg.period = 1000;
-    ns.n = 0;
-    rc = pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err);
+    m.cfg.period = 1000;
+    m.ns.n = 0;
+    rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
     if (rc == 0) {
         CHECK(!set.attrs[0].freq && set.attrs[0].sample_period == PE_CLOCK_MIN_PERIOD);
         CHECK_EQ_U64(set.attrs[1].sample_period, 1000); /* not a clock: untouched */
-        CHECK(ns.n == 1 && strstr(ns.last, "10000 ns"));
+        CHECK(m.ns.n == 1 && strstr(m.ns.last, "10000 ns"));
         pe_close(&set);
     }
     events_free(&ev);
     /* -c 20000 is above the minimum: kept, nothing said */
     add_event(&ev, "task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, -1, true);
-    cfg.period = 20000;
-    ns.n = 0;
-    CHECK(pe_open(&set, &ev, &cfg, &pid, 1, cpus, 2, collect, &ns, &err) == 0);
+    m.cfg.period = 20000;
+    m.ns.n = 0;
+    CHECK(fake_pe_open(&m, &ev, &set) == 0);
     CHECK_EQ_U64(set.attrs[0].sample_period, 20000);
-    CHECK_EQ_U64(ns.n, 0);
+    CHECK_EQ_U64(m.ns.n, 0);
     pe_close(&set);
     events_free(&ev);
-    faketree_free(&t);
+    faketree_free(&m.t);
 }
 
 int main(void)
