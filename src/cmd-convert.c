@@ -9,6 +9,7 @@
 #include "convert.h"
 #include "filter.h"
 #include "profile_load.h"
+#include "progress.h"
 
 enum {
     OPT_INPUT = 1,
@@ -121,7 +122,12 @@ int cmd_convert(int argc, char **argv)
         filter_free(&f);
         return rc > 0 ? 0 : HW_EXIT_USAGE;
     }
+    struct progress pg;
+    progress_start(&pg, stderr, o.input);
+    o.progress = progress_update;
+    o.progress_arg = &pg;
     rc = convert_file(&o, &err);
+    progress_end(&pg);
     if (rc < 0)
         fprintf(stderr, "hwprof: %s\n", err.msg);
     filter_free(&f);

@@ -10,6 +10,7 @@
 #include "filter.h"
 #include "perfreader.h"
 #include "profile_load.h"
+#include "progress.h"
 #include "report_top.h"
 
 enum {
@@ -166,9 +167,14 @@ static int report_run(struct report_args *a)
     struct top_table t = {0};
     bool *keep = NULL;
     int code = HW_EXIT_ERROR;
-    struct load_options lo = {.debuginfod = a->debuginfod, .warn = report_warn, .max_stack = a->max_stack};
+    struct progress pg;
+    progress_start(&pg, stderr, a->input);
+    struct load_options lo = {.debuginfod = a->debuginfod, .warn = report_warn, .max_stack = a->max_stack,
+                              .progress = progress_update, .progress_arg = &pg};
 
-    if (pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0)
+    int rc = pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0 ? -1 : 0;
+    progress_end(&pg);
+    if (rc < 0)
         goto out;
     int type = load_pick_type(p, f, a->sample_index, &err);
     if (type < 0)

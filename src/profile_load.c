@@ -433,13 +433,14 @@ static void load_warn_skipped(struct loader *l)
                  (unsigned long long)bad);
 }
 
-static int load_records(struct loader *l, struct hw_err *err)
+static int load_records(struct loader *l, const struct load_options *opts, struct hw_err *err)
 {
     struct pr_iter *it = NULL;
     if (pr_iter_new(&it, l->f, err) < 0)
         return -1;
     struct pr_record rec;
     int rc = 0, more;
+    uint64_t n = 0;
     while (rc == 0 && (more = pr_iter_next(it, &rec, err)) != 0) {
         if (more < 0) {
             rc = -1;
@@ -447,6 +448,8 @@ static int load_records(struct loader *l, struct hw_err *err)
         }
         if (rec.time > l->last_record_time)
             l->last_record_time = rec.time;
+        if (opts->progress && (++n & 0xffff) == 0)
+            opts->progress(opts->progress_arg, rec.offset - l->f->data_offset, l->f->data_size);
         rc = rec.h->type == PERF_RECORD_SAMPLE ? load_sample(l, &rec, err) : load_sideband(l, &rec, err);
     }
     pr_iter_free(it);
@@ -464,7 +467,7 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
     l.info = info;
     int rc = load_setup(&l, opts, err);
     if (rc == 0)
-        rc = load_records(&l, err);
+        rc = load_records(&l, opts, err);
     if (rc == 0 && l.v.wall && load_close_wall(&l) < 0)
         rc = hw_err_oom(err);
     if (rc == 0 && (locs_symbolize(l.locs, err) < 0 || load_pick_main(&l, err) < 0))

@@ -14,6 +14,9 @@ struct load_options {
     hw_warn_fn warn;        /* symbolization warnings (once each) */
     void *warn_arg;
     size_t max_stack;        /* frames kept per sample, leaf side (0: STACK_DEFAULT_MAX, perf's 127) */
+    /* called now and then with the bytes of records read so far and the data's size (0: unknown) */
+    void (*progress)(void *arg, uint64_t done, uint64_t total);
+    void *progress_arg;
     bool timeline;           /* keep every sample and off-CPU interval in time order (profile->timeline) */
     const char *root;        /* prefix for every file the symbolizer opens (binaries, debug files,
                                 /proc/kallsyms, /tmp/perf-PID.map); NULL: "/" — for tests and fuzzing */
