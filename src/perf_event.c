@@ -749,9 +749,9 @@ static void pe_clock_minimum(struct hw_event_list *ev, const struct pe_config *c
 
 /* Applies fallbacks until every event opens on (pid, the first CPU of its PMU). Returns 0 or -1
  * with err. */
-static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
-                      const int *cpus, size_t ncpus, const struct pmu_set *pmus, hw_warn_fn notice,
-                      void *narg, struct hw_err *err)
+static int pe_resolve(struct hw_event_list *ev, struct pe_config *cfg, pid_t pid, const int *cpus,
+                      size_t ncpus, const struct pmu_set *pmus, hw_warn_fn notice, void *narg,
+                      struct hw_err *err)
 {
     size_t i = 0;
     int attempts = 0;
@@ -771,6 +771,16 @@ static int pe_resolve(struct hw_event_list *ev, const struct pe_config *cfg, pid
         enum pe_role role = pe_role_of(ev, i);
         if ((e == EOPNOTSUPP || e == EINVAL) && x->precise_max && x->attr.precise_ip > 0) {
             x->attr.precise_ip--; /* :P: the highest level that opens, silently, as perf */
+            continue;
+        }
+        uint64_t max = e == EINVAL && tried.freq ? pe_max_sample_rate(cfg->sys) : 0;
+        if (max && tried.sample_freq > max && !cfg->strict_freq) {
+            /* a frequency above the limit (the kernel may have lowered it meanwhile, or a
+             * fallback samples at -F while -c was given): lowered, with a notice */
+            struct pe_config again;
+            if (pe_limit_freq(cfg, ev, &again, notice, narg, err) < 0)
+                return -1;
+            *cfg = again;
             continue;
         }
         if (pe_unsupported_errno(e) && pe_may_fall_back(&x->attr, pmus) && !cfg->no_fallback) {
@@ -964,7 +974,7 @@ int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_co
         for (size_t i = 0; i < events->n; i++)
             pe_adjust_precise_amd(&events->ev[i], &pmus, notice, notice_arg);
     if (events_split_hybrid(events, &pmus, err) < 0 ||
-        pe_resolve(events, cfg, targets[0], cpus, ncpus, &pmus, notice, notice_arg, err) < 0) {
+        pe_resolve(events, &lowered, targets[0], cpus, ncpus, &pmus, notice, notice_arg, err) < 0) {
         pmu_set_free(&pmus);
         return -1;
     }

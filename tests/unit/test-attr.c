@@ -958,12 +958,21 @@ static void test_amd_precise(void)
     CHECK(!pe_cpu_is_amd(&(struct pe_system){.root = "/nonexistent-hwprof-root"}));
 }
 
+/* A virtual machine whose kernel.perf_event_max_sample_rate is 400: a higher frequency is EINVAL.
+ */
+static int rate_rule(const struct perf_event_attr *a, int cpu, int group_fd)
+{
+    if (a->freq && a->sample_freq > 400)
+        return EINVAL;
+    return nopmu_rule(a, cpu, group_fd);
+}
+
 /* kernel.perf_event_max_sample_rate below the frequency (the kernel lowers it itself when sampling
  * interrupts run long): lowered with one notice, or an error with --strict-freq. */
 static void test_max_rate(void)
 {
     struct fake_machine m;
-    fake_machine_init(&m, "attr-rate", nopmu_rule, 2);
+    fake_machine_init(&m, "attr-rate", rate_rule, 2);
     CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
     CHECK(faketree_write(&m.t, "proc/sys/kernel/perf_event_max_sample_rate", "400") == 0);
     struct pe_set set;
@@ -1000,6 +1009,17 @@ static void test_max_rate(void)
     CHECK(fake_pe_open(&m, &ev, &set) == 0);
     CHECK_EQ_U64(m.ns.n, 0);
     pe_close(&set);
+    /* a hardware event sampled with -c falls back to cpu-clock at -F: lowered to the limit */
+    events_free(&ev);
+    add_event(&ev, "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, -1, true);
+    m.cfg.period = 1000;
+    m.ns.n = 0;
+    CHECK(fake_pe_open(&m, &ev, &set) == 0);
+    CHECK(set.attrs[0].freq && set.attrs[0].sample_freq == 400);
+    CHECK_EQ_U64(m.ns.n, 2); /* the fallback, the lowered frequency */
+    pe_close(&set);
+    events_free(&ev);
+    add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
     m.cfg.period = 0;
     m.cfg.strict_freq = true;
     CHECK(fake_pe_open(&m, &ev, &set) == -1);
