@@ -75,14 +75,17 @@ run_hwprof bad record -C 0-x -d 0.1 -o bad.data
 expect_rc_nonzero bad
 grep -q "invalid CPU list" bad.err || { show bad; fail "-C 0-x: no invalid CPU list error"; }
 
-# perf's privilege rule for every process of a CPU: paranoid above 0 needs root or CAP_PERFMON
+# perf's privilege rule for every process of a CPU: paranoid above 0 needs root or CAP_PERFMON.
+# Checked as user nobody at the machine's current level (other tests run meanwhile: the sysctl is
+# left alone).
 nobody_setup hot
-echo 1 >"$PARANOID"
-run_nobody nb1 record -a -d 0.2 -o nb1.data
-expect_rc_nonzero nb1
-grep -q "CAP_PERFMON.*perf_event_paranoid is 1" nb1.err || { show nb1; fail "-a as nobody at paranoid 1: the error does not name the rule"; }
-[ ! -e "$NB/nb1.data" ] || fail "a refused -a left a file behind"
-echo 0 >"$PARANOID"
-run_nobody nb0 record -a -d 0.2 -o nb0.data
-expect_rc nb0 0
+level=$(cat "$PARANOID")
+run_nobody nb record -a -d 0.2 -o nb.data
+if [ "$level" -gt 0 ]; then
+    expect_rc_nonzero nb
+    grep -q "CAP_PERFMON.*perf_event_paranoid is $level" nb.err || { show nb; fail "-a as nobody at paranoid $level: the error does not name the rule"; }
+    [ ! -e "$NB/nb.data" ] || fail "a refused -a left a file behind"
+else
+    expect_rc nb 0
+fi
 exit 0
