@@ -12,6 +12,8 @@ command -v strip >/dev/null 2>&1 || skip "strip is not installed (apt-get instal
 command -v python3 >/dev/null 2>&1 || skip "python3 is not installed (it corrupts the debug info)"
 cd "$T"
 ulimit -c 0 2>/dev/null || true
+# perf's build-id cache (~/.debug) would hold the deleted binary: use an empty one
+export HOME="$T"
 
 mkdir bin
 cp "$PROGS/split" bin/split.orig

@@ -1,5 +1,5 @@
 #!/bin/bash
-# report-buildid.sh - e2e: a binary replaced after recording (other build id) gets one warning and placeholders, not wrong names.
+# report-buildid.sh - e2e: a binary replaced after recording (other build id) gets one warning and placeholders, not wrong names; with the recorded version in perf's build-id cache, its names.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -9,6 +9,8 @@ require_perf_events
 require_prog split hot
 command -v readelf >/dev/null 2>&1 || skip "readelf is not installed (apt-get install binutils)"
 cd "$T"
+# perf's build-id cache (~/.debug) is searched for the recorded binary: start with an empty one
+export HOME="$T"
 
 # build_id PROG: the GNU build id of PROG in hex.
 build_id()
@@ -58,4 +60,21 @@ done
 ph=$(sum_where after.tsv 2 '$6 ~ /^split\+0x[0-9a-f]+$/')
 note "flat% of split+0x... placeholders: $ph"
 assert_ge "flat% of split+0x... placeholder rows" "$ph" 90
+
+# The recorded version in perf's build-id cache (as perf record or perf buildid-cache leave it):
+# its names again, no warning.
+if command -v perf >/dev/null 2>&1; then
+    cp "$PROGS/split" orig-split
+    perf buildid-cache -a "$T/orig-split" >/dev/null 2>&1 || fail "perf buildid-cache -a failed"
+    [ -n "$(find "$T/.debug/.build-id" -name "${old_id:2}")" ] || fail "perf did not cache build id $old_id under $T/.debug"
+    run_report cached -i f.data --stdio -n 0
+    has_row cached.tsv work_three && has_row cached.tsv work_one || {
+        show cached
+        fail "with the recorded split in the build-id cache, the report does not name work_three and work_one"
+    }
+    ! grep -qi 'build.id' cached.err || {
+        show cached
+        fail "with the recorded split in the build-id cache, the report still warns about its build id"
+    }
+fi
 exit 0
