@@ -1,6 +1,7 @@
 /* recorder.c - run a recording: open events for a workload or attached pids, drain ring buffers into a perf.data file. */
 #include "recorder.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include "perfdata.h"
 #include "procsynth.h"
 #include "ringbuf.h"
+#include "tracedata.h"
 #include "workload.h"
 
 #define RECORDER_PENDING_MAX 65536 /* sample addresses whose mapping was not known yet */
@@ -192,7 +194,16 @@ static int recorder_note_record(struct recording *r, const struct perf_event_hea
     }
     case PERF_RECORD_THROTTLE:
         r->res->throttled++;
+        r->res->events[ev].throttled++;
         break;
+    case PERF_RECORD_LOST_SAMPLES: {
+        uint64_t lost;
+        if (h->size >= sizeof(*h) + sizeof(lost)) {
+            memcpy(&lost, (const char *)h + sizeof(*h), sizeof(lost));
+            r->res->events[ev].lost_samples += lost;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -273,6 +284,8 @@ static int recorder_alloc_result(struct recording *r, struct hw_err *err)
             return hw_errf(err, "out of memory");
         res->events[e].name = res->names[e];
         res->events[e].member = !r->set.attrs[e].disabled;
+        res->events[e].tracking = r->set.tracking && e == 0;
+        res->events[e].fixed_period = !r->set.attrs[e].freq;
         dec_format_from_attr(&r->formats[e], &r->set.attrs[e]);
     }
     return 0;
@@ -297,11 +310,11 @@ static int recorder_map_buffers(struct recording *r, struct hw_err *err)
 /* The targets to open events on: the workload's pid, or every thread of every attached pid. */
 static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, struct hw_err *err)
 {
-    if (r->have_workload) {
+    if (r->have_workload || r->opts->system_wide) {
         *targets = malloc(sizeof(pid_t));
         if (!*targets)
             return hw_errf(err, "out of memory");
-        (*targets)[0] = r->wl.pid;
+        (*targets)[0] = r->opts->system_wide ? -1 : r->wl.pid;
         *n = 1;
         return 0;
     }
@@ -340,6 +353,29 @@ static pid_t recorder_tgid(pid_t tid)
     const char *t = strstr(buf, "\nTgid:");
     long v = t ? strtol(t + 7, NULL, 10) : 0;
     return v > 0 ? (pid_t)v : tid;
+}
+
+/* Fills r->pids with every process of /proc, for a system-wide recording (their mappings and names
+ * are written first, as for attached processes). Returns 0 or -1 with err. */
+static int recorder_all_processes(struct recording *r, struct hw_err *err)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return hw_errf_errno(err, errno, "cannot list /proc");
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        uint64_t pid;
+        if (hw_parse_u64(de->d_name, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+            continue;
+        if (hw_grow(&r->pids, &cap, r->npids + 1, sizeof(*r->pids)) < 0) {
+            closedir(d);
+            return hw_err_oom(err);
+        }
+        r->pids[r->npids++] = (pid_t)pid;
+    }
+    closedir(d);
+    return 0;
 }
 
 /* Fills r->pids from the --pid list: thread ids become their process, duplicates go. */
@@ -501,10 +537,19 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
      * the loader charges threads still waiting then up to it. */
     if (r->opts->pe.monotonic_clock && r->stop_time > meta.last_sample_time)
         meta.last_sample_time = r->stop_time;
+    struct hw_buf tracing = {0}; /* the tracepoints' formats, for perf script */
+    if (tracedata_build(r->opts->pe.sys ? r->opts->pe.sys->root : NULL, r->set.attrs,
+                        r->set.nevents, &tracing, err) < 0) {
+        free(bids);
+        return -1;
+    }
+    meta.tracing_data = tracing.data;
+    meta.tracing_data_size = tracing.len;
     uint64_t size = pd_writer_data_size(r->writer);
     int rc = pd_writer_finish(r->writer, &meta, bids, nbids, err);
     r->writer = NULL;
     free(bids);
+    hw_buf_free(&tracing);
     r->res->file_size = size; /* refined by the caller with stat */
     return rc;
 }
@@ -548,15 +593,22 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
         }
         if (workload_prepare(&r->wl, o->argv, err) < 0)
             return -1;
-    } else if (recorder_open_pidfds(r, err) < 0) {
-        return -1;
     }
+    if (o->system_wide ? recorder_all_processes(r, err) < 0
+                       : !r->have_workload && recorder_open_pidfds(r, err) < 0)
+        return -1;
     if (recorder_catch_signals(r, err) < 0)
         return -1;
     int *cpus;
-    int ncpus = hw_online_cpus(&cpus, err);
+    int ncpus = o->cpus ? (int)o->ncpus : hw_online_cpus(&cpus, err);
     if (ncpus < 0)
         return -1;
+    if (o->cpus) {
+        cpus = malloc(o->ncpus * sizeof(*cpus));
+        if (!cpus)
+            return hw_err_oom(err);
+        memcpy(cpus, o->cpus, o->ncpus * sizeof(*cpus));
+    }
     pid_t *targets;
     size_t ntargets = 0;
     if (recorder_targets(r, &targets, &ntargets, err) < 0) {
@@ -601,13 +653,15 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
     r.opts = opts;
     r.res = res;
     r.sigfd = -1;
-    r.have_workload = opts->npids == 0;
+    r.have_workload = opts->npids == 0 && opts->argv && opts->argv[0];
     r.wl.pid = -1;
     r.wl.go_fd = r.wl.err_fd = r.wl.pidfd = -1;
 
     int rc = recorder_setup(&r, err);
     if (rc == 0)
         rc = recorder_synthesize(&r, err);
+    if (rc == 0 && opts->system_wide) /* every process, from now on */
+        rc = pe_enable(&r.set, true, err);
     if (rc == 0 && r.have_workload) {
         int exec_errno;
         rc = workload_start(&r.wl, &exec_errno, err);
@@ -618,16 +672,18 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
             else
                 hw_errf_errno(err, exec_errno, "cannot execute %s", opts->argv[0]);
         }
-    } else if (rc == 0) {
+    } else if (rc == 0 && !opts->system_wide) {
         rc = pe_enable(&r.set, true, err);
     }
     if (rc == 0) {
         rc = recorder_loop(&r, err);
         r.stop_time = hw_now_ns();
-        if (rc == 0 && !r.have_workload)
+        if (rc == 0 && (!r.have_workload || opts->system_wide))
             rc = pe_enable(&r.set, false, err);
         if (rc == 0 && recorder_drain(&r, err) < 0)
             rc = -1;
+        if (rc == 0) /* groups that never ran or were multiplexed */
+            pe_schedule(&r.set, opts->pe.sys, opts->notice, opts->notice_arg);
     }
     if (r.have_workload && rc == 0) {
         workload_wait(&r.wl);
