@@ -173,6 +173,12 @@ static int pd_env_meta(struct pd_writer *w, const struct pd_meta *m, struct hw_e
             if (!(env->argv[i] = hw_strdup(m->argv[i] ? m->argv[i] : "")))
                 return hw_err_oom(err);
     }
+    if (m->tracing_data_size) {
+        if (!(env->tracing_data = malloc(m->tracing_data_size)))
+            return hw_err_oom(err);
+        memcpy(env->tracing_data, m->tracing_data, m->tracing_data_size);
+        env->tracing_data_size = m->tracing_data_size;
+    }
     if (m->compression_level > 0)
         env->compression = (struct pf_compression){.version = 1,
                                                    .type = PF_COMP_ZSTD,
@@ -367,6 +373,22 @@ static int pd_put_features(const struct pf_env *env, const int *ids, size_t n, s
     return rc;
 }
 
+/* HEADER_TRACING_DATA as a stream carries it: u32 size (padded to 8), u32 pad; then the bytes
+ * and the padding, which the record's header.size does not count. Returns 0 or -1. */
+static int pd_put_tracing_record(const struct pf_env *env, struct hw_buf *b)
+{
+    static const unsigned char zeros[8];
+    uint64_t padded = HW_ALIGN(env->tracing_data_size, 8);
+    if (padded > UINT32_MAX)
+        return -1;
+    uint32_t size[2] = {(uint32_t)padded, 0};
+    return pd_put_record(b, PF_RECORD_HEADER_TRACING_DATA, size, sizeof(size), NULL, 0) < 0 ||
+                   hw_buf_append(b, env->tracing_data, env->tracing_data_size) < 0 ||
+                   hw_buf_append(b, zeros, (size_t)(padded - env->tracing_data_size)) < 0
+               ? -1
+               : 0;
+}
+
 /* The start of a pipe-mode stream: its header, one HEADER_ATTR per attr (with its ids), then
  * the features known now, as records (perf record -o - does the same). */
 static int pd_write_stream_start(struct pd_writer *w, struct hw_err *err)
@@ -391,6 +413,8 @@ static int pd_write_stream_start(struct pd_writer *w, struct hw_err *err)
     }
     if (rc == 0)
         rc = pd_put_features(&w->env, feats, HW_ARRAY_SIZE(feats), &b);
+    if (rc == 0 && w->env.tracing_data_size)
+        rc = pd_put_tracing_record(&w->env, &b);
     rc = rc < 0 ? hw_err_oom(err) : pd_out(w, b.data, b.len, err);
     w->written = 0; /* the data is what follows */
     hw_buf_free(&b);

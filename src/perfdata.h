@@ -41,6 +41,8 @@ struct pd_meta {
     int argc; /* command line of hwprof itself */
     char *const *argv;
     int compression_level; /* 0: records as they are; 1..22: zstd-compressed (perf record -z) */
+    const void *tracing_data; /* HEADER_TRACING_DATA body (tracedata_build) if size != 0 */
+    size_t tracing_data_size;
 };
 
 /* Fills hostname, osrelease, arch (uname), cpu counts and version into meta; strings point into

@@ -62,6 +62,34 @@ static void pf_print_str(const struct pf_feature_ops *op, const struct pf_env *e
         fprintf(out, "# %s : %s\n", op->name, s);
 }
 
+/* ---- TRACING_DATA: opaque bytes (see tracedata.c) ---- */
+
+static int pf_write_tracing(const struct pf_feature_ops *op, const struct pf_env *env,
+                            struct hw_buf *b)
+{
+    (void)op;
+    return hw_buf_append(b, env->tracing_data, env->tracing_data_size);
+}
+
+static int pf_read_tracing(const struct pf_feature_ops *op, struct pf_env *env, struct cur c)
+{
+    (void)op;
+    unsigned char *p = malloc(cur_left(&c) ? cur_left(&c) : 1);
+    if (!p || !cur_get(&c, p, cur_left(&c))) {
+        free(p);
+        return -1;
+    }
+    free(env->tracing_data);
+    env->tracing_data = p;
+    env->tracing_data_size = c.end;
+    return 0;
+}
+
+static void pf_print_tracing(const struct pf_feature_ops *op, const struct pf_env *env, FILE *out)
+{
+    fprintf(out, "# %s : %zu bytes\n", op->name, env->tracing_data_size);
+}
+
 /* ---- BUILD_ID ---- */
 
 int pf_put_build_id(struct hw_buf *b, uint32_t type, const struct pf_build_id *bid)
@@ -555,6 +583,7 @@ char *pf_event_name(const struct perf_event_attr *a)
 
 /* In feature id order: the order of the file's feature table. */
 static const struct pf_feature_ops pf_features[] = {
+    {PF_FEAT_TRACING_DATA, "tracing data", 0, pf_write_tracing, pf_read_tracing, pf_print_tracing},
     {PF_FEAT_BUILD_ID, "build id", 0, pf_write_build_ids, pf_read_build_ids, pf_print_build_ids},
     {PF_FEAT_HOSTNAME, "hostname", PF_STR(hostname)},
     {PF_FEAT_OSRELEASE, "os release", PF_STR(osrelease)},
@@ -650,5 +679,6 @@ void pf_env_free(struct pf_env *env)
     free(env->cmdline);
     pf_free_build_ids(env->build_ids, env->nbuild_ids);
     free(env->groups);
+    free(env->tracing_data);
     memset(env, 0, sizeof(*env));
 }

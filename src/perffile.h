@@ -143,6 +143,8 @@ struct pf_env {
     size_t ngroups;
     uint64_t first_sample_time, last_sample_time; /* HEADER_SAMPLE_TIME: written when last != 0 */
     struct pf_compression compression;            /* HEADER_COMPRESSED: written when type != 0 */
+    unsigned char *tracing_data; /* HEADER_TRACING_DATA: the tracepoints' formats, as perf keeps */
+    size_t tracing_data_size;    /* them (for perf script); written when size != 0 */
 };
 
 /* The entry of one feature section in the table. */

@@ -33,6 +33,27 @@ static int sym_frame_register(Dwarf_Frame *fr, int regno, int64_t *offset)
     return -1;
 }
 
+/* The one CFA expression x86-64 linkers emit, for PLT entries: cfa = rsp + 8, plus 8 once the entry
+ * has pushed its argument, i.e. from byte K of each 16-byte entry on:
+ *   DW_OP_breg7 8; DW_OP_breg16 0; DW_OP_lit15; DW_OP_and; DW_OP_litK; DW_OP_ge; DW_OP_lit3;
+ *   DW_OP_shl; DW_OP_plus
+ * Evaluated at address a, it is an ordinary rsp-based offset. Returns true with *offset set. */
+static bool sym_cfa_plt(const Dwarf_Op *ops, size_t nops, Dwarf_Addr a, int64_t *offset)
+{
+    static const uint8_t shape[] = {DW_OP_breg7, DW_OP_breg16, DW_OP_lit15, DW_OP_and, 0,
+                                    DW_OP_ge,    DW_OP_lit3,   DW_OP_shl,   DW_OP_plus};
+    if (nops != sizeof(shape))
+        return false;
+    for (size_t i = 0; i < nops; i++)
+        if (i != 4 && ops[i].atom != shape[i])
+            return false;
+    if (ops[0].number != 8 || ops[1].number != 0 || ops[4].atom < DW_OP_lit0 || ops[4].atom > DW_OP_lit15)
+        return false;
+    unsigned k = ops[4].atom - DW_OP_lit0;
+    *offset = 8 + ((a & 15) >= k ? 8 : 0);
+    return true;
+}
+
 /* Reads the rule at address a (in cfi's addresses) from cfi. Returns 0 or -1. */
 static int sym_cfa_from_cfi(Dwarf_CFI *cfi, Dwarf_Addr a, struct sym_cfa_rule *out)
 {
@@ -44,14 +65,17 @@ static int sym_cfa_from_cfi(Dwarf_CFI *cfi, Dwarf_Addr a, struct sym_cfa_rule *o
     Dwarf_Op *ops;
     size_t nops;
     int ra = dwarf_frame_info(fr, NULL, NULL, &signal);
-    if (ra < 0 || signal || dwarf_frame_cfa(fr, &ops, &nops) != 0 || nops != 1)
+    if (ra < 0 || signal || dwarf_frame_cfa(fr, &ops, &nops) != 0 || nops < 1)
         goto out;
     /* register + offset: libdw gives DW_OP_bregx (number: register, number2: offset) */
     uint64_t reg =
         ops[0].atom == DW_OP_bregx ? ops[0].number : (uint64_t)(ops[0].atom - DW_OP_breg0);
     int64_t offset = (int64_t)(ops[0].atom == DW_OP_bregx ? ops[0].number2 : ops[0].number);
-    if ((ops[0].atom != DW_OP_bregx && (ops[0].atom < DW_OP_breg0 || ops[0].atom > DW_OP_breg31)) ||
-        (reg != SYM_DWARF_REG_SP && reg != SYM_DWARF_REG_BP))
+    if (nops > 1 && sym_cfa_plt(ops, nops, a, &offset))
+        reg = SYM_DWARF_REG_SP;
+    else if (nops != 1 ||
+             (ops[0].atom != DW_OP_bregx && (ops[0].atom < DW_OP_breg0 || ops[0].atom > DW_OP_breg31)) ||
+             (reg != SYM_DWARF_REG_SP && reg != SYM_DWARF_REG_BP))
         goto out;
     out->base = reg == SYM_DWARF_REG_SP ? SYM_CFA_SP : SYM_CFA_BP;
     out->cfa_offset = offset;

@@ -18,7 +18,8 @@ export HOME="$T"
 mkdir bin
 cp "$PROGS/split" bin/split.orig
 cp bin/split.orig bin/split
-run_hwprof rec record -e cpu-clock -o f.data -- "$T/bin/split"
+# -N: no copy in the build-id cache, or report would find the binaries there whatever is done to them
+run_hwprof rec record -N -e cpu-clock -o f.data -- "$T/bin/split"
 expect_rc rec 0
 
 # The reference: the intact binary.
@@ -58,15 +59,16 @@ check_warnings()
 }
 
 # check_names NAME INTACT: every row of $T/NAME.tsv is a placeholder "split+0x..." or a row of the
-# intact report INTACT.tsv with the same flat and cum (a name moved to other addresses would show
-# other values), and the sample count is the intact one's.
+# intact report INTACT.tsv with the same flat (a name moved to other addresses would show other
+# values) and at most its cum (callers reached only by unwinding through split's call frame
+# information are lost with it), and the sample count is the intact one's.
 check_names()
 {
     awk -F '\t' '
         NR == FNR { flat[$6] = $1; cum[$6] = $4; next }
         $6 ~ /^split\+0x[0-9a-f]+$/ { next }
         !($6 in flat) { print "unknown name: " $6; bad = 1; next }
-        flat[$6] != $1 || cum[$6] != $4 {
+        flat[$6] != $1 || $4 > cum[$6] {
             print $6 ": flat " $1 " cum " $4 ", intact: flat " flat[$6] " cum " cum[$6]; bad = 1
         }
         END { exit bad }' "$T/$2.tsv" "$T/$1.tsv" >"$T/$1.names" || {

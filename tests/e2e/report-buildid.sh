@@ -20,8 +20,10 @@ build_id()
 
 mkdir bin
 cp "$PROGS/split" bin/split
-run_hwprof rec record -e cpu-clock -o f.data -- "$T/bin/split"
+# -N: no copy in the build-id cache, so that the swap below is seen
+run_hwprof rec record -N -e cpu-clock -o f.data -- "$T/bin/split"
 expect_rc rec 0
+[ ! -e "$T/.debug" ] || fail "record -N kept copies in the build-id cache $T/.debug"
 
 # Before the swap: the copy symbolizes like the original.
 run_report before -i f.data --stdio -n 0
@@ -76,5 +78,24 @@ if command -v perf >/dev/null 2>&1; then
         show cached
         fail "with the recorded split in the build-id cache, the report still warns about its build id"
     }
+fi
+
+# hwprof record keeps the copy itself (as perf record does): a recording made without -N still names
+# the functions after the binary was replaced.
+cp "$PROGS/split" bin/split
+rm -rf "$T/.debug"
+run_hwprof rec2 record -e cpu-clock -o g.data -- "$T/bin/split"
+expect_rc rec2 0
+[ -n "$(find "$T/.debug/.build-id" -name "${old_id:2}")" ] || fail "record kept no copy of split (build id $old_id) in $T/.debug"
+cp "$PROGS/hot" bin/split
+run_report kept -i g.data --stdio -n 0
+has_row kept.tsv work_three && has_row kept.tsv work_one || {
+    show kept
+    fail "with record's own copy in the build-id cache, the report does not name work_three and work_one"
+}
+# perf finds it too
+if command -v perf >/dev/null 2>&1; then
+    perf_report_raw g.data --no-children --sort sym >perf-kept.txt
+    grep -q 'work_three' perf-kept.txt || fail "perf report does not find record's copy of split in the cache"
 fi
 exit 0

@@ -235,6 +235,28 @@ static void test_cfi_elf_only(const char *dir)
     CHECK_EQ_U64(sym_cfa_rule(s, &bin, 0x400000, 0, a, false, &rule), 0);
     CHECK(rule.base == SYM_CFA_SP && rule.cfa_offset == 8 && rule.ra_offset == -8);
     CHECK_EQ_U64(w.count, 0);
+    /* PLT entries: the linker's CFA expression, rsp + 8 before the entry pushes, rsp + 16 after */
+    char plt_path[4200], cmd[4400];
+    snprintf(plt_path, sizeof(plt_path), "%s/nodebug/plt", dir);
+    CHECK(run("cd '%s' && printf '#include <stdio.h>\\nint main(int c, char **v) { puts(v[0]); return c; }\\n' "
+              ">plt.c && cc -O2 -fno-pie -no-pie plt.c -o nodebug/plt",
+              dir));
+    snprintf(cmd, sizeof(cmd), "readelf -SW '%s' | awk '$2 == \".plt\" { print $4 }'", plt_path);
+    FILE *p = popen(cmd, "r");
+    unsigned long long plt = 0;
+    if (p) {
+        if (fscanf(p, "%llx", &plt) != 1)
+            plt = 0;
+        pclose(p);
+    }
+    CHECK(plt != 0);
+    struct sym_binary plt_bin = {.path = plt_path};
+    if (plt) {
+        CHECK_EQ_U64(sym_cfa_rule(s, &plt_bin, 0x400000, 0, plt + 16, false, &rule), 0);
+        CHECK(rule.base == SYM_CFA_SP && rule.cfa_offset == 8 && rule.ra_offset == -8);
+        CHECK_EQ_U64(sym_cfa_rule(s, &plt_bin, 0x400000, 0, plt + 16 + 11, false, &rule), 0);
+        CHECK(rule.base == SYM_CFA_SP && rule.cfa_offset == 16 && rule.ra_offset == -8);
+    }
     struct sym_result r;
     sym_lookup(s, &bin, 0x400000, 0x800000, 0, 1, a, false, &r);
     CHECK_STR(r.frames[0].function, "caller_a");
