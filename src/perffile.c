@@ -327,26 +327,21 @@ static int pf_write_event_desc(const struct pf_feature_ops *op, const struct pf_
     return 0;
 }
 
-struct pf_id {
-    uint64_t id;
-    size_t attr;
-};
-
 static int pf_id_cmp(const void *pa, const void *pb)
 {
     const struct pf_id *a = pa, *b = pb;
-    return a->id < b->id ? -1 : a->id > b->id;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    return a->attr < b->attr ? -1 : a->attr > b->attr;
 }
 
-/* The attr listing id in the sorted index, or -1. */
-static int pf_find_id(const struct pf_id *index, size_t n, uint64_t id)
+int pf_find_id(const struct pf_id *index, size_t n, uint64_t id)
 {
     size_t i = hw_bsearch_le(index, n, sizeof(*index), offsetof(struct pf_id, id), id);
     return i < n && index[i].id == id ? (int)index[i].attr : -1;
 }
 
-/* Sorted (id, attr) pairs of every attr's ids (malloc'd), or NULL when out of memory. */
-static struct pf_id *pf_index_ids(const struct pf_env *env, size_t *n)
+struct pf_id *pf_index_ids(const struct pf_env *env, size_t *n)
 {
     size_t total = 0, k = 0;
     for (size_t i = 0; i < env->nattrs; i++)

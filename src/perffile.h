@@ -194,6 +194,19 @@ int pf_put_build_id(struct hw_buf *b, uint32_t type, const struct pf_build_id *b
  * 0, or -1 when malformed or out of memory (env unchanged). */
 int pf_read_build_id_record(struct pf_env *env, const void *rec, size_t len);
 
+/* One id of an attr, for finding the attr of an id. */
+struct pf_id {
+    uint64_t id;
+    size_t attr; /* index into env->attrs */
+};
+
+/* The (id, attr) pairs of every attr's ids, sorted by id, then attr; *n is their count. Returns a
+ * malloc'd array (one element at least), or NULL when out of memory. */
+struct pf_id *pf_index_ids(const struct pf_env *env, size_t *n);
+
+/* The attr listing id in an index of pf_index_ids, or -1. No allocation, O(log n). */
+int pf_find_id(const struct pf_id *index, size_t n, uint64_t id);
+
 /* The name of an event without HEADER_EVENT_DESC, as perf derives it: "cycles", "cpu-clock",
  * "raw 0x1234", "type 8 config 0x5". Returns a malloc'd string, or NULL when out of memory. */
 char *pf_event_name(const struct perf_event_attr *a);

@@ -264,39 +264,20 @@ int pr_stream_attr(struct pr_file *f, const unsigned char *rec, size_t len, uint
     return pr_set_ids(f, i, a, rec + 8 + asz, len - 8 - asz, err);
 }
 
-static int pr_id_cmp(const void *pa, const void *pb)
-{
-    const struct pr_id_entry *a = pa, *b = pb;
-    if (a->id != b->id)
-        return a->id < b->id ? -1 : 1;
-    return a->attr < b->attr ? -1 : a->attr > b->attr;
-}
-
 /* Builds the sorted id -> attr index; an id listed for two attributes is an error. */
 static int pr_index_ids(struct pr_file *f, struct hw_err *err)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < f->env.nattrs; i++)
-        total += f->env.attrs[i].nids; /* bounded by the input size / 8 */
-    if (total == 0)
-        return 0;
-    f->id_index = malloc(total * sizeof(*f->id_index));
+    f->id_index = pf_index_ids(&f->env, &f->nid_index); /* n bounded by the input size / 8 */
     if (!f->id_index)
         return hw_err_oom(err);
-    size_t k = 0;
-    for (size_t i = 0; i < f->env.nattrs; i++)
-        for (size_t j = 0; j < f->env.attrs[i].nids; j++)
-            f->id_index[k++] = (struct pr_id_entry){f->env.attrs[i].ids[j], i};
-    qsort(f->id_index, total, sizeof(*f->id_index), pr_id_cmp);
-    for (size_t i = 1; i < total; i++) {
-        const struct pr_id_entry *a = &f->id_index[i - 1], *b = &f->id_index[i];
+    for (size_t i = 1; i < f->nid_index; i++) {
+        const struct pf_id *a = &f->id_index[i - 1], *b = &f->id_index[i];
         if (a->id == b->id && a->attr != b->attr)
             return hw_errf(err,
                            "%s: event id %" PRIu64
                            " is listed for event attributes %zu and %zu; " PR_CORRUPT,
                            f->path, a->id, a->attr, b->attr);
     }
-    f->nid_index = total;
     return 0;
 }
 
@@ -511,7 +492,5 @@ int pr_attr_index(const struct pr_file *f, uint64_t id)
         return -1;
     if (f->env.nattrs == 1)
         return 0;
-    size_t i = hw_bsearch_le(f->id_index, f->nid_index, sizeof(*f->id_index),
-                             offsetof(struct pr_id_entry, id), id);
-    return i < f->nid_index && f->id_index[i].id == id ? (int)f->id_index[i].attr : -1;
+    return pf_find_id(f->id_index, f->nid_index, id);
 }

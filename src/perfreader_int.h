@@ -19,11 +19,6 @@
 #define PR_STDIN_NAME "standard input"
 #define PR_CORRUPT    "the file is corrupt"
 
-struct pr_id_entry {
-    uint64_t id;
-    size_t attr;
-};
-
 /* What was skipped, said once at the end of the records. */
 struct pr_skips {
     uint64_t malformed;
@@ -47,7 +42,7 @@ struct pr_file {
     bool unfinished;              /* file mode, data size 0: records run to the end of the file */
     bool frozen;                  /* the attributes are complete: records can be classified */
     struct dec_format *fmts;      /* per attr */
-    struct pr_id_entry *id_index; /* every id of every attr, sorted, for pr_attr_index */
+    struct pf_id *id_index;       /* every id of every attr, sorted, for pr_attr_index */
     size_t nid_index;
     /* reading */
     uint64_t data_start; /* input offset of the first record */
