@@ -13,11 +13,10 @@
 #define PR_SECTION_MAX (64u << 20) /* feature sections larger than this are ignored */
 #define PR_IN_SIZE     (1u << 20)  /* input buffer: holds several whole records */
 #define PR_DEC_SIZE    (1u << 20)  /* decompressed bytes produced per step */
-#define PR_QUEUE_MAX   (48u << 20) /* record bytes waiting to be sorted before the oldest half goes \
-                                    */
-#define PR_TYPE_MAX   256u         /* the kernel's record types are below 64, perf's below 128 */
-#define PR_STDIN_NAME "standard input"
-#define PR_CORRUPT    "the file is corrupt"
+#define PR_QUEUE_MAX   (48u << 20) /* held record bytes before the oldest half goes */
+#define PR_TYPE_MAX    256u        /* the kernel's record types are below 64, perf's below 128 */
+#define PR_STDIN_NAME  "standard input"
+#define PR_CORRUPT     "the file is corrupt"
 
 /* What was skipped, said once at the end of the records. */
 struct pr_skips {
