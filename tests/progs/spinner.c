@@ -1,4 +1,4 @@
-/* spinner.c - test workload: spins until SIGINT/SIGTERM or a timeout; prints "PID ready" first. */
+/* spinner.c - test workload: spins until SIGINT/SIGTERM/SIGHUP/SIGQUIT or a timeout; prints "PID ready" first. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +42,8 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
 
     printf("%d ready\n", (int)getpid());
     fflush(stdout);
