@@ -38,6 +38,7 @@ struct loader {
     struct dec_format *fmts;   /* per attr */
     struct stack_config *stacks; /* per attr */
     struct hw_map bid_map;     /* file name -> index into f's build_ids */
+    size_t nbids_indexed;      /* build ids of the file indexed so far (a stream adds its at the end) */
     size_t dsos_seen;          /* binaries of the machine given the file's build ids so far */
     struct wall_tracker *tracker; /* wall recordings: open off-CPU intervals */
     uint64_t last_record_time;
@@ -74,7 +75,7 @@ static uint64_t load_bid_hash(const char *name)
 static int load_index_build_ids(struct loader *l)
 {
     const struct pr_file *f = l->f;
-    for (size_t i = 0; i < pr_env(f)->nbuild_ids; i++) {
+    for (size_t i = l->nbids_indexed; i < pr_env(f)->nbuild_ids; i++, l->nbids_indexed++) {
         const struct pf_build_id *b = &pr_env(f)->build_ids[i];
         const char *name = load_bid_name(b);
         struct load_bid_key k = {f, name};
@@ -102,6 +103,19 @@ static void load_apply_build_ids(struct loader *l)
         if (!dso->build_id_size && hw_map_find(&l->bid_map, load_bid_hash(name), load_bid_eq, &k, &i))
             mach_dso_set_build_id(l->m, dso, pr_env(l->f)->build_ids[i].id, (size_t)pr_env(l->f)->build_ids[i].id_len);
     }
+}
+
+/* Build ids that came after the binaries they name (a stream sends its table at its end): indexed and
+ * given to every binary that has none yet. 0 or -1 (out of memory). */
+static int load_late_build_ids(struct loader *l)
+{
+    if (pr_env(l->f)->nbuild_ids == l->nbids_indexed)
+        return 0;
+    if (load_index_build_ids(l) < 0)
+        return -1;
+    l->dsos_seen = 0;
+    load_apply_build_ids(l);
+    return 0;
 }
 
 /* ---- stacks ---- */
@@ -468,7 +482,7 @@ int profile_load(struct pr_file *f, const struct load_options *opts, struct prof
     int rc = load_setup(&l, opts, err);
     if (rc == 0)
         rc = load_records(&l, opts, err);
-    if (rc == 0 && l.v.wall && load_close_wall(&l) < 0)
+    if (rc == 0 && ((l.v.wall && load_close_wall(&l) < 0) || load_late_build_ids(&l) < 0))
         rc = hw_err_oom(err);
     if (rc == 0 && (locs_symbolize(l.locs, err) < 0 || load_pick_main(&l, err) < 0))
         rc = -1;

@@ -145,6 +145,13 @@ hs_n=$(report_header hs-pipe.out Samples)
 "$HWPROF" record -q -z -g -e cpu-clock -o - -- "$PROGS/split" 2>/dev/null | "$HWPROF" convert -i - -o hs.folded 2>hsc.err ||
     { cat hsc.err >&2; fail "hwprof record -z -o - | hwprof convert -i - failed"; }
 grep -q 'work_three' hs.folded || fail "the folded stacks of a streamed recording lack work_three"
+# a stream sends its build-id table at its end: the program's pprof mapping still gets its build id
+"$HWPROF" convert -i - -o hs.pb <hs.stream 2>hspb.err || { cat hspb.err >&2; fail "hwprof convert -i - -o hs.pb failed"; }
+split_id=$(readelf -n "$PROGS/split" | awk '/Build ID:/ { print $3; exit }')
+protoc --decode=perftools.profiles.Profile -I "$TOP_SRCDIR/tests" profile.proto <hs.pb >hs.txt 2>/dev/null ||
+    fail "protoc cannot decode hs.pb"
+[ -z "$split_id" ] || grep -q "\"$split_id\"" hs.txt ||
+    fail "the pprof profile of a streamed recording lacks split's build id $split_id (its table comes at the end)"
 
 # --- a stream cut short: the samples so far and one warning ---
 len=$(stat -c %s hs.stream)
