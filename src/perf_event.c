@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "evnames.h"
 #include "perf_regs.h"
 
 int pe_open_fd(const struct pe_system *sys, struct perf_event_attr *attr, pid_t pid, int cpu,
@@ -271,19 +272,11 @@ int pe_open_error(struct hw_err *err, int errnum, const char *event,
 /* The perf name of a generic hardware event config (without the PMU in the extended type). */
 static const char *pe_generic_name(const struct perf_event_attr *a)
 {
-    static const char *const hw[] = {"cycles",
-                                     "instructions",
-                                     "cache-references",
-                                     "cache-misses",
-                                     "branches",
-                                     "branch-misses",
-                                     "bus-cycles",
-                                     "stalled-cycles-frontend",
-                                     "stalled-cycles-backend",
-                                     "ref-cycles"};
-    uint64_t c = a->config & PMU_HW_EVENT_MASK;
-    if (a->type == PERF_TYPE_HARDWARE && c < HW_ARRAY_SIZE(hw))
-        return hw[c];
+    const char *name = a->type == PERF_TYPE_HARDWARE
+                           ? evnames_generic(a->type, a->config & PMU_HW_EVENT_MASK)
+                           : NULL;
+    if (name)
+        return name;
     return a->type == PERF_TYPE_HW_CACHE ? "cache event" : NULL;
 }
 

@@ -1,6 +1,8 @@
 /* perffile.c - the perf.data feature sections: one table entry per feature writes, reads and prints its section. */
 #include "perffile.h"
 
+#include "evnames.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -538,32 +540,12 @@ static void pf_print_compressed(const struct pf_feature_ops *op, const struct pf
 
 /* ---- event names ---- */
 
-static const char *const pf_hw_names[] = {
-    "cycles",
-    "instructions",
-    "cache-references",
-    "cache-misses",
-    "branches",
-    "branch-misses",
-    "bus-cycles",
-    "stalled-cycles-frontend",
-    "stalled-cycles-backend",
-    "ref-cycles",
-};
-
-static const char *const pf_sw_names[] = {
-    "cpu-clock",        "task-clock",   "page-faults",  "context-switches",
-    "cpu-migrations",   "minor-faults", "major-faults", "alignment-faults",
-    "emulation-faults", "dummy",        "bpf-output",   "cgroup-switches",
-};
-
 char *pf_event_name(const struct perf_event_attr *a)
 {
     char buf[96];
-    if (a->type == PERF_TYPE_HARDWARE && a->config < HW_ARRAY_SIZE(pf_hw_names))
-        return hw_strdup(pf_hw_names[a->config]);
-    if (a->type == PERF_TYPE_SOFTWARE && a->config < HW_ARRAY_SIZE(pf_sw_names))
-        return hw_strdup(pf_sw_names[a->config]);
+    const char *name = evnames_generic(a->type, a->config);
+    if (name)
+        return hw_strdup(name);
     if (a->type == PERF_TYPE_RAW)
         snprintf(buf, sizeof(buf), "raw 0x%" PRIx64, (uint64_t)a->config);
     else
