@@ -256,13 +256,19 @@ perf_report_raw()
     cat "$T/.perf-report.out"
 }
 
-# perf_samples FILE: prints FILE's samples as a table (see the top of this file).
+# perf_samples FILE [period]: prints FILE's samples as a table (see the top of this file); with
+# "period", each line has the sample's period as a sixth column (the events of FILE must record
+# periods: not with a fixed -c period).
 perf_samples()
 {
-    perf_script_raw "$1" -F comm,pid,tid,event,ip,sym >"$T/.samples.raw"
-    awk -v OFS='\t' '
+    local fields=comm,pid,tid,event,ip,sym
+    [ "${2:-}" != period ] || fields=comm,pid,tid,period,event,ip,sym
+    perf_script_raw "$1" -F "$fields" >"$T/.samples.raw"
+    awk -v OFS='\t' -v withperiod="${2:-}" '
         function flush() {
-            if (have)
+            if (have && withperiod == "period")
+                print comm, pid, tid, ev, (frames == "" ? "[unknown]" : frames), period
+            else if (have)
                 print comm, pid, tid, ev, (frames == "" ? "[unknown]" : frames)
             have = 0
         }
@@ -292,6 +298,8 @@ perf_samples()
             split($i, pt, "/")
             pid = pt[1]
             tid = pt[2]
+            if (withperiod == "period")
+                period = $(++i)
             ev = $(i + 1)
             sub(/:$/, "", ev)
             if (i + 2 <= NF) {
@@ -310,6 +318,13 @@ perf_samples()
 count_where()
 {
     awk -F '\t' "{ leaf = \$5; sub(/;.*/, \"\", leaf) } ($2) { n++ } END { print n + 0 }" "$1"
+}
+
+# period_where TABLE AWK-CONDITION: the sum of the periods (column 6 of a perf_samples FILE period
+# table) of the samples matching the condition, as for count_where.
+period_where()
+{
+    awk -F '\t' "{ leaf = \$5; sub(/;.*/, \"\", leaf) } ($2) { n += \$6 } END { printf \"%.0f\\n\", n }" "$1"
 }
 
 # count_samples TABLE [EVENT]: number of samples (of EVENT).
@@ -392,6 +407,14 @@ assert_only_files()
     fi
 }
 
+# summary_samples NAME EVENT: the N of hwprof's summary line "hwprof: ...EVENT...: N samples, M
+# lost" in $T/NAME.err (0 when there is none).
+summary_samples()
+{
+    sed -n "s/^hwprof: [^ ]*$2[^ ]*: \([0-9][0-9]*\) samples, [0-9][0-9]* lost.*/\1/p" "$T/$1.err" |
+        awk '{ n += $1 } END { print n + 0 }'
+}
+
 # assert_summary NAME EVENT: fails unless hwprof's stderr ($T/NAME.err) has a summary line
 # "hwprof: ...EVENT...: N samples, M lost".
 assert_summary()
@@ -401,3 +424,7 @@ assert_summary()
         fail "$1: no summary line 'hwprof: $2: N samples, M lost' on stderr"
     }
 }
+
+# The comparisons with the workloads' own measurements.
+# shellcheck source=tests/truth-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/truth-lib.sh"

@@ -1,8 +1,10 @@
-/* workload.h - boilerplate of the tests/progs workloads: attributes, frames, clocks, CPU work. */
+/* workload.h - boilerplate of the tests/progs workloads: attributes, frames, clocks, CPU work, the truth lines they print. */
 #ifndef WORKLOAD_H
 #define WORKLOAD_H
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* Keeps a function out of line and uncloned, so that it is a symbol and a frame of its own. */
@@ -45,6 +47,18 @@ static void *volatile frame_sink;
             WORKLOAD_XORSHIFT(x);                                                                  \
     } while (0)
 
+/* Runs WORKLOAD_XORSHIFT on X, an unsigned long lvalue, in steps of 10000 until SECONDS of wall
+   time (CLOCK_MONOTONIC) have passed since it began: a thread that keeps a CPU busy for a wall
+   duration, whether it gets the CPU or waits for it. The clock is read once per 10000 steps, so
+   nearly all samples land in the arithmetic. */
+#define WORKLOAD_BURN_WALL(x, seconds)                                                             \
+    do {                                                                                           \
+        double wl_end_ = workload_wall_seconds() + (seconds);                                      \
+        do {                                                                                       \
+            WORKLOAD_BURN(x, 10000);                                                               \
+        } while (workload_wall_seconds() < wl_end_);                                               \
+    } while (0)
+
 /* CPU time used by the calling thread, in seconds. A workload that runs until it has used so much
    CPU, not wall time, takes a stable number of cpu-clock samples however loaded the machine is. */
 static ALWAYS_INLINE double workload_thread_cpu_seconds(void)
@@ -62,6 +76,104 @@ static ALWAYS_INLINE double workload_process_cpu_seconds(void)
 static ALWAYS_INLINE double workload_wall_seconds(void)
 {
     return WORKLOAD_CLOCK_SECONDS(CLOCK_MONOTONIC);
+}
+
+/* ---- truth: what a workload measured of itself, for the tests to compare hwprof with ----
+
+   A workload times its phases (the calls of its sampled functions) with the clocks above and
+   prints the sums at exit as lines "truth KEY VALUE", VALUE an integer (nanoseconds for times);
+   tests/lib.sh's load_truth reads them. Keys are "FUNCTION.cpu_ns" (thread CPU time in calls of
+   FUNCTION), "FUNCTION.wall_ns", "FUNCTION.calls", "process.cpu_ns" and the like. */
+
+/* The thread CPU time and wall time spent in a phase, and how often it ran. */
+struct workload_phase {
+    double cpu, wall; /* seconds */
+    unsigned long calls;
+};
+
+/* Evaluates EXPR (a call of the phase's function) and adds the calling thread's CPU time it took
+   to PH, a struct workload_phase pointer; yields EXPR's value. */
+#define WORKLOAD_PHASE_CPU(ph, expr)                                                               \
+    ({                                                                                             \
+        double wl_c0_ = workload_thread_cpu_seconds();                                             \
+        __auto_type wl_r_ = (expr);                                                                \
+        (ph)->cpu += workload_thread_cpu_seconds() - wl_c0_;                                       \
+        (ph)->calls++;                                                                             \
+        wl_r_;                                                                                     \
+    })
+
+/* Like WORKLOAD_PHASE_CPU for an expression of type void. */
+#define WORKLOAD_PHASE_CPU_VOID(ph, expr)                                                          \
+    do {                                                                                           \
+        double wl_c0_ = workload_thread_cpu_seconds();                                             \
+        expr;                                                                                      \
+        (ph)->cpu += workload_thread_cpu_seconds() - wl_c0_;                                       \
+        (ph)->calls++;                                                                             \
+    } while (0)
+
+/* Like WORKLOAD_PHASE_CPU_VOID, and adds the wall time (CLOCK_MONOTONIC) it took as well. */
+#define WORKLOAD_PHASE_VOID(ph, expr)                                                              \
+    do {                                                                                           \
+        double wl_w0_ = workload_wall_seconds();                                                   \
+        WORKLOAD_PHASE_CPU_VOID(ph, expr);                                                         \
+        (ph)->wall += workload_wall_seconds() - wl_w0_;                                            \
+    } while (0)
+
+/* Prints the truth line "truth KEY VALUE" (VALUE rounded to an integer) and flushes stdout, so
+   the line is there even if the workload is killed later. */
+static inline void workload_truth(const char *key, double value)
+{
+    printf("truth %s %.0f\n", key, value);
+    fflush(stdout);
+}
+
+/* Prints the truth lines "NAME.cpu_ns", "NAME.calls" and, when it was measured, "NAME.wall_ns"
+   of a phase. */
+static inline void workload_truth_phase(const char *name, const struct workload_phase *ph)
+{
+    char key[128];
+    snprintf(key, sizeof(key), "%s.cpu_ns", name);
+    workload_truth(key, ph->cpu * 1e9);
+    snprintf(key, sizeof(key), "%s.calls", name);
+    workload_truth(key, (double)ph->calls);
+    if (ph->wall > 0) {
+        snprintf(key, sizeof(key), "%s.wall_ns", name);
+        workload_truth(key, ph->wall * 1e9);
+    }
+}
+
+/* The page faults of the process so far (minor and major). */
+static inline long workload_faults(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt + ru.ru_majflt;
+}
+
+/* The process CPU time and page faults when main began, set by workload_main_begin. */
+static struct {
+    double cpu;
+    long faults;
+} workload_main0 __attribute__((unused));
+
+/* Call first in main: notes the process CPU time and faults for workload_truth_main. */
+static inline void workload_main_begin(void)
+{
+    workload_main0.cpu = workload_process_cpu_seconds();
+    workload_main0.faults = workload_faults();
+}
+
+/* Call last in main: prints the truth lines "main.cpu_ns" and "main.faults" (the CPU time and page
+   faults of the whole process since workload_main_begin: what samples with main in their call
+   chain measure, in a single-threaded workload) and "process.cpu_ns" (all of it, with the dynamic
+   loader's start-up and what the process ran before its exec). */
+static inline void workload_truth_main(void)
+{
+    double cpu = workload_process_cpu_seconds();
+    long faults = workload_faults();
+    workload_truth("main.cpu_ns", (cpu - workload_main0.cpu) * 1e9);
+    workload_truth("main.faults", (double)(faults - workload_main0.faults));
+    workload_truth("process.cpu_ns", cpu * 1e9);
 }
 
 /* A duration in seconds from argv[INDEX] (atof: no checks), or FALLBACK when there is no such
