@@ -11,7 +11,7 @@ unsigned long touch_pages(size_t bytes, size_t page);
 unsigned long compute_loop(unsigned long seed, int n);
 
 #define FAULTER_REGION (2UL << 20)
-#define FAULTER_STEPS 300000 /* xorshift steps per compute_loop call */
+#define FAULTER_STEPS (WORKLOAD_CHECK_STEPS / 5) /* xorshift steps per compute_loop call */
 
 static volatile unsigned long sink;
 

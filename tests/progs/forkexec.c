@@ -22,7 +22,7 @@ NOINLINE unsigned long parent_spin(double seconds)
 
     FORCE_FRAME();
     do {
-        WORKLOAD_BURN(x, 200000);
+        WORKLOAD_BURN(x, WORKLOAD_CHECK_STEPS);
     } while (workload_thread_cpu_seconds() < end);
     return x;
 }

@@ -9,7 +9,7 @@ unsigned long cold_function(unsigned long seed);
 unsigned long run_work(double seconds);
 
 /* Work units per outer iteration; volatile so the compiler cannot specialise the callees. */
-static volatile unsigned long unit_ops = 250000;
+static volatile unsigned long unit_ops = WORKLOAD_CHECK_STEPS / 10;
 static volatile unsigned long sink;
 
 /* Does 4 units of work: the 80% share. */

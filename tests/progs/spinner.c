@@ -25,7 +25,7 @@ NOINLINE unsigned long spinner_loop(double seconds)
 
     FORCE_FRAME();
     while (!stop_signal) {
-        WORKLOAD_BURN(x, 200000);
+        WORKLOAD_BURN(x, WORKLOAD_CHECK_STEPS);
         if (workload_wall_seconds() >= end)
             break;
     }

@@ -8,7 +8,7 @@ unsigned long work_three(unsigned long seed);
 unsigned long work_one(unsigned long seed);
 
 /* Work units per call; volatile so the compiler cannot specialise the callees. */
-static volatile unsigned long unit_ops = 400000;
+static volatile unsigned long unit_ops = WORKLOAD_CHECK_STEPS / 10;
 static volatile unsigned long sink;
 
 /* Does 3 units of work: the 75% share. */
