@@ -205,6 +205,48 @@ is_running()
     [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
+# task_cpu_ns TID: the CPU time thread TID has used so far, in nanoseconds (the first field of
+# /proc/TID/schedstat; for a process, its main thread's), or 0 when it is gone.
+task_cpu_ns()
+{
+    local ns
+    read -r ns _ <"/proc/$1/schedstat" 2>/dev/null || ns=0
+    echo "${ns:-0}"
+}
+
+# now_ns: the wall clock in nanoseconds, for differences.
+now_ns()
+{
+    date +%s%N
+}
+
+# wait_perf_fds PID SECONDS: waits until process PID (hwprof) holds a perf_event file descriptor,
+# that is, has opened its events (looking every 20 ms); fails after SECONDS.
+wait_perf_fds()
+{
+    local n=$(($2 * 50))
+    until ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event'; do
+        is_running "$1" || fail "process $1 exited before it opened a perf event"
+        [ "$n" -gt 0 ] || fail "process $1 opened no perf event within $2 s"
+        sleep 0.02
+        n=$((n - 1))
+    done
+}
+
+# wait_task_cpu TID NS SECONDS: waits until thread TID has used NS more nanoseconds of CPU time
+# than when called; fails after SECONDS of wall time.
+wait_task_cpu()
+{
+    local want tenths=$(($3 * 10))
+    want=$(($(task_cpu_ns "$1") + $2))
+    while [ "$(task_cpu_ns "$1")" -lt "$want" ]; do
+        is_running "$1" || fail "thread $1 exited before it used $2 ns more CPU time"
+        [ "$tenths" -gt 0 ] || fail "thread $1 did not use $2 ns more CPU time within $3 s"
+        sleep 0.1
+        tenths=$((tenths - 1))
+    done
+}
+
 # wait_for_line FILE PATTERN SECONDS: waits until FILE has a line matching the grep PATTERN.
 wait_for_line()
 {

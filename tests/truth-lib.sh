@@ -124,6 +124,17 @@ expect_count_ge()
     [ "$2" -ge "$lo" ] || fail "$1 is $2, but the workload predicts $(calc "$3") (at least $lo)"
 }
 
+# expect_count_le WHAT K EXPECTED: fails unless the count K is at most EXPECTED plus its
+# tolerance (a hypervisor's stolen time, which a clock event counts and CPU time does not, is in
+# COUNT_SLACK).
+expect_count_le()
+{
+    local hi
+    hi=$(awk -v e="$3" -v z="$SHARE_Z" -v s="$COUNT_SLACK" 'BEGIN { printf "%d\n", e * (1 + s) + z * sqrt(e) + 2 }')
+    note "$1: $2, the workload predicts at most $(calc "$3") (at most $hi)"
+    [ "$2" -le "$hi" ] || fail "$1 is $2, but the workload predicts at most $(calc "$3") (at most $hi)"
+}
+
 # expect_pair WHAT A B N P: fails unless A's share of A + B (two functions' samples, values or
 # percentages, N samples between them) is within share_tol of the true share P.
 expect_pair()
