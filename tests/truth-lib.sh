@@ -56,7 +56,7 @@ truth()
 # calc EXPR: prints the value of an awk expression, e.g. calc "$a / $b".
 calc()
 {
-    awk "BEGIN { printf \"%.6g\\n\", ($1) }"
+    awk "BEGIN { printf \"%.15g\\n\", ($1) }"
 }
 
 # share_tol P N: the tolerance of a share P measured with N samples.

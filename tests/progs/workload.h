@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 /* Keeps a function out of line and uncloned, so that it is a symbol and a frame of its own. */
@@ -66,11 +67,43 @@ static void *volatile frame_sink;
         } while (workload_wall_seconds() < wl_end_);                                               \
     } while (0)
 
+/* The time of CLOCK in seconds, as WORKLOAD_CLOCK_SECONDS, but read by a system call made in
+   place, not through the C library or the vDSO (x86-64 and AArch64). A CPU-time read is a system
+   call, and on a busy machine one where the scheduler may preempt the thread: the time of the call
+   and of the preemption is then charged to the function that reads the clock, whose frame the
+   stack walk starts from, not to a libc or vDSO frame the frame-pointer walk skips its caller
+   from. */
+#if defined(__x86_64__)
+#define WORKLOAD_CLOCK_HERE(clock)                                                                 \
+    ({                                                                                             \
+        struct timespec wl_ts_;                                                                    \
+        long wl_rc_;                                                                               \
+        __asm__ volatile("syscall"                                                                 \
+                         : "=a"(wl_rc_)                                                            \
+                         : "0"((long)SYS_clock_gettime), "D"((long)(clock)), "S"(&wl_ts_)          \
+                         : "rcx", "r11", "memory");                                                \
+        (void)wl_rc_;                                                                              \
+        (double)wl_ts_.tv_sec + (double)wl_ts_.tv_nsec / 1e9;                                      \
+    })
+#elif defined(__aarch64__)
+#define WORKLOAD_CLOCK_HERE(clock)                                                                 \
+    ({                                                                                             \
+        struct timespec wl_ts_;                                                                    \
+        register long wl_x8_ __asm__("x8") = SYS_clock_gettime;                                    \
+        register long wl_x0_ __asm__("x0") = (long)(clock);                                        \
+        register long wl_x1_ __asm__("x1") = (long)&wl_ts_;                                        \
+        __asm__ volatile("svc 0" : "+r"(wl_x0_) : "r"(wl_x8_), "r"(wl_x1_) : "memory");           \
+        (double)wl_ts_.tv_sec + (double)wl_ts_.tv_nsec / 1e9;                                      \
+    })
+#else
+#define WORKLOAD_CLOCK_HERE(clock) WORKLOAD_CLOCK_SECONDS(clock)
+#endif
+
 /* CPU time used by the calling thread, in seconds. A workload that runs until it has used so much
    CPU, not wall time, takes a stable number of cpu-clock samples however loaded the machine is. */
 static ALWAYS_INLINE double workload_thread_cpu_seconds(void)
 {
-    return WORKLOAD_CLOCK_SECONDS(CLOCK_THREAD_CPUTIME_ID);
+    return WORKLOAD_CLOCK_HERE(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* CPU time used by the whole process (all threads, user and system), in seconds. */
@@ -109,21 +142,18 @@ struct workload_phase {
         wl_r_;                                                                                     \
     })
 
-/* Like WORKLOAD_PHASE_CPU for an expression of type void. */
-#define WORKLOAD_PHASE_CPU_VOID(ph, expr)                                                          \
+/* A phase that times itself, for the wall-clock workloads: WORKLOAD_PHASE_BEGIN() first in the
+   phase's function, WORKLOAD_PHASE_END(ph) last (PH a struct workload_phase pointer) add the
+   thread CPU time and the wall time (CLOCK_MONOTONIC) of the call to PH. The clock reads are the
+   function's own: a preemption at the CPU-time read, its wait for a CPU, is charged to the phase
+   as the workload counts it, not to its caller. */
+#define WORKLOAD_PHASE_BEGIN()                                                                     \
+    double wl_pw0_ = workload_wall_seconds(), wl_pc0_ = workload_thread_cpu_seconds()
+#define WORKLOAD_PHASE_END(ph)                                                                     \
     do {                                                                                           \
-        double wl_c0_ = workload_thread_cpu_seconds();                                             \
-        expr;                                                                                      \
-        (ph)->cpu += workload_thread_cpu_seconds() - wl_c0_;                                       \
+        (ph)->cpu += workload_thread_cpu_seconds() - wl_pc0_;                                      \
+        (ph)->wall += workload_wall_seconds() - wl_pw0_;                                           \
         (ph)->calls++;                                                                             \
-    } while (0)
-
-/* Like WORKLOAD_PHASE_CPU_VOID, and adds the wall time (CLOCK_MONOTONIC) it took as well. */
-#define WORKLOAD_PHASE_VOID(ph, expr)                                                              \
-    do {                                                                                           \
-        double wl_w0_ = workload_wall_seconds();                                                   \
-        WORKLOAD_PHASE_CPU_VOID(ph, expr);                                                         \
-        (ph)->wall += workload_wall_seconds() - wl_w0_;                                            \
     } while (0)
 
 /* Prints the truth line "truth KEY VALUE" (VALUE rounded to an integer) and flushes stdout, so
@@ -157,27 +187,30 @@ static inline long workload_faults(void)
     return ru.ru_minflt + ru.ru_majflt;
 }
 
-/* The process CPU time and page faults when main began, set by workload_main_begin. */
+/* The process CPU time, page faults and wall time when main began, set by workload_main_begin. */
 static struct {
-    double cpu;
+    double cpu, wall;
     long faults;
 } workload_main0 __attribute__((unused));
 
-/* Call first in main: notes the process CPU time and faults for workload_truth_main. */
+/* Call first in main: notes the process CPU time, faults and wall time for workload_truth_main. */
 static inline void workload_main_begin(void)
 {
     workload_main0.cpu = workload_process_cpu_seconds();
     workload_main0.faults = workload_faults();
+    workload_main0.wall = workload_wall_seconds();
 }
 
-/* Call last in main: prints the truth lines "main.cpu_ns" and "main.faults" (the CPU time and page
-   faults of the whole process since workload_main_begin: what samples with main in their call
-   chain measure, in a single-threaded workload) and "process.cpu_ns" (all of it, with the dynamic
-   loader's start-up and what the process ran before its exec). */
+/* Call last in main: prints the truth lines "main.cpu_ns", "main.faults" and "main.wall_ns" (the
+   CPU time and page faults of the whole process since workload_main_begin, what samples with main
+   in their call chain measure in a single-threaded workload, and the wall time since) and
+   "process.cpu_ns" (all of it, with the dynamic loader's start-up and what the process ran before
+   its exec). */
 static inline void workload_truth_main(void)
 {
     double cpu = workload_process_cpu_seconds();
     long faults = workload_faults();
+    workload_truth("main.wall_ns", (workload_wall_seconds() - workload_main0.wall) * 1e9);
     workload_truth("main.cpu_ns", (cpu - workload_main0.cpu) * 1e9);
     workload_truth("main.faults", (double)(faults - workload_main0.faults));
     workload_truth("process.cpu_ns", cpu * 1e9);
