@@ -1098,7 +1098,7 @@ static void test_mapping_ids(void)
     prof_free(p);
 }
 
-/* --write DIR: leaves DIR/test.pb and DIR/test.pb.gz (build()) for tests/unit/pprof-check.sh. */
+/* --write DIR: leaves DIR/test.pb and DIR/test.pb.gz (build()) for tests/e2e/pprof-check.sh. */
 static int write_files(const char *dir)
 {
     struct profile *p = build();
