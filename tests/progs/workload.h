@@ -99,24 +99,19 @@ static void *volatile frame_sink;
 #define WORKLOAD_CLOCK_HERE(clock) WORKLOAD_CLOCK_SECONDS(clock)
 #endif
 
+/* The clocks below are macros too, not inline functions: a sample in a clock read (the CPU-time
+   read is a system call made in place) is charged to the function that reads the clock, with no
+   inlined frame of the clock's between, whether the binary's debug information is there or not. */
+
 /* CPU time used by the calling thread, in seconds. A workload that runs until it has used so much
    CPU, not wall time, takes a stable number of cpu-clock samples however loaded the machine is. */
-static ALWAYS_INLINE double workload_thread_cpu_seconds(void)
-{
-    return WORKLOAD_CLOCK_HERE(CLOCK_THREAD_CPUTIME_ID);
-}
+#define workload_thread_cpu_seconds() WORKLOAD_CLOCK_HERE(CLOCK_THREAD_CPUTIME_ID)
 
 /* CPU time used by the whole process (all threads, user and system), in seconds. */
-static ALWAYS_INLINE double workload_process_cpu_seconds(void)
-{
-    return WORKLOAD_CLOCK_SECONDS(CLOCK_PROCESS_CPUTIME_ID);
-}
+#define workload_process_cpu_seconds() WORKLOAD_CLOCK_HERE(CLOCK_PROCESS_CPUTIME_ID)
 
-/* Monotonic wall time, in seconds. */
-static ALWAYS_INLINE double workload_wall_seconds(void)
-{
-    return WORKLOAD_CLOCK_SECONDS(CLOCK_MONOTONIC);
-}
+/* Monotonic wall time, in seconds (through the vDSO: no system call). */
+#define workload_wall_seconds() WORKLOAD_CLOCK_SECONDS(CLOCK_MONOTONIC)
 
 /* ---- truth: what a workload measured of itself, for the tests to compare hwprof with ----
 
