@@ -72,7 +72,7 @@ function __hwprof_in_workload
             continue
         else if test "$pending" = fp
             set pending
-            test "$t" = fp; and continue
+            contains -- (string split -m1 , -- $t)[1] fp dwarf; and continue
         end
         switch $t
             case --
@@ -144,7 +144,7 @@ complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -o
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s e -l event -x -a '(__hwprof_events)' -d 'Events to sample ({a,b} is a group)'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s F -l freq -x -d 'Sampling frequency in Hz (default 999)'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s c -l count -x -d 'Sample every PERIOD events'
-complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s g -l call-graph -a fp -d 'Record callchains (mode fp, the default)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s g -l call-graph -a 'fp dwarf' -d 'Callchains: fp[,SIZE] (the default) or dwarf[,SIZE]'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l no-callchain -d 'Record no callchains'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s o -l output -r -F -d 'Output file (default hwprof.data; .pb.gz, .pb, .folded convert)'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l keep-data -d 'Also keep the perf.data file of a pprof or folded output'
@@ -156,7 +156,8 @@ complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s q -l quiet -d 'Print no summary'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s h -l help -d 'Show help and exit'
 # "-g fp": the mode in the next word; otherwise that word is the command.
-complete -c hwprof -n '__hwprof_command_is record; and __fish_prev_arg_in -g --call-graph' -a fp -d 'Frame pointers'
+complete -c hwprof -n '__hwprof_command_is record; and __fish_prev_arg_in -g --call-graph' -a fp -d 'Frame pointers, repaired from a stack copy'
+complete -c hwprof -n '__hwprof_command_is record; and __fish_prev_arg_in -g --call-graph' -a dwarf -d 'Unwound from a stack copy with CFI'
 complete -c hwprof -n '__hwprof_command_is record; and __hwprof_in_workload' -x -a '(__hwprof_complete_workload)'
 
 # hwprof report: only the file and the event are completed; the pids, command names and functions
@@ -175,6 +176,7 @@ complete -c hwprof -n '__hwprof_command_is report' -l focus -x -d 'Only samples 
 complete -c hwprof -n '__hwprof_command_is report' -l ignore -x -d 'Drop samples with a function matching REGEX'
 complete -c hwprof -n '__hwprof_command_is report' -l stdio -d 'Plain text output even on a terminal'
 complete -c hwprof -n '__hwprof_command_is report' -l debuginfod -d 'Allow fetching debug info with debuginfod'
+complete -c hwprof -n '__hwprof_command_is report' -l max-stack -x -d 'Keep at most N frames of each stack'
 complete -c hwprof -n '__hwprof_command_is report' -s h -l help -d 'Show help and exit'
 
 # hwprof convert: as for report, only files, formats and events are completed.
@@ -189,6 +191,7 @@ complete -c hwprof -n '__hwprof_command_is convert' -l tid -x -d 'Only samples o
 complete -c hwprof -n '__hwprof_command_is convert' -l focus -x -d 'Only samples with a function matching REGEX'
 complete -c hwprof -n '__hwprof_command_is convert' -l ignore -x -d 'Drop samples with a function matching REGEX'
 complete -c hwprof -n '__hwprof_command_is convert' -l debuginfod -d 'Allow fetching debug info with debuginfod'
+complete -c hwprof -n '__hwprof_command_is convert' -l max-stack -x -d 'Keep at most N frames of each stack'
 complete -c hwprof -n '__hwprof_command_is convert' -s h -l help -d 'Show help and exit'
 
 # hwprof list [PATTERN]

@@ -31,10 +31,12 @@ static const struct cli_option *cli_find_long(const struct cli_command *cmd, con
     return NULL;
 }
 
+/* A word of the option's list, alone or followed by ",PARAMETERS" ("dwarf", "dwarf,16384"). */
 static bool cli_word_accepted(const struct cli_option *opt, const char *word)
 {
+    size_t len = strcspn(word, ",");
     for (const char *const *w = opt->words; w && *w; w++)
-        if (strcmp(*w, word) == 0)
+        if (strlen(*w) == len && strncmp(*w, word, len) == 0)
             return true;
     return false;
 }

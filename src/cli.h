@@ -11,7 +11,7 @@ enum cli_arg {
     CLI_NO_ARG,
     CLI_REQUIRED_ARG,
     /* Takes a value only when attached (-gfp, --call-graph=fp) or when the next word is one of
-     * `words` (-g fp); otherwise the option stands alone. */
+     * `words`, alone or with ",PARAMETERS" (-g fp, -g dwarf,16384); otherwise the option stands alone. */
     CLI_OPTIONAL_WORD,
 };
 

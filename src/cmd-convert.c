@@ -8,6 +8,8 @@
 #include "commands.h"
 #include "convert.h"
 #include "filter.h"
+#include "profile_load.h"
+#include "progress.h"
 
 enum {
     OPT_INPUT = 1,
@@ -16,6 +18,7 @@ enum {
     OPT_SAMPLE_INDEX,
     OPT_NO_LABELS,
     OPT_DEBUGINFOD,
+    OPT_MAX_STACK,
     OPT_HELP,
     OPT_FILTER, /* FILTER_NOPTIONS ids from here: the shared filter options */
 };
@@ -31,6 +34,8 @@ static const struct cli_option convert_options[] = {
     {OPT_NO_LABELS, 0, "no-labels", CLI_NO_ARG, NULL, "pprof: leave out the per-sample labels", NULL, NULL},
     FILTER_CLI_OPTIONS(OPT_FILTER),
     {OPT_DEBUGINFOD, 0, "debuginfod", CLI_NO_ARG, NULL, "allow fetching debug info with debuginfod", NULL, NULL},
+    {OPT_MAX_STACK, 0, "max-stack", CLI_REQUIRED_ARG, "N",
+     "keep at most N frames of each stack, the leaf side (default: 127, as perf)", NULL, NULL},
     {OPT_HELP, 'h', "help", CLI_NO_ARG, NULL, "show this help", NULL, NULL},
 };
 
@@ -82,6 +87,9 @@ static int convert_parse(struct convert_options *o, struct filter *f, int argc, 
         case OPT_DEBUGINFOD:
             o->debuginfod = true;
             break;
+        case OPT_MAX_STACK:
+            rc = load_parse_max_stack(v, &o->max_stack, err);
+            break;
         case OPT_HELP:
             return 1;
         default: /* the shared filter options */
@@ -114,7 +122,12 @@ int cmd_convert(int argc, char **argv)
         filter_free(&f);
         return rc > 0 ? 0 : HW_EXIT_USAGE;
     }
+    struct progress pg;
+    progress_start(&pg, stderr, o.input);
+    o.progress = progress_update;
+    o.progress_arg = &pg;
     rc = convert_file(&o, &err);
+    progress_end(&pg);
     if (rc < 0)
         fprintf(stderr, "hwprof: %s\n", err.msg);
     filter_free(&f);

@@ -38,9 +38,17 @@ enum {
 #define RECORD_WALL_EVENTS "cpu-clock,context-switches"
 #define RECORD_WALL_USER_STACK 512
 
-/* -g takes the next word when it names a call-graph mode; only fp is supported, the others are
- * recognised so that "-g dwarf" is an error rather than a command named "dwarf". */
+/* -g takes the next word when it names a call-graph mode (with its parameters: "dwarf,16384"); lbr
+ * is recognised so that "-g lbr" is an error rather than a command named "lbr". */
 static const char *const call_graph_modes[] = {"fp", "dwarf", "lbr", NULL};
+
+/* The user stack copied with each sample of the default mode (-g fp) to repair what frame pointers
+ * miss: the caller of a frameless leaf, frameless libc functions, the vDSO. Chosen by measurement
+ * (bench/stack-repair.sh): enough for those frames, small enough to keep the overhead. */
+#define RECORD_FP_USER_STACK 512
+/* -g dwarf: perf's default stack copy, and the largest the kernel takes (a u16 size, 8-aligned). */
+#define RECORD_DWARF_USER_STACK 8192
+#define RECORD_MAX_USER_STACK 65528
 
 static const struct cli_option record_options[] = {
     {OPT_EVENT, 'e', "event", CLI_REQUIRED_ARG, "EVENTS",
@@ -48,7 +56,9 @@ static const struct cli_option record_options[] = {
     {OPT_FREQ, 'F', "freq", CLI_REQUIRED_ARG, "HZ", "samples per second (default: 999)", NULL, NULL},
     {OPT_COUNT, 'c', "count", CLI_REQUIRED_ARG, "PERIOD", "sample every PERIOD events instead", NULL, NULL},
     {OPT_CALL_GRAPH, 'g', "call-graph", CLI_OPTIONAL_WORD, "MODE",
-     "record callchains: fp (frame pointers, the default)", call_graph_modes, NULL},
+     "callchains: fp[,SIZE] (frame pointers, repaired from a SIZE-byte stack copy, default 512; "
+     "the default) or dwarf[,SIZE] (unwound from a stack copy, default 8192)",
+     call_graph_modes, NULL},
     {OPT_NO_CALLCHAIN, 0, "no-callchain", CLI_NO_ARG, NULL, "record no callchains", NULL, NULL},
     {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE",
      "output file (default: hwprof.data); a .pb.gz, .pb or .folded name converts at the end", NULL, NULL},
@@ -87,6 +97,8 @@ struct record_args {
     const char *events;
     uint64_t freq, period;
     bool callchain, no_fallback, quiet, help, keep_data, wall;
+    bool dwarf;                    /* -g dwarf */
+    uint32_t user_stack;           /* bytes of user stack copied with each sample */
     bool events_given;
     const char *output;
     pid_t *pids;
@@ -122,6 +134,33 @@ static int record_parse_pids(struct record_args *a, const char *s, struct hw_err
     return 0;
 }
 
+/* Parses -g MODE[,SIZE]: fp (default) or dwarf, and the stack copy's size in bytes (rounded up to a
+ * multiple of 8; fp,0 turns the repair off). Returns 0 or -1 with err. */
+static int record_parse_call_graph(struct record_args *a, const char *v, struct hw_err *err)
+{
+    const char *mode = v ? v : "fp";
+    size_t len = strcspn(mode, ",");
+    a->callchain = true;
+    if (len == 2 && strncmp(mode, "fp", 2) == 0) {
+        a->dwarf = false;
+        a->user_stack = RECORD_FP_USER_STACK;
+    } else if (len == 5 && strncmp(mode, "dwarf", 5) == 0) {
+        a->dwarf = true;
+        a->user_stack = RECORD_DWARF_USER_STACK;
+    } else {
+        return hw_errf(err, "unsupported call-graph mode '%.*s' (supported: fp, dwarf)", (int)len, mode);
+    }
+    if (mode[len] == ',') {
+        uint64_t n;
+        if (hw_parse_u64(mode + len + 1, &n) < 0 || n > RECORD_MAX_USER_STACK || (a->dwarf && n == 0))
+            return hw_errf(err,
+                           "invalid stack size '%s' in -g %s: give bytes, at most %d%s", mode + len + 1, mode,
+                           RECORD_MAX_USER_STACK, a->dwarf ? " and more than 0" : "");
+        a->user_stack = (uint32_t)HW_ALIGN(n, 8);
+    }
+    return 0;
+}
+
 static int record_parse_positive(const char *opt, const char *s, uint64_t *out, struct hw_err *err)
 {
     if (hw_parse_u64(s, out) < 0 || *out == 0)
@@ -154,12 +193,13 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
                 return -1;
             break;
         case OPT_CALL_GRAPH:
-            if (v && strcmp(v, "fp") != 0)
-                return hw_errf(err, "unsupported call-graph mode '%s' (supported: fp)", v);
-            a->callchain = true;
+            if (record_parse_call_graph(a, v, err) < 0)
+                return -1;
             break;
         case OPT_NO_CALLCHAIN:
             a->callchain = false;
+            a->dwarf = false;
+            a->user_stack = 0;
             break;
         case OPT_WALL:
             a->wall = true;
@@ -318,7 +358,7 @@ static int record_convert(const char *data, const char *output, struct hw_err *e
 int cmd_record(int argc, char **argv)
 {
     struct record_args a = {.events = "cycles", .freq = 999, .callchain = true, .output = "hwprof.data",
-                            .mmap_pages = 128};
+                            .mmap_pages = 128, .user_stack = RECORD_FP_USER_STACK};
     struct hw_err err = {{0}};
     int cmd_at = record_parse(&a, argc, argv, &err);
     if (cmd_at < 0) {
@@ -376,7 +416,9 @@ int cmd_record(int argc, char **argv)
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
                .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
                .wakeup_bytes = a.mmap_pages * 4096u / 4, .switch_records = a.wall,
-               .monotonic_clock = a.wall, .user_stack = a.wall ? RECORD_WALL_USER_STACK : 0},
+               .monotonic_clock = a.wall, .dwarf = a.dwarf,
+               .user_stack = a.wall && !a.dwarf && a.user_stack < RECORD_WALL_USER_STACK ? RECORD_WALL_USER_STACK
+                                                                                      : a.user_stack},
         .mmap_pages = a.mmap_pages,
         .pids = a.pids,
         .npids = a.npids,

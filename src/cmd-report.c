@@ -10,6 +10,7 @@
 #include "filter.h"
 #include "perfreader.h"
 #include "profile_load.h"
+#include "progress.h"
 #include "report_top.h"
 
 enum {
@@ -22,6 +23,7 @@ enum {
     OPT_SAMPLE_INDEX,
     OPT_STDIO,
     OPT_DEBUGINFOD,
+    OPT_MAX_STACK,
     OPT_HELP,
     OPT_FILTER, /* FILTER_NOPTIONS ids from here: the shared filter options */
 };
@@ -39,6 +41,8 @@ static const struct cli_option report_options[] = {
     FILTER_CLI_OPTIONS(OPT_FILTER),
     {OPT_STDIO, 0, "stdio", CLI_NO_ARG, NULL, "plain text output even on a terminal", NULL, NULL},
     {OPT_DEBUGINFOD, 0, "debuginfod", CLI_NO_ARG, NULL, "allow fetching debug info with debuginfod", NULL, NULL},
+    {OPT_MAX_STACK, 0, "max-stack", CLI_REQUIRED_ARG, "N",
+     "keep at most N frames of each stack, the leaf side (default: 127, as perf)", NULL, NULL},
     {OPT_HELP, 'h', "help", CLI_NO_ARG, NULL, "show this help", NULL, NULL},
 };
 
@@ -61,6 +65,7 @@ struct report_args {
     struct top_options top;
     struct filter filter;
     bool stdio, debuginfod, help;
+    size_t max_stack;
 };
 
 static int report_parse(struct report_args *a, int argc, char **argv, struct hw_err *err)
@@ -99,6 +104,10 @@ static int report_parse(struct report_args *a, int argc, char **argv, struct hw_
             break;
         case OPT_DEBUGINFOD:
             a->debuginfod = true;
+            break;
+        case OPT_MAX_STACK:
+            if (load_parse_max_stack(v, &a->max_stack, err) < 0)
+                return -1;
             break;
         case OPT_HELP:
             a->help = true;
@@ -158,9 +167,14 @@ static int report_run(struct report_args *a)
     struct top_table t = {0};
     bool *keep = NULL;
     int code = HW_EXIT_ERROR;
-    struct load_options lo = {.debuginfod = a->debuginfod, .warn = report_warn};
+    struct progress pg;
+    progress_start(&pg, stderr, a->input);
+    struct load_options lo = {.debuginfod = a->debuginfod, .warn = report_warn, .max_stack = a->max_stack,
+                              .progress = progress_update, .progress_arg = &pg};
 
-    if (pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0)
+    int rc = pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0 ? -1 : 0;
+    progress_end(&pg);
+    if (rc < 0)
         goto out;
     int type = load_pick_type(p, f, a->sample_index, &err);
     if (type < 0)

@@ -197,7 +197,9 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
     struct load_info info = {0};
     bool *keep = NULL;
     struct convert_out out = {0};
-    struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg};
+    struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg,
+                              .max_stack = o->max_stack, .progress = o->progress,
+                              .progress_arg = o->progress_arg};
     int rc = pr_open(&f, o->input, err);
     if (rc == 0)
         rc = profile_load(f, &lo, &p, &info, err);

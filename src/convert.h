@@ -3,6 +3,7 @@
 #define HWPROF_CONVERT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "filter.h"
 #include "util.h"
@@ -22,6 +23,9 @@ struct convert_options {
     bool labels;           /* pprof: per-sample labels */
     const struct filter *filter;
     bool debuginfod;
+    size_t max_stack;      /* frames kept per sample (0: the default) */
+    void (*progress)(void *arg, uint64_t done, uint64_t total); /* see load_options (may be NULL) */
+    void *progress_arg;
     const char *version;   /* "hwprof 0.1.0", for a pprof comment */
     hw_warn_fn warn;
     void *warn_arg;

@@ -46,8 +46,9 @@ void pe_build_attr(struct perf_event_attr *attr, const struct perf_event_attr *e
         attr->sample_type |= PERF_SAMPLE_CALLCHAIN;
     if (cfg->callchain && cfg->user_stack && role != PE_ROLE_MEMBER) {
         attr->sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
-        attr->sample_regs_user = PERF_REGS_UNWIND_MASK;
+        attr->sample_regs_user = cfg->dwarf ? PERF_REGS_ALL_MASK : PERF_REGS_UNWIND_MASK;
         attr->sample_stack_user = cfg->user_stack;
+        attr->exclude_callchain_user = cfg->dwarf;
     }
     if (cfg->monotonic_clock) {
         attr->use_clockid = 1;

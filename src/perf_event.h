@@ -22,6 +22,8 @@ struct pe_config {
     bool monotonic_clock;  /* timestamps from CLOCK_MONOTONIC instead of the perf clock */
     uint32_t user_stack;   /* with callchain: copy this many bytes of user stack (a multiple of 8) and
                               the user ip/sp/bp with each sample, to unwind frameless code (0: none) */
+    bool dwarf;            /* with user_stack: perf's --call-graph dwarf: the kernel walks kernel frames
+                              only, the user stack is unwound from the copy and all user registers */
 };
 
 enum pe_role {

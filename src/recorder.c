@@ -12,9 +12,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "addrspace.h"
 #include "buildid.h"
 #include "decode.h"
+#include "machine.h"
 #include "perfdata.h"
 #include "procsynth.h"
 #include "ringbuf.h"
@@ -35,7 +35,7 @@ struct recording {
     struct ringbuf *rbs;
     size_t nrbs;
     struct pd_writer *writer;
-    struct addrspace *as;
+    struct machine *m;
     struct dec_format *formats;    /* per event */
     struct workload wl;
     bool have_workload;
@@ -117,11 +117,8 @@ static int recorder_read_signal(struct recording *r)
 
 static void recorder_mark_hit(struct recording *r, int32_t pid, uint64_t addr)
 {
-    const struct as_map *m = as_find(r->as, pid, addr);
-    if (m) {
-        m->dso->hit = true;
+    if (mach_mark_hit(r->m, pid, addr))
         return;
-    }
     if (r->npending < RECORDER_PENDING_MAX) {
         /* the FORK or MMAP may sit in another CPU's buffer, not drained yet */
         r->pending[r->npending].pid = pid;
@@ -167,28 +164,11 @@ static int recorder_note_record(struct recording *r, const struct perf_event_hea
         recorder_note_sample(r, ev, h, h->size);
         break;
     case PERF_RECORD_MMAP:
-    case PERF_RECORD_MMAP2: {
-        struct dec_mmap m;
-        if (dec_mmap(h, h->size, &m, NULL) < 0)
-            break;
-        int32_t pid = m.kernel ? -1 : (int32_t)m.pid;
-        if (as_mmap(r->as, pid, m.start, m.len, m.pgoff, m.has_mmap2 ? m.prot : 4, m.filename, err) < 0)
-            return -1;
-        break;
-    }
-    case PERF_RECORD_COMM: {
-        struct dec_comm c;
-        if (dec_comm(h, h->size, &c, NULL) == 0 && c.exec && c.pid == c.tid)
-            as_exec(r->as, (int32_t)c.pid);
-        break;
-    }
-    case PERF_RECORD_FORK: {
-        struct dec_task t;
-        if (dec_task(h, h->size, &t, NULL) == 0 && t.pid != t.ppid &&
-            as_fork(r->as, (int32_t)t.ppid, (int32_t)t.pid, err) < 0)
-            return -1;
-        break;
-    }
+    case PERF_RECORD_MMAP2:
+    case PERF_RECORD_COMM:
+    case PERF_RECORD_FORK:
+    case PERF_RECORD_EXIT:
+        return mach_process(r->m, &r->formats[ev], h, h->size, NULL, err);
     case PERF_RECORD_LOST: {
         struct dec_lost l;
         if (dec_lost(h, h->size, &l, NULL) == 0) {
@@ -495,19 +475,16 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
 static int recorder_build_ids(struct recording *r, struct pd_build_id **out, size_t *nout,
                               struct hw_err *err)
 {
-    for (size_t i = 0; i < r->npending; i++) {
-        const struct as_map *m = as_find(r->as, r->pending[i].pid, r->pending[i].addr);
-        if (m)
-            m->dso->hit = true;
-    }
+    for (size_t i = 0; i < r->npending; i++)
+        mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
     size_t n;
-    struct as_dso *const *dsos = as_dsos(r->as, &n);
+    const struct mach_dso *const *dsos = mach_dsos(r->m, &n);
     struct pd_build_id *v = calloc(n ? n : 1, sizeof(*v));
     if (!v)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        struct as_dso *d = dsos[i];
+        const struct mach_dso *d = dsos[i];
         if (!d->hit)
             continue;
         struct pd_build_id *b = &v[k];
@@ -574,7 +551,7 @@ static void recorder_teardown(struct recording *r)
     free(r->pidfds);
     free(r->pids);
     recorder_restore_signals(r);
-    as_free(r->as);
+    mach_free(r->m);
     free(r->formats);
     free(r->pending);
 }
@@ -582,9 +559,9 @@ static void recorder_teardown(struct recording *r)
 static int recorder_setup(struct recording *r, struct hw_err *err)
 {
     const struct recorder_opts *o = r->opts;
-    r->as = as_new();
+    r->m = mach_new();
     r->pending = malloc(RECORDER_PENDING_MAX * sizeof(*r->pending));
-    if (!r->as || !r->pending)
+    if (!r->m || !r->pending)
         return hw_errf(err, "out of memory");
     recorder_raise_fd_limit();
     if (r->have_workload) {

@@ -3,8 +3,6 @@
 
 #include <string.h>
 
-#define UNWIND_MAX_STEPS 64
-
 /* The 8 bytes at user address addr, from the stack copy. False when outside it. */
 static bool unwind_read(const struct unwind_input *in, uint64_t addr, uint64_t *out)
 {
@@ -46,9 +44,11 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
     bool bp_known = true;
     size_t n = 0;
     out[n++] = pc;
-    for (int step = 0; step < UNWIND_MAX_STEPS && n < max; step++) {
+    /* Every step moves the stack pointer up and reads within the copy, so the walk ends within
+     * stack_size / 8 steps even without the max. */
+    while (n < max) {
         struct sym_cfa_rule r;
-        if (rule(arg, pc, step > 0, &r) < 0)
+        if (rule(arg, pc, n > 1, &r) < 0)
             break;
         if (r.outermost)
             return n; /* the thread's first frame: the stack is complete */
@@ -60,9 +60,10 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
         uint64_t ra, saved_bp = bp;
         if (cfa <= sp || !unwind_read(in, cfa + (uint64_t)r.ra_offset, &ra))
             break;
-        if (r.bp == SYM_BP_SAVED && !unwind_read(in, cfa + (uint64_t)r.bp_offset, &saved_bp))
-            break;
-        bp_known = bp_known && r.bp != SYM_BP_UNDEFINED;
+        /* a save slot outside the copy (an epilogue after "pop %rbp" still names the slot below the
+         * stack pointer) leaves the caller's frame pointer unknown; the walk goes on without it */
+        bool bp_read = r.bp != SYM_BP_SAVED || unwind_read(in, cfa + (uint64_t)r.bp_offset, &saved_bp);
+        bp_known = bp_known && r.bp != SYM_BP_UNDEFINED && bp_read;
         bp = saved_bp;
         sp = cfa;
         pc = ra;

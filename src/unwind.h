@@ -28,7 +28,9 @@ typedef int (*unwind_rule_fn)(void *arg, uint64_t pc, bool caller, struct sym_cf
  * the stack copy run out earlier, the frames found are kept (if beyond the leaf) and the kernel's
  * chain is appended only if the current frame pointer is still the one it walked from; with no
  * usable rule at the leaf, the kernel's chain is returned as it is (or the ip alone when there is
- * none). Returns the number of frames. */
+ * none). A saved frame pointer outside the copy makes it unknown (rules based on it then end the walk)
+ * but does not end the walk. No limit but max: every step moves up the copied stack. Returns the
+ * number of frames. */
 size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg, uint64_t *out,
                    size_t max);
 

@@ -38,9 +38,9 @@ rc=0
 grep -q "no command given" "$T/err" || fail "no-command message: $(cat "$T/err")"
 
 rc=0
-"$HWPROF" record -g dwarf -- true 2>"$T/err" || rc=$?
-[ "$rc" -ne 0 ] || fail "-g dwarf was accepted"
-grep -q "unsupported call-graph mode 'dwarf'" "$T/err" || fail "-g dwarf message: $(cat "$T/err")"
+"$HWPROF" record -g lbr -- true 2>"$T/err" || rc=$?
+[ "$rc" -ne 0 ] || fail "-g lbr was accepted"
+grep -q "unsupported call-graph mode 'lbr'" "$T/err" || fail "-g lbr message: $(cat "$T/err")"
 
 rc=0
 "$HWPROF" record -m 3 -- true 2>"$T/err" || rc=$?

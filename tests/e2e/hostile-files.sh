@@ -103,9 +103,11 @@ elif mode == "size0":              # a record of size 0 in the middle of the dat
     p = middle(None)[0]
     struct.pack_into("<H", d, p + 6, 0)
 elif mode == "size-huge":          # a record whose size exceeds the rest of the file
-    p = middle(None)[0]
-    if 0xFFFF <= len(d) - p:
-        sys.exit("patch.py: the recording is too long for size-huge")
+    # the first record closer than 64 KiB to the end of the file, so that size 0xFFFF runs past it
+    late = [r for r in records()[:-1] if len(d) - r[0] < 0xFFFF]
+    if not late:
+        sys.exit("patch.py: no record lies within 64 KiB of the end for size-huge")
+    p = late[0][0]
     struct.pack_into("<H", d, p + 6, 0xFFFF)
 elif mode in ("nr-huge", "nr-plus1"):   # a sample whose callchain nr exceeds its record
     if not sample_type & 0x20:

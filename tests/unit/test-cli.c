@@ -50,6 +50,10 @@ int main(void)
     CHECK_STR(out, "3=fp,|3");
     RUN(out, "-g", "prog");
     CHECK_STR(out, "3=,|2");
+    RUN(out, "-g", "fp,256", "prog"); /* a word with parameters */
+    CHECK_STR(out, "3=fp,256,|3");
+    RUN(out, "-g", "fpx", "prog"); /* not a word: the command */
+    CHECK_STR(out, "3=,|2");
     RUN(out, "--call-graph=dwarf", "x");
     CHECK_STR(out, "3=dwarf,|2");
     RUN(out, "--no-callchain", "-o", "x.data", "prog");
