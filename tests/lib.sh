@@ -6,9 +6,12 @@
 # hwprof run in seconds (default 120).
 #
 # Sample tables: perf_samples FILE > TABLE writes one line per sample, tab-separated:
-#   comm  pid  tid  event  frames
+#   comm  pid  tid  event  frames  [period]
 # where frames are the sample's symbols, leaf first, joined by ';' (just the sample's own symbol
-# when the file has no callchains). The count_* helpers read such tables. Event names match when
+# when the file has no callchains). The count_* and period_where helpers read such tables.
+#
+# Sampling tests compare what they count with what the workload measured of itself: the
+# helpers of tests/truth-lib.sh (sourced at the end). Event names match when
 # the table's event contains the given name (so "page-faults" matches "perf::page-faults:u").
 #
 # Helpers that can fail (fail/skip exit the shell) must not run inside $(...): redirect to a file.

@@ -59,6 +59,12 @@ calc()
     awk "BEGIN { printf \"%.15g\\n\", ($1) }"
 }
 
+# f4 X: X with 4 decimals, for messages.
+f4()
+{
+    awk -v x="$1" 'BEGIN { printf "%.4f\n", x }'
+}
+
 # share_tol P N: the tolerance of a share P measured with N samples.
 share_tol()
 {
@@ -86,9 +92,9 @@ expect_share()
     expect_samples "$what" "$n"
     tol=$(share_tol "$p" "$n")
     got=$(awk -v k="$k" -v n="$total" 'BEGIN { printf "%.4f\n", (n > 0 ? k / n : 0) }')
-    note "$what: $got ($k of $total, $n samples), the workload measured $(calc "$p") (tolerance $tol)"
+    note "$what: $got ($k of $total, $n samples), the workload measured $(f4 "$p") (tolerance $tol)"
     awk -v g="$got" -v p="$p" -v t="$tol" 'BEGIN { d = g - p; if (d < 0) d = -d; exit !(d <= t) }' ||
-        fail "$what is $got ($k of $total), the workload measured $(calc "$p") (allowed: +-$tol)"
+        fail "$what is $got ($k of $total), the workload measured $(f4 "$p") (allowed: +-$tol)"
 }
 
 # expect_share_ge WHAT K TOTAL P [N]: like expect_share, but only fails when K/TOTAL is too small
@@ -99,9 +105,9 @@ expect_share_ge()
     expect_samples "$what" "$n"
     tol=$(share_tol "$p" "$n")
     got=$(awk -v k="$k" -v n="$total" 'BEGIN { printf "%.4f\n", (n > 0 ? k / n : 0) }')
-    note "$what: $got ($k of $total, $n samples), at least $(calc "$p") by the workload's clocks (tolerance $tol)"
+    note "$what: $got ($k of $total, $n samples), at least $(f4 "$p") by the workload's clocks (tolerance $tol)"
     awk -v g="$got" -v p="$p" -v t="$tol" 'BEGIN { exit !(g >= p - t) }' ||
-        fail "$what is $got ($k of $total), expected at least $(calc "$p") - $tol (the workload's clocks)"
+        fail "$what is $got ($k of $total), expected at least $(f4 "$p") - $tol (the workload's clocks)"
 }
 
 # count_lo EXPECTED: the smallest count a Poisson-like count of mean EXPECTED may show.
@@ -120,8 +126,8 @@ expect_count_ge()
 {
     local lo
     lo=$(count_lo "$3")
-    note "$1: $2, the workload predicts $(calc "$3") (at least $lo)"
-    [ "$2" -ge "$lo" ] || fail "$1 is $2, but the workload predicts $(calc "$3") (at least $lo)"
+    note "$1: $2, the workload predicts $(calc "int($3)") (at least $lo)"
+    [ "$2" -ge "$lo" ] || fail "$1 is $2, but the workload predicts $(calc "int($3)") (at least $lo)"
 }
 
 # expect_count_le WHAT K EXPECTED: fails unless the count K is at most EXPECTED plus its
@@ -131,8 +137,8 @@ expect_count_le()
 {
     local hi
     hi=$(awk -v e="$3" -v z="$SHARE_Z" -v s="$COUNT_SLACK" 'BEGIN { printf "%d\n", e * (1 + s) + z * sqrt(e) + 2 }')
-    note "$1: $2, the workload predicts at most $(calc "$3") (at most $hi)"
-    [ "$2" -le "$hi" ] || fail "$1 is $2, but the workload predicts at most $(calc "$3") (at most $hi)"
+    note "$1: $2, the workload predicts at most $(calc "int($3)") (at most $hi)"
+    [ "$2" -le "$hi" ] || fail "$1 is $2, but the workload predicts at most $(calc "int($3)") (at most $hi)"
 }
 
 # expect_pair WHAT A B N P: fails unless A's share of A + B (two functions' samples, values or
