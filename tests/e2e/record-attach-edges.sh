@@ -3,7 +3,7 @@
 set -eu
 . "$TOP_SRCDIR/tests/lib.sh"
 require_perf_events
-require_prog spinner threads
+require_prog spinner wall-pool
 cd "$T"
 
 # A pid given twice is recorded once (not every sample twice): at 100 Hz for 1 s of recording, at
@@ -38,22 +38,24 @@ awk -v c="$cpu" 'BEGIN { exit !(c < 1.0) }' || fail "hwprof used ${cpu}s of CPU 
 kill -TERM "$SP"
 wait_bg "$SP" 10
 
-# A thread id attaches to its process and the recording ends when the process does.
-start_bg "$PROGS/threads" 2 >threads.out
+# A thread id attaches to its process and the recording ends when the process does: wall-pool's
+# pool threads idle while its main works 5 s of wall time, then they all exit.
+start_bg "$PROGS/wall-pool" 5 >pool.out
 TP=$BG_PID
 n=100
 tid=""
 while [ -z "$tid" ]; do
     tid=$(ls "/proc/$TP/task" 2>/dev/null | grep -vx "$TP" | head -n 1 || true)
-    [ -n "$tid" ] || [ "$n" -gt 0 ] || fail "threads ($TP) started no thread within 10 s"
+    [ -n "$tid" ] || [ "$n" -gt 0 ] || fail "wall-pool ($TP) started no thread within 10 s"
     sleep 0.1
     n=$((n - 1))
 done
 rc=0
-timeout 60 "$HWPROF" record -q -e cpu-clock -p "$tid" -o tid.data || rc=$?
+timeout 120 "$HWPROF" record -q -e cpu-clock -p "$tid" -o tid.data || rc=$?
 [ "$rc" = 0 ] || fail "-p TID exited with $rc (124: it did not stop when the process ended)"
 [ -s tid.data ] || fail "-p TID wrote no file"
 wait_bg "$TP" 60
+grep -q '^wall-pool: main' pool.out || fail "wall-pool did not run to its end"
 
 # --duration with a command ends the command and succeeds promptly.
 start=$(date +%s)
