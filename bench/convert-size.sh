@@ -1,5 +1,5 @@
 #!/bin/bash
-# convert-size.sh - time of hwprof convert to .pb.gz vs hwprof report, and the profile's size vs go tool pprof's re-encoding of it.
+# convert-size.sh - time of hwprof convert to .pb.gz (and, for information, to .html and .trace.json) vs hwprof report, and the profile's size vs go tool pprof's re-encoding of it.
 #
 # Usage: bench/convert-size.sh [-F HZ] [-s SECONDS] [-t THREADS] [-n RUNS] [-h]
 #   -F HZ       sampling frequency (default 4000)
@@ -113,7 +113,13 @@ samples=$(sed -n 's/.*Samples: \([0-9]*\).*/\1/p' "$tmp/report.out" | head -1)
 measure convert "$runs" "$HWPROF" convert -i "$tmp/hwprof.data" -o "$tmp/x.pb.gz"
 convert_wall=$WALL
 row "hwprof convert -o x.pb.gz" "$WALL" "$RSS"
-echo "  (${samples:-?} samples)"
+measure html "$runs" "$HWPROF" convert -i "$tmp/hwprof.data" -o "$tmp/x.html"
+html_wall=$WALL
+row "hwprof convert -o x.html" "$WALL" "$RSS"
+measure trace "$runs" "$HWPROF" convert -i "$tmp/hwprof.data" -o "$tmp/x.trace.json"
+trace_wall=$WALL
+row "hwprof convert -o x.trace.json" "$WALL" "$RSS"
+echo "  (${samples:-?} samples; x.html $(stat -c %s "$tmp/x.html") bytes, x.trace.json $(stat -c %s "$tmp/x.trace.json") bytes)"
 if [ -z "$samples" ] || [ "$samples" -lt "$MIN_SAMPLES" ]; then
     echo "  warning: fewer than $MIN_SAMPLES samples: raise -s or -F for a meaningful comparison"
 fi
@@ -133,6 +139,8 @@ echo
 echo "ratio convert/report $(ratio "$convert_wall" "$report_wall") (target <= ${TARGET_TIME}x)"
 echo "ratio size hwprof/pprof-reencoded $(ratio "$size_hw" "$size_pp") (target <= ${TARGET_SIZE}x)"
 echo "ratio raw size hwprof/pprof-reencoded $(ratio "$raw_hw" "$raw_pp") (uncompressed, for information)"
+echo "ratio html/report $(ratio "$html_wall" "$report_wall") (for information)"
+echo "ratio trace/report $(ratio "$trace_wall" "$report_wall") (for information)"
 echo
 echo "target: hwprof convert within ${TARGET_TIME}x of hwprof report's time:" \
     "$(verdict "$convert_wall" "$report_wall" "$TARGET_TIME")"

@@ -61,8 +61,15 @@ end
 # With an argument, prints the index (in `commandline -opc`) where that command starts.
 function __hwprof_in_workload
     set -l toks (commandline -opc)
-    set -l i (contains -i -- record $toks); or return 1
+    set -l i (contains -i -- record $toks); or set i (contains -i -- stat $toks); or return 1
     set -l n (count $toks)
+    # the options of the command (record or stat) that take a value
+    set -l long_values --event --freq --count --output --duration --mmap-pages --cpu
+    set -l short_values e F c o p d m g C
+    if test $toks[$i] = stat
+        set long_values --event --field-separator --repeat --cpu --duration
+        set short_values e x r C p
+    end
     set -l pending # "value": the next token is an option's value; "fp": it may be -g's mode
     set -l pid 0
     for k in (seq (math $i + 1) $n)
@@ -81,7 +88,7 @@ function __hwprof_in_workload
             case --pid
                 set pid 1
                 set pending value
-            case --event --freq --count --output --duration --mmap-pages
+            case $long_values
                 set pending value
             case --call-graph
                 set pending fp
@@ -94,7 +101,7 @@ function __hwprof_in_workload
                 for j in (seq (count $letters))
                     set -l l $letters[$j]
                     test $l = p; and set pid 1
-                    if contains -- $l e F c o p d m g
+                    if contains -- $l $short_values
                         if test $j -eq (count $letters)
                             if test $l = g
                                 set pending fp
@@ -132,13 +139,14 @@ complete -c hwprof -f
 complete -c hwprof -n __fish_use_subcommand -s h -l help -d 'Show help and exit'
 complete -c hwprof -n __fish_use_subcommand -s V -l version -d 'Show the version and exit'
 complete -c hwprof -n __fish_use_subcommand -a record -d 'Run a command or attach to processes and record samples'
+complete -c hwprof -n __fish_use_subcommand -a stat -d 'Count events of a command, processes or CPUs, as perf stat'
 complete -c hwprof -n __fish_use_subcommand -a report -d 'Print the hottest functions of a recording'
-complete -c hwprof -n __fish_use_subcommand -a convert -d 'Write a recording as a pprof profile or folded stacks'
+complete -c hwprof -n __fish_use_subcommand -a convert -d 'Write a recording as pprof, folded stacks, a flame graph page or a timeline'
 complete -c hwprof -n __fish_use_subcommand -a list -d 'List events and whether this kernel can open them'
 complete -c hwprof -n __fish_use_subcommand -a help -d 'Show the help of a command'
 
 # hwprof help COMMAND
-complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record report convert list help'
+complete -c hwprof -n '__hwprof_command_is help; and test (count (commandline -opc)) -eq 2' -a 'record stat report convert list help'
 
 # hwprof record
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s e -l event -x -a '(__hwprof_events)' -d 'Events to sample ({a,b} is a group)'
@@ -149,9 +157,13 @@ complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s o -l output -r -F -d 'Output file (default hwprof.data; .pb.gz, .pb, .folded convert)'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l keep-data -d 'Also keep the perf.data file of a pprof or folded output'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s p -l pid -x -a '(__hwprof_pids)' -d 'Attach to running processes'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s a -l all-cpus -d 'Record every process on every CPU (system-wide)'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s C -l cpu -x -d 'Record every process on these CPUs only'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s d -l duration -x -d 'Stop after SECONDS'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l wall -d 'Wall-clock profile: on-CPU and off-CPU time of every thread'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s N -l no-buildid-cache -d 'Keep no copies of the sampled binaries in the build-id cache'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l no-fallback -d 'Fail when a hardware event cannot be opened'
+complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -l strict-freq -d 'Fail instead of lowering a frequency above the kernel maximum'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s m -l mmap-pages -x -a '1 2 4 8 16 32 64 128 256 512 1024' -d 'Ring-buffer pages per CPU'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s q -l quiet -d 'Print no summary'
 complete -c hwprof -n '__hwprof_command_is record; and not __hwprof_in_workload' -s h -l help -d 'Show help and exit'
@@ -164,11 +176,16 @@ complete -c hwprof -n '__hwprof_command_is record; and __hwprof_in_workload' -x 
 # of a recording are not those of the running system.
 complete -c hwprof -n '__hwprof_command_is report' -s i -l input -x -a '(__hwprof_data_files)' -d 'Recording to read (default hwprof.data)'
 complete -c hwprof -n '__hwprof_command_is report' -l top -d 'Print the hottest functions (the default)'
+complete -c hwprof -n '__hwprof_command_is report' -l tree -d 'Print the call tree with cumulative percentages'
+complete -c hwprof -n '__hwprof_command_is report' -l callers -x -d 'Print the callers and callees of the functions matching REGEX'
 complete -c hwprof -n '__hwprof_command_is report' -l cum -d 'Sort by cumulative value instead of flat'
 complete -c hwprof -n '__hwprof_command_is report' -s n -l limit -x -d 'Print at most N rows (default 30, 0 for all)'
 complete -c hwprof -n '__hwprof_command_is report' -l lines -d 'One row per function and source line'
 complete -c hwprof -n '__hwprof_command_is report' -l no-inline -d 'Charge inlined code to the function it was inlined into'
 complete -c hwprof -n '__hwprof_command_is report' -l sample-index -x -a 'samples wall cpu off-cpu cpu-clock task-clock page-faults context-switches cycles instructions cache-misses' -d 'Event whose values to show'
+complete -c hwprof -n '__hwprof_command_is report' -l columns -x -a 'all' -d 'A value column per event (comma-separated), or all'
+complete -c hwprof -n '__hwprof_command_is report' -l ratio -x -a 'instructions/cycles cache-misses/instructions page-faults/cpu-clock' -d 'A column NUM/DEN per row'
+complete -c hwprof -n '__hwprof_command_is report' -l sort -x -a 'comm pid tid sym comm,sym' -d 'What a row is, as perf report --sort'
 complete -c hwprof -n '__hwprof_command_is report' -l comm -x -d 'Only samples of these command names'
 complete -c hwprof -n '__hwprof_command_is report' -l pid -x -d 'Only samples of these processes'
 complete -c hwprof -n '__hwprof_command_is report' -l tid -x -d 'Only samples of these threads'
@@ -182,8 +199,8 @@ complete -c hwprof -n '__hwprof_command_is report' -s h -l help -d 'Show help an
 # hwprof convert: as for report, only files, formats and events are completed.
 complete -c hwprof -n '__hwprof_command_is convert' -s i -l input -x -a '(__hwprof_data_files)' -d 'Recording to read (default hwprof.data)'
 complete -c hwprof -n '__hwprof_command_is convert' -s o -l output -r -F -d 'Output file, - for stdout (default hwprof.pb.gz)'
-complete -c hwprof -n '__hwprof_command_is convert' -l format -x -a 'pprof\t"Protobuf profile for pprof" folded\t"Folded stacks for flame graphs"' -d 'Output format (default: from the output name)'
-complete -c hwprof -n '__hwprof_command_is convert' -l sample-index -x -a 'samples wall cpu off-cpu cpu-clock task-clock page-faults context-switches cycles instructions cache-misses' -d 'Folded output: event whose values to write'
+complete -c hwprof -n '__hwprof_command_is convert' -l format -x -a 'pprof\t"Protobuf profile for pprof" folded\t"Folded stacks for flame graphs" html\t"Interactive flame graph page" trace\t"Chrome trace-event timeline"' -d 'Output format (default: from the output name)'
+complete -c hwprof -n '__hwprof_command_is convert' -l sample-index -x -a 'samples wall cpu off-cpu cpu-clock task-clock page-faults context-switches cycles instructions cache-misses' -d 'Event whose values folded stacks hold and the other outputs show first'
 complete -c hwprof -n '__hwprof_command_is convert' -l no-labels -d 'pprof output: give the samples no labels'
 complete -c hwprof -n '__hwprof_command_is convert' -l comm -x -d 'Only samples of these command names'
 complete -c hwprof -n '__hwprof_command_is convert' -l pid -x -d 'Only samples of these processes'
@@ -193,6 +210,17 @@ complete -c hwprof -n '__hwprof_command_is convert' -l ignore -x -d 'Drop sample
 complete -c hwprof -n '__hwprof_command_is convert' -l debuginfod -d 'Allow fetching debug info with debuginfod'
 complete -c hwprof -n '__hwprof_command_is convert' -l max-stack -x -d 'Keep at most N frames of each stack'
 complete -c hwprof -n '__hwprof_command_is convert' -s h -l help -d 'Show help and exit'
+
+# hwprof stat
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s e -l event -x -a '(__hwprof_events)' -d 'Events to count ({a,b} is a group)'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s x -l field-separator -x -d 'Print CSV with this separator, in perf stat\'s order'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s r -l repeat -x -d 'Run the command N times'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s a -l all-cpus -d 'Count every process on every CPU (system-wide)'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s C -l cpu -x -d 'Count every process on these CPUs only'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s p -l pid -x -a '(__hwprof_pids)' -d 'Count running processes'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -l duration -x -d 'Stop after SECONDS'
+complete -c hwprof -n '__hwprof_command_is stat; and not __hwprof_in_workload' -s h -l help -d 'Show help and exit'
+complete -c hwprof -n '__hwprof_command_is stat; and __hwprof_in_workload' -x -a '(__hwprof_complete_workload)'
 
 # hwprof list [PATTERN]
 complete -c hwprof -n '__hwprof_command_is list' -s h -l help -d 'Show help and exit'

@@ -6,11 +6,15 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "flame.h"
+#include "folded.h"
 #include "perfreader.h"
 #include "pprof.h"
 #include "profile.h"
 #include "profile_load.h"
 #include "report_top.h"
+#include "report_tree.h"
+#include "timeline.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,12 +40,24 @@ static void fuzz_outputs(const struct profile *p, FILE *null_out)
         struct top_options to = {.type = t, .lines = (t & 1) != 0};
         struct top_table tt;
         if (top_compute(p, NULL, &to, &tt, &err) == 0) {
-            top_print(null_out, &tt, &to, "");
+            top_print(null_out, &tt, &to, p);
             top_free(&tt);
         }
     }
-    if (null_out)
-        pprof_write(p, NULL, NULL, null_out, &err);
+    if (!null_out)
+        return;
+    pprof_write(p, NULL, NULL, null_out, &err);
+    /* the other outputs, of the default type: names and values straight from the file */
+    size_t type = p->default_type < p->ntypes ? p->default_type : 0;
+    if (p->ntypes == 0)
+        return;
+    folded_write(p, NULL, type, null_out, &err);
+    struct tree_options tro = {.type = type, .total = 1, .min_fraction = 0.005};
+    tree_print(null_out, p, NULL, &tro, &err);
+    struct flame_options fo = {.type = type, .title = "fuzz"};
+    flame_write_html(p, NULL, &fo, null_out, &err);
+    struct timeline_options tlo = {.type = type};
+    timeline_write_json(p, NULL, &tlo, null_out, &err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -68,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pr_file *f;
     if (pr_open(&f, path, &err) < 0)
         return 0;
-    struct load_options lo = {.warn = fuzz_warn, .root = FUZZ_SYM_ROOT};
+    struct load_options lo = {.warn = fuzz_warn, .root = FUZZ_SYM_ROOT, .timeline = true};
     struct profile *p;
     struct load_info info;
     if (profile_load(f, &lo, &p, &info, &err) == 0) {

@@ -304,43 +304,41 @@ static void buildid_close_keep_errno(int fd)
     errno = saved;
 }
 
-int buildid_read_file(const char *path, uint8_t id[HW_BUILD_ID_MAX])
+int buildid_read_fd(int fd, uint8_t id[HW_BUILD_ID_MAX])
 {
-    struct buildid_elf e = {.fd = -1};
+    struct buildid_elf e = {.fd = fd};
     struct stat st;
-    int r = -1;
-
-    e.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (e.fd < 0)
+    if (fstat(fd, &st) < 0)
         return -1;
-    if (fstat(e.fd, &st) < 0)
-        goto out;
     if (!S_ISREG(st.st_mode)) {
         errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        goto out;
+        return -1;
     }
     e.file_size = (uint64_t)st.st_size;
     if (buildid_read_ehdr(&e) < 0)
-        goto out;
-
+        return -1;
     bool bad = false;
     int seg = buildid_scan_segments(&e, id, &bad);
-    if (seg > 0) {
-        r = seg;
-        goto out;
-    }
+    if (seg > 0)
+        return seg;
     int sec = buildid_scan_sections(&e, id, &bad);
-    if (sec > 0) {
-        r = sec;
-        goto out;
-    }
+    if (sec > 0)
+        return sec;
     if (seg < 0 || sec < 0 || bad) {
         errno = EINVAL; /* truncated or corrupt: header tables or notes outside the file */
-        goto out;
+        return -1;
     }
-    r = 0;
-out:
-    buildid_close_keep_errno(e.fd);
+    return 0;
+}
+
+int buildid_read_file(const char *path, uint8_t id[HW_BUILD_ID_MAX])
+{
+    /* O_NONBLOCK: a FIFO in a binary's place must not stop us (buildid_read_fd refuses it) */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int r = buildid_read_fd(fd, id);
+    buildid_close_keep_errno(fd);
     return r;
 }
 

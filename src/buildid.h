@@ -12,6 +12,10 @@
  * a file that is not ELF). */
 int buildid_read_file(const char *path, uint8_t id[HW_BUILD_ID_MAX]);
 
+/* The same for an open file (its offset is not used). A file that is not regular (a FIFO, a device,
+ * a directory) is refused without reading it: -1 with errno EINVAL (EISDIR for a directory). */
+int buildid_read_fd(int fd, uint8_t id[HW_BUILD_ID_MAX]);
+
 /* Reads the kernel's build id from /sys/kernel/notes. Same returns. */
 int buildid_read_kernel(uint8_t id[HW_BUILD_ID_MAX]);
 

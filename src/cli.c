@@ -1,6 +1,10 @@
-/* cli.c - table-driven option parsing and --help text for hwprof's subcommands (one table per command). */
+/* cli.c - table-driven option parsing and --help text for hwprof's subcommands (one table per
+ * command). */
 #include "cli.h"
 
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 void cli_init(struct cli_parser *p, const struct cli_command *cmd, int argc, char **argv)
@@ -52,10 +56,11 @@ static int cli_unknown_long(struct cli_parser *p, const char *name, size_t len, 
     snprintf(given, sizeof(given), "%.*s", (int)(len < 120 ? len : 120), name);
     const char *best[1];
     if (hw_closest(given, cands, n, 3, best, 1) == 1)
-        return hw_errf(err, "unknown option '--%s' for '%s'; did you mean '--%s'? (see 'hwprof %s --help')",
-                       given, p->cmd->name, best[0], p->cmd->name);
-    return hw_errf(err, "unknown option '--%s' for '%s' (see 'hwprof %s --help')", given, p->cmd->name,
-                   p->cmd->name);
+        return hw_errf(
+            err, "unknown option '--%s' for '%s'; did you mean '--%s'? (see 'hwprof %s --help')",
+            given, p->cmd->name, best[0], p->cmd->name);
+    return hw_errf(err, "unknown option '--%s' for '%s' (see 'hwprof %s --help')", given,
+                   p->cmd->name, p->cmd->name);
 }
 
 /* Takes the value of opt from the attached text (may be NULL) or from the next argv word. */
@@ -78,7 +83,8 @@ static int cli_take_value(struct cli_parser *p, const struct cli_option *opt, co
         return opt->id;
     }
     if (p->index >= p->argc)
-        return hw_errf(err, "option '%s' needs a value (%s)", shown, opt->arg_name ? opt->arg_name : "");
+        return hw_errf(err, "option '%s' needs a value (%s)", shown,
+                       opt->arg_name ? opt->arg_name : "");
     *value = p->argv[p->index++];
     return opt->id;
 }
@@ -91,8 +97,8 @@ int cli_next(struct cli_parser *p, const char **value, struct hw_err *err)
         const struct cli_option *opt = cli_find_short(p->cmd, c);
         char shown[3] = {'-', c, 0};
         if (!opt)
-            return hw_errf(err, "unknown option '-%c' for '%s' (see 'hwprof %s --help')", c, p->cmd->name,
-                           p->cmd->name);
+            return hw_errf(err, "unknown option '-%c' for '%s' (see 'hwprof %s --help')", c,
+                           p->cmd->name, p->cmd->name);
         const char *attached = NULL;
         if (opt->arg != CLI_NO_ARG && *p->cluster) {
             attached = p->cluster;
@@ -150,4 +156,63 @@ void cli_print_help(FILE *out, const char *prog, const struct cli_command *cmd)
             snprintf(left + n, sizeof(left) - (size_t)n, " [%s]", o->arg_name);
         fprintf(out, "%-30s %s\n", left, o->help);
     }
+}
+
+int cli_parse_pids(const char *opt, const char *s, pid_t **pids, size_t *n, struct hw_err *err)
+{
+    size_t cap = *n;
+    const char *p = s;
+    do {
+        size_t len = strcspn(p, ",");
+        char tok[32];
+        uint64_t v;
+        snprintf(tok, sizeof(tok), "%.*s", (int)(len < sizeof(tok) ? len : sizeof(tok) - 1), p);
+        if (len >= sizeof(tok) || hw_parse_u64(tok, &v) < 0 || v == 0 || v > 0x3fffffff)
+            return hw_errf(err, "invalid pid '%.*s' in %s (give numbers separated by commas)",
+                           (int)len, p, opt);
+        if (hw_grow(pids, &cap, *n + 1, sizeof(**pids)) < 0)
+            return hw_err_oom(err);
+        (*pids)[(*n)++] = (pid_t)v;
+        p += len;
+    } while (*p++ == ',' && *p);
+    return 0;
+}
+
+int cli_parse_cpus(const char *opt, const char *s, int **cpus, size_t *n, struct hw_err *err)
+{
+    free(*cpus);
+    *cpus = NULL;
+    *n = 0;
+    int k = hw_parse_cpulist(s, cpus, err);
+    if (k <= 0)
+        return hw_errf(err, "invalid CPU list '%s' for %s: give CPUs such as 0-3,8", s, opt);
+    for (int i = 0; i < k; i++) /* sorted: drop repeated CPUs ("0,0-1") */
+        if (*n == 0 || (*cpus)[*n - 1] != (*cpus)[i])
+            (*cpus)[(*n)++] = (*cpus)[i];
+    int *online = NULL;
+    int non = hw_online_cpus(&online, err);
+    if (non < 0)
+        return -1;
+    for (size_t i = 0; i < *n; i++) {
+        bool found = false;
+        for (int j = 0; j < non && !found; j++)
+            found = online[j] == (*cpus)[i];
+        if (!found) {
+            free(online);
+            return hw_errf(err, "CPU %d of %s %s is not online: see /sys/devices/system/cpu/online",
+                           (*cpus)[i], opt, s);
+        }
+    }
+    free(online);
+    return 0;
+}
+
+int cli_parse_seconds(const char *opt, const char *s, double *out, struct hw_err *err)
+{
+    char *end;
+    errno = 0;
+    *out = strtod(s, &end);
+    if (errno || *end || end == s || !(*out > 0) || !isfinite(*out) || *out > 1e7)
+        return hw_errf(err, "invalid value '%s' for %s: give seconds, e.g. 10 or 0.5", s, opt);
+    return 0;
 }

@@ -1,4 +1,4 @@
-/* cmd-convert.c - `hwprof convert`: parse options, then wire the recording through the converter into pprof or folded stacks. */
+/* cmd-convert.c - `hwprof convert`: parse options, then wire the recording through the converter into pprof, folded stacks, a flame graph page or a timeline. */
 #include "config.h"
 
 #include <stdio.h>
@@ -27,10 +27,10 @@ static const struct cli_option convert_options[] = {
     {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data)", NULL, NULL},
     {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE",
      "output file, '-' for stdout (default: hwprof.pb.gz); the name picks the format", NULL, NULL},
-    {OPT_FORMAT, 0, "format", CLI_REQUIRED_ARG, "FORMAT", "pprof or folded (default: from the output name)",
+    {OPT_FORMAT, 0, "format", CLI_REQUIRED_ARG, "FORMAT", "pprof, folded, html or trace (default: from the output name)",
      NULL, NULL},
     {OPT_SAMPLE_INDEX, 0, "sample-index", CLI_REQUIRED_ARG, "EVENT",
-     "which event's values folded stacks hold and pprof shows first (default: the first event)", NULL, NULL},
+     "which event's values folded stacks hold and the others show first (default: the first event)", NULL, NULL},
     {OPT_NO_LABELS, 0, "no-labels", CLI_NO_ARG, NULL, "pprof: leave out the per-sample labels", NULL, NULL},
     FILTER_CLI_OPTIONS(OPT_FILTER),
     {OPT_DEBUGINFOD, 0, "debuginfod", CLI_NO_ARG, NULL, "allow fetching debug info with debuginfod", NULL, NULL},
@@ -45,8 +45,10 @@ static const struct cli_command convert_command = {
     .name = "convert",
     .usage = convert_usage,
     .description = "Convert a recording (from hwprof record or perf record) into a gzip'd pprof profile\n"
-                   "(profile.proto: one sample type per event, inlined frames, labels) or into folded\n"
-                   "stacks for flame graphs. The output name picks the format: .pb.gz, .pb, .folded.",
+                   "(profile.proto: one sample type per event, inlined frames, labels), folded stacks,\n"
+                   "an interactive flame graph page (one HTML file) or a per-thread timeline (Chrome\n"
+                   "trace-event JSON). The output name picks the format: .pb.gz, .pb, .folded, .html,\n"
+                   ".trace.json.",
     .options = convert_options,
     .noptions = HW_ARRAY_SIZE(convert_options),
 };

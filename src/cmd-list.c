@@ -26,6 +26,7 @@ static const struct cli_command list_command = {
 };
 
 struct list_state {
+    const struct pmu_set *pmus; /* the system's PMUs, for the CPU an event is probed on */
     const char *pmu;        /* section being printed */
     size_t shown;
     bool generic_missing;   /* a generic hardware event cannot be opened */
@@ -39,7 +40,7 @@ static int list_print_event(const struct hw_event_info *info, void *arg)
         printf("  %-44s %-9s %s\n", "EVENT", "AVAILABLE", "DESCRIPTION");
         st->pmu = info->pmu;
     }
-    bool ok = pe_probe(&info->attr) == 0;
+    bool ok = pe_probe(&info->attr, st->pmus, NULL) == 0;
     if (!ok && info->generic && events_is_hardware(&info->attr))
         st->generic_missing = true;
     printf("  %-44s %-9s %s\n", info->name, ok ? "yes" : "no", info->desc ? info->desc : "");
@@ -69,17 +70,25 @@ int cmd_list(int argc, char **argv)
         return HW_EXIT_USAGE;
     }
     const char *pattern = p.index < argc ? argv[p.index] : NULL;
-    struct list_state st = {0};
+    struct pmu_set pmus;
+    if (pmu_scan(NULL, &pmus, &err) < 0) {
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+        return HW_EXIT_ERROR;
+    }
+    struct list_state st = {.pmus = &pmus};
     if (events_init(&err) < 0 || events_list(pattern, list_print_event, &st, &err) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
+        pmu_set_free(&pmus);
         return HW_EXIT_ERROR;
     }
     if (st.shown == 0) {
         fprintf(stderr, "hwprof: no event matches '%s'\n", pattern ? pattern : "");
+        pmu_set_free(&pmus);
         return HW_EXIT_ERROR;
     }
-    if (st.generic_missing)
+    if (st.generic_missing && pmu_ncore(&pmus) == 0)
         printf("\nNote: hardware events are not available here (no hardware PMU, e.g. in a virtual\n"
                "machine); 'hwprof record' samples cpu-clock instead of them.\n");
+    pmu_set_free(&pmus);
     return 0;
 }

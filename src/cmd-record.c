@@ -1,14 +1,13 @@
 /* cmd-record.c - `hwprof record`: parse options, then wire events -> perf_event -> ring buffers -> perf.data via the recorder. */
 #include "config.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bidcache.h"
 #include "cli.h"
 #include "commands.h"
 #include "convert.h"
@@ -23,12 +22,16 @@ enum {
     OPT_NO_CALLCHAIN,
     OPT_OUTPUT,
     OPT_PID,
+    OPT_ALL_CPUS,
+    OPT_CPU,
     OPT_DURATION,
     OPT_NO_FALLBACK,
+    OPT_STRICT_FREQ,
     OPT_MMAP_PAGES,
     OPT_QUIET,
     OPT_KEEP_DATA,
     OPT_WALL,
+    OPT_NO_BUILDID_CACHE,
     OPT_HELP,
 };
 
@@ -66,11 +69,19 @@ static const struct cli_option record_options[] = {
      "with a .pb.gz/.pb/.folded output, keep the perf.data recording too (as NAME.data)", NULL, NULL},
     {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
      "attach to running processes instead of running a command", NULL, NULL},
+    {OPT_ALL_CPUS, 'a', "all-cpus", CLI_NO_ARG, NULL,
+     "record every process on every CPU (system-wide; with a command, while it runs)", NULL, NULL},
+    {OPT_CPU, 'C', "cpu", CLI_REQUIRED_ARG, "CPUS",
+     "record every process on these CPUs only, e.g. 0-3,8 (system-wide)", NULL, NULL},
     {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
     {OPT_WALL, 0, "wall", CLI_NO_ARG, NULL, "wall-clock profile: on-CPU and off-CPU time of every thread",
      NULL, NULL},
+    {OPT_NO_BUILDID_CACHE, 'N', "no-buildid-cache", CLI_NO_ARG, NULL,
+     "keep no copies of the sampled binaries in the build-id cache (~/.debug)", NULL, NULL},
     {OPT_NO_FALLBACK, 0, "no-fallback", CLI_NO_ARG, NULL,
      "fail instead of sampling cpu-clock when a hardware event cannot be opened", NULL, NULL},
+    {OPT_STRICT_FREQ, 0, "strict-freq", CLI_NO_ARG, NULL,
+     "fail instead of lowering a frequency above kernel.perf_event_max_sample_rate", NULL, NULL},
     {OPT_MMAP_PAGES, 'm', "mmap-pages", CLI_REQUIRED_ARG, "PAGES",
      "ring-buffer data pages per CPU, a power of two (default: 128)", NULL, NULL},
     {OPT_QUIET, 'q', "quiet", CLI_NO_ARG, NULL, "print no summary", NULL, NULL},
@@ -80,6 +91,7 @@ static const struct cli_option record_options[] = {
 static const char *const record_usage[] = {
     "record [options] [--] COMMAND [ARGS...]",
     "record [options] -p PID[,PID...]",
+    "record [options] -a|-C CPUS [[--] COMMAND [ARGS...]]",
     NULL,
 };
 
@@ -96,42 +108,27 @@ static const struct cli_command record_command = {
 struct record_args {
     const char *events;
     uint64_t freq, period;
-    bool callchain, no_fallback, quiet, help, keep_data, wall;
+    bool callchain, no_fallback, quiet, help, keep_data, wall, strict_freq;
     bool dwarf;                    /* -g dwarf */
+    bool no_buildid_cache;         /* -N */
     uint32_t user_stack;           /* bytes of user stack copied with each sample */
     bool events_given;
     const char *output;
     pid_t *pids;
     size_t npids;
+    bool system_wide;              /* -a or -C */
+    int *cpus;                     /* -C: the CPUs (malloc'd), else NULL */
+    size_t ncpus;
     double duration;
     unsigned mmap_pages;
 };
 
-static int record_parse_pids(struct record_args *a, const char *s, struct hw_err *err)
+static void record_args_free(struct record_args *a)
 {
-    char *copy = hw_strdup(s);
-    if (!copy)
-        return hw_errf(err, "out of memory");
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        uint64_t v;
-        if (hw_parse_u64(tok, &v) < 0 || v == 0 || v > 0x3fffffff) {
-            hw_errf(err, "invalid pid '%s' in --pid (give numbers separated by commas)", tok);
-            free(copy);
-            return -1;
-        }
-        pid_t *np = realloc(a->pids, (a->npids + 1) * sizeof(*np));
-        if (!np) {
-            free(copy);
-            return hw_errf(err, "out of memory");
-        }
-        a->pids = np;
-        a->pids[a->npids++] = (pid_t)v;
-    }
-    free(copy);
-    if (a->npids == 0)
-        return hw_errf(err, "--pid needs at least one pid");
-    return 0;
+    free(a->pids);
+    free(a->cpus);
+    a->pids = NULL;
+    a->cpus = NULL;
 }
 
 /* Parses -g MODE[,SIZE]: fp (default) or dwarf, and the stack copy's size in bytes (rounded up to a
@@ -204,25 +201,35 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         case OPT_WALL:
             a->wall = true;
             break;
+        case OPT_NO_BUILDID_CACHE:
+            a->no_buildid_cache = true;
+            break;
         case OPT_OUTPUT:
             if (!*v)
                 return hw_errf(err, "--output needs a file name");
             a->output = v;
             break;
+        case OPT_ALL_CPUS:
+            a->system_wide = true;
+            break;
+        case OPT_CPU:
+            if (cli_parse_cpus("--cpu", v, &a->cpus, &a->ncpus, err) < 0)
+                return -1;
+            a->system_wide = true;
+            break;
         case OPT_PID:
-            if (record_parse_pids(a, v, err) < 0)
+            if (cli_parse_pids("--pid", v, &a->pids, &a->npids, err) < 0)
                 return -1;
             break;
-        case OPT_DURATION: {
-            char *end;
-            errno = 0;
-            a->duration = strtod(v, &end);
-            if (errno || *end || !(a->duration > 0) || !isfinite(a->duration) || a->duration > 1e7)
-                return hw_errf(err, "invalid value '%s' for --duration: give seconds, e.g. 10 or 0.5", v);
+        case OPT_DURATION:
+            if (cli_parse_seconds("--duration", v, &a->duration, err) < 0)
+                return -1;
             break;
-        }
         case OPT_NO_FALLBACK:
             a->no_fallback = true;
+            break;
+        case OPT_STRICT_FREQ:
+            a->strict_freq = true;
             break;
         case OPT_MMAP_PAGES:
             if (record_parse_positive("--mmap-pages", v, &n, err) < 0)
@@ -310,6 +317,8 @@ static void record_print_summary(const struct recorder_result *res, const char *
     const char *leader = NULL;
     for (size_t e = 0; e < res->nevents; e++) {
         const struct recorder_event_stats *s = &res->events[e];
+        if (s->tracking)
+            continue;
         if (s->member) {
             fprintf(stderr, "hwprof: %s: read at each %s sample\n", s->name, leader ? leader : "leader");
             continue;
@@ -317,12 +326,24 @@ static void record_print_summary(const struct recorder_result *res, const char *
         leader = s->name;
         fprintf(stderr, "hwprof: %s: %llu samples, %llu lost\n", s->name,
                 (unsigned long long)s->samples, (unsigned long long)s->lost);
+        if (s->throttled)
+            fprintf(stderr,
+                    "hwprof: %s: the kernel throttled its sampling %llu times (more samples per "
+                    "second than kernel.perf_event_max_sample_rate allows; %s)\n",
+                    s->name, (unsigned long long)s->throttled,
+                    s->fixed_period ? "use a larger -c" : "lower -F");
+        if (s->lost_samples)
+            fprintf(stderr, "hwprof: %s: the PMU dropped %llu samples (PERF_RECORD_LOST_SAMPLES)\n",
+                    s->name, (unsigned long long)s->lost_samples);
     }
     if (res->lost_unattributed)
         fprintf(stderr, "hwprof: %llu more samples lost\n", (unsigned long long)res->lost_unattributed);
-    if (res->throttled)
-        fprintf(stderr, "hwprof: the kernel throttled sampling %llu times (lower -F to avoid it)\n",
-                (unsigned long long)res->throttled);
+    uint64_t throttled = 0;
+    for (size_t e = 0; e < res->nevents; e++)
+        throttled += res->events[e].tracking ? 0 : res->events[e].throttled;
+    if (res->throttled > throttled) /* of no event the summary names */
+        fprintf(stderr, "hwprof: the kernel throttled sampling %llu more times\n",
+                (unsigned long long)(res->throttled - throttled));
     if (res->corrupt)
         fprintf(stderr, "hwprof: %llu unreadable records in the ring buffers were skipped\n",
                 (unsigned long long)res->corrupt);
@@ -363,20 +384,31 @@ int cmd_record(int argc, char **argv)
     int cmd_at = record_parse(&a, argc, argv, &err);
     if (cmd_at < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_USAGE;
     }
     if (a.help) {
         cli_print_help(stdout, "hwprof", &record_command);
-        free(a.pids);
+        record_args_free(&a);
         return 0;
     }
     bool have_cmd = cmd_at < argc;
-    if (have_cmd == (a.npids > 0)) {
+    if (a.system_wide && a.npids > 0) {
+        fprintf(stderr, "hwprof: give either -a/-C (every process) or --pid, not both\n");
+        record_args_free(&a);
+        return HW_EXIT_USAGE;
+    }
+    if (a.system_wide && !pe_cpu_wide_allowed()) {
+        pe_cpu_wide_error(&err);
+        fprintf(stderr, "hwprof: %s\n", err.msg);
+        record_args_free(&a);
+        return HW_EXIT_ERROR;
+    }
+    if (!a.system_wide && have_cmd == (a.npids > 0)) {
         fprintf(stderr, "hwprof: %s\n", have_cmd ? "give either a command or --pid, not both"
-                                                 : "no command given: 'hwprof record [options] -- COMMAND' "
-                                                   "or 'hwprof record -p PID'");
-        free(a.pids);
+                                                 : "no command given: 'hwprof record [options] -- COMMAND', "
+                                                   "'hwprof record -p PID' or 'hwprof record -a'");
+        record_args_free(&a);
         return HW_EXIT_USAGE;
     }
 
@@ -385,7 +417,7 @@ int cmd_record(int argc, char **argv)
     if (events_init(&err) < 0 ||
         (a.wall ? record_wall_events(kernel, &events, &err) : events_parse(a.events, kernel, &events, &err)) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_ERROR;
     }
     if (!kernel && !a.quiet)
@@ -395,7 +427,7 @@ int cmd_record(int argc, char **argv)
     if (!cmdline) {
         fprintf(stderr, "hwprof: out of memory\n");
         events_free(&events);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_ERROR;
     }
     cmdline[0] = "hwprof";
@@ -407,14 +439,17 @@ int cmd_record(int argc, char **argv)
         fprintf(stderr, "hwprof: out of memory\n");
         free(cmdline);
         events_free(&events);
-        free(a.pids);
+        record_args_free(&a);
         return HW_EXIT_ERROR;
     }
+    /* copies of the sampled binaries in perf's build-id cache, as perf record keeps them (-N: none) */
+    char *cache_dir = a.no_buildid_cache ? NULL : bidcache_default_dir();
     struct recorder_opts opts = {
         .output = data_path,
         .events = &events,
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
-               .enable_on_exec = a.npids == 0, .no_fallback = a.no_fallback,
+               .enable_on_exec = a.npids == 0 && !a.system_wide, .no_fallback = a.no_fallback,
+               .strict_freq = a.strict_freq,
                .wakeup_bytes = a.mmap_pages * 4096u / 4, .switch_records = a.wall,
                .monotonic_clock = a.wall, .dwarf = a.dwarf,
                .user_stack = a.wall && !a.dwarf && a.user_stack < RECORD_WALL_USER_STACK ? RECORD_WALL_USER_STACK
@@ -423,10 +458,14 @@ int cmd_record(int argc, char **argv)
         .pids = a.pids,
         .npids = a.npids,
         .argv = argv + cmd_at,
+        .system_wide = a.system_wide,
+        .cpus = a.cpus,
+        .ncpus = a.ncpus,
         .duration = a.duration,
         .cmdline_argc = argc + 1,
         .cmdline_argv = cmdline,
         .version = "hwprof " PACKAGE_VERSION,
+        .cache_dir = cache_dir,
         .notice = a.quiet ? NULL : record_notice, /* -q: no notices either */
     };
     struct recorder_result res;
@@ -455,8 +494,9 @@ int cmd_record(int argc, char **argv)
     }
     free(data_path);
     recorder_result_free(&res);
+    free(cache_dir);
     free(cmdline);
     events_free(&events);
-    free(a.pids);
+    record_args_free(&a);
     return code;
 }

@@ -1,4 +1,4 @@
-/* convert.c - turn a recording into an output file (pprof or folded stacks): read, load, filter, write, atomically. */
+/* convert.c - turn a recording into an output file (pprof, folded stacks, HTML flame graph, trace-event timeline): read, load, filter, write, atomically. */
 #include "convert.h"
 
 #include <errno.h>
@@ -8,10 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "flame.h"
 #include "folded.h"
 #include "perfreader.h"
 #include "pprof.h"
 #include "profile_load.h"
+#include "report_top.h"
+#include "timeline.h"
 
 int convert_parse_format(const char *name, enum convert_format *out, struct hw_err *err)
 {
@@ -19,8 +22,12 @@ int convert_parse_format(const char *name, enum convert_format *out, struct hw_e
         *out = CONVERT_PPROF_GZ;
     else if (strcmp(name, "folded") == 0)
         *out = CONVERT_FOLDED;
+    else if (strcmp(name, "html") == 0)
+        *out = CONVERT_HTML;
+    else if (strcmp(name, "trace") == 0)
+        *out = CONVERT_TRACE;
     else
-        return hw_errf(err, "unknown format '%s' (known: pprof, folded)", name);
+        return hw_errf(err, "unknown format '%s' (known: pprof, folded, html, trace)", name);
     return 0;
 }
 
@@ -33,6 +40,10 @@ static const struct {
     {".pb", CONVERT_PPROF},
     {".folded", CONVERT_FOLDED},
     {".txt", CONVERT_FOLDED},
+    {".html", CONVERT_HTML},
+    {".htm", CONVERT_HTML},
+    {".trace.json", CONVERT_TRACE},
+    {".json", CONVERT_TRACE},
 };
 
 /* The index in convert_suffixes of path's ending, or -1. */
@@ -180,6 +191,41 @@ static int convert_write_pprof(const struct profile *p, const bool *keep, const 
     return pprof_write(p, keep, &po, out, err);
 }
 
+/* The heading of a picture: the program's name (the main binary's, else the recording's). */
+static const char *convert_title(const struct pr_file *f, const struct load_info *info)
+{
+    const char *slash = info->main_binary ? strrchr(info->main_binary, '/') : NULL;
+    if (slash)
+        return slash + 1;
+    return info->main_binary ? info->main_binary : f->path;
+}
+
+/* The HTML flame graph or the trace-event timeline. */
+static int convert_write_picture(const struct profile *p, const bool *keep, const struct pr_file *f,
+                                 const struct load_info *info, size_t type, enum convert_format fmt, FILE *out,
+                                 struct hw_err *err)
+{
+    if (fmt == CONVERT_TRACE) {
+        struct timeline_options to = {.type = type, .title = convert_title(f, info)};
+        return timeline_write_json(p, keep, &to, out, err);
+    }
+    char **names = calloc(f->nattrs ? f->nattrs : 1, sizeof(*names));
+    if (!names)
+        return hw_err_oom(err);
+    for (size_t i = 0; i < f->nattrs; i++)
+        names[i] = f->attrs[i].name;
+    char sub[4096], dur[32];
+    top_format_value(dur, sizeof(dur), p->duration_nanos, "nanoseconds");
+    snprintf(sub, sizeof(sub), "%s%s%s, %llu samples, %llu lost", f->cmdline ? f->cmdline : "",
+             f->cmdline ? " \u00b7 " : "", dur, (unsigned long long)info->sample_records,
+             (unsigned long long)info->lost);
+    struct flame_options fo = {.type = type, .title = convert_title(f, info), .subtitle = sub,
+                               .event_names = names, .nevents = f->nattrs};
+    int rc = flame_write_html(p, keep, &fo, out, err);
+    free(names);
+    return rc;
+}
+
 int convert_file(const struct convert_options *o, struct hw_err *err)
 {
     enum convert_format fmt = o->format, named = convert_format_of(o->output);
@@ -187,8 +233,8 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
         fmt = named; /* --format pprof with x.pb: the name asks for it uncompressed */
     if (fmt == CONVERT_AUTO) {
         if (strcmp(o->output, "-") != 0)
-            return hw_errf(err, "cannot tell the format of '%s' from its name: use .pb.gz, .pb, .folded "
-                                "or .txt, or give --format",
+            return hw_errf(err, "cannot tell the format of '%s' from its name: use .pb.gz, .pb, .folded, "
+                                ".txt, .html or .trace.json, or give --format",
                            o->output);
         fmt = CONVERT_PPROF_GZ;
     }
@@ -198,8 +244,8 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
     bool *keep = NULL;
     struct convert_out out = {0};
     struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg,
-                              .max_stack = o->max_stack, .progress = o->progress,
-                              .progress_arg = o->progress_arg};
+                              .timeline = fmt == CONVERT_TRACE, .max_stack = o->max_stack,
+                              .progress = o->progress, .progress_arg = o->progress_arg};
     int rc = pr_open(&f, o->input, err);
     if (rc == 0)
         rc = profile_load(f, &lo, &p, &info, err);
@@ -218,6 +264,8 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
         errno = 0;
         if (fmt == CONVERT_FOLDED)
             rc = folded_write(p, keep, (size_t)type, out.f, err);
+        else if (fmt == CONVERT_HTML || fmt == CONVERT_TRACE)
+            rc = convert_write_picture(p, keep, f, &info, (size_t)type, fmt, out.f, err);
         else
             rc = convert_write_pprof(p, keep, f, &info, o, fmt, out.f, err);
         if (rc < 0 && (errno == ENOSPC || errno == EDQUOT || errno == EFBIG))

@@ -1,4 +1,4 @@
-/* convert.h - turn a recording into an output file (pprof or folded stacks): read, load, filter, write, atomically. */
+/* convert.h - turn a recording into an output file (pprof, folded stacks, HTML flame graph, trace-event timeline): read, load, filter, write, atomically. */
 #ifndef HWPROF_CONVERT_H
 #define HWPROF_CONVERT_H
 
@@ -13,13 +13,16 @@ enum convert_format {
     CONVERT_PPROF_GZ,
     CONVERT_PPROF,         /* uncompressed profile.proto */
     CONVERT_FOLDED,
+    CONVERT_HTML,          /* the interactive flame graph page */
+    CONVERT_TRACE,         /* Chrome trace-event JSON: the timeline per thread */
 };
 
 struct convert_options {
     const char *input;     /* perf.data file */
     const char *output;    /* file name, or "-" for stdout */
     enum convert_format format;
-    const char *sample_index; /* folded: which value (NULL: the first event) */
+    const char *sample_index; /* folded: which value; pprof, html: shown first; trace: whose
+                                 on-CPU samples (NULL: the first event) */
     bool labels;           /* pprof: per-sample labels */
     const struct filter *filter;
     bool debuginfod;
@@ -31,10 +34,11 @@ struct convert_options {
     void *warn_arg;
 };
 
-/* Parses a --format name ("pprof", "folded"). Returns 0 or -1 with err. */
+/* Parses a --format name ("pprof", "folded", "html", "trace"). Returns 0 or -1 with err. */
 int convert_parse_format(const char *name, enum convert_format *out, struct hw_err *err);
 
-/* The format an output name asks for (.pb.gz, .pb, .folded, .txt), or CONVERT_AUTO if none. */
+/* The format an output name asks for (.pb.gz, .pb, .folded, .txt, .html, .htm, .json), or
+ * CONVERT_AUTO if none. */
 enum convert_format convert_format_of(const char *path);
 
 /* The length of path without its format ending ("out.pb.gz" -> 3); strlen(path) if it has none. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "hashmap.h"
 
 struct folded_stack {
@@ -21,15 +22,12 @@ struct folded {
     struct hw_buf line;      /* the stack being built */
 };
 
-/* Appends a frame name, with ';' (the separator) replaced so it cannot split the frame. */
+/* Appends a frame name escaped (ESC_FOLDED: ';' cannot split the frame, a newline or a control
+ * character cannot start a line of its own or reach a terminal). */
 static int folded_put_name(struct hw_buf *b, const char *name, bool inlined)
 {
-    size_t start = b->len;
-    if (hw_buf_append(b, name, strlen(name)) < 0)
+    if (esc_append(b, name, ESC_FOLDED) < 0)
         return -1;
-    for (size_t i = start; i < b->len; i++)
-        if (b->data[i] == ';')
-            b->data[i] = ':';
     return inlined ? hw_buf_append(b, "_[i]", 4) : 0;
 }
 
@@ -70,7 +68,7 @@ static int folded_add(struct folded *f, int64_t value)
     uint64_t h = hw_hash_bytes(f->line.data, f->line.len, 9);
     uint32_t idx;
     if (hw_map_find(&f->map, h, folded_eq, &k, &idx)) {
-        f->stacks[idx].value += value;
+        f->stacks[idx].value = prof_sat_add(f->stacks[idx].value, value);
         return 0;
     }
     if (hw_grow(&f->stacks, &f->cap, f->n + 1, sizeof(*f->stacks)) < 0)
@@ -104,7 +102,7 @@ int folded_write(const struct profile *p, const bool *keep, size_t type, FILE *o
         if (v == 0 || (keep && !keep[i]))
             continue;
         if (folded_build(&f, p, &p->samples[i]) < 0 || folded_add(&f, v) < 0)
-            rc = hw_errf(err, "out of memory");
+            rc = hw_err_oom(err);
     }
     if (rc == 0) {
         if (f.n > 1)

@@ -149,6 +149,9 @@ static int64_t locs_add(struct locs *lc, const struct mach_map *m, int64_t mappi
     lc->pending[lc->npending++] = (struct locs_pending){
         .loc = (uint32_t)loc, .mapping = (uint32_t)mapping, .dso = m->dso, .start = m->start, .end = m->end,
         .pgoff = m->pgoff, .addr = addr, .pid = pid, .caller = caller};
+    struct sym_binary bin;
+    locs_binary(m->dso, &bin);
+    sym_prefetch(lc->sym, &bin); /* loaded on the symbolizer's second thread while stacks are read */
     return loc;
 }
 

@@ -17,8 +17,9 @@ struct command {
 
 static const struct command commands[] = {
     {"record", cmd_record, "Run a command (or attach to processes) and sample it into a perf.data file"},
+    {"stat", cmd_stat, "Count events of a command (or processes, or CPUs) and print the totals as perf stat"},
     {"report", cmd_report, "Print the hottest functions of a recording, symbolized with inlines and lines"},
-    {"convert", cmd_convert, "Write a recording as pprof (profile.proto) or folded stacks for flame graphs"},
+    {"convert", cmd_convert, "Write a recording as pprof, folded stacks, a flame graph page or a timeline"},
     {"list", cmd_list, "List the events you can name, and whether this machine can open them"},
     {"help", NULL, "Show the help of a command"},
 };

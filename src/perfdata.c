@@ -433,6 +433,9 @@ static int pd_feat_body(const struct pd_writer *w, int bit, const struct pd_meta
 {
     int r = 0;
     switch (bit) {
+    case PD_FEAT_TRACING_DATA: /* built by the tracedata module */
+        r = m->tracing_data_size ? hw_buf_append(b, m->tracing_data, m->tracing_data_size) : 0;
+        break;
     case PD_FEAT_BUILD_ID:
         return pd_feat_build_id(b, bids, nbids, err);
     case PD_FEAT_HOSTNAME:
@@ -485,7 +488,7 @@ static int pd_feat_body(const struct pd_writer *w, int bit, const struct pd_meta
 }
 
 static const int pd_feature_order[] = {
-    PD_FEAT_BUILD_ID, PD_FEAT_HOSTNAME, PD_FEAT_OSRELEASE,  PD_FEAT_VERSION,     PD_FEAT_ARCH,
+    PD_FEAT_TRACING_DATA, PD_FEAT_BUILD_ID, PD_FEAT_HOSTNAME, PD_FEAT_OSRELEASE,  PD_FEAT_VERSION,     PD_FEAT_ARCH,
     PD_FEAT_NRCPUS,   PD_FEAT_CMDLINE,  PD_FEAT_EVENT_DESC, PD_FEAT_GROUP_DESC,  PD_FEAT_SAMPLE_TIME,
 };
 

@@ -62,6 +62,8 @@ struct pd_meta {
     int argc;               /* command line of hwprof itself */
     char *const *argv;
     uint64_t first_sample_time, last_sample_time; /* HEADER_SAMPLE_TIME if last != 0 */
+    const void *tracing_data;      /* HEADER_TRACING_DATA body (tracedata_build) if size != 0 */
+    size_t tracing_data_size;
 };
 
 /* Fills hostname, osrelease, arch (uname), cpu counts and version into meta; strings point into

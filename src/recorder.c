@@ -1,6 +1,7 @@
 /* recorder.c - run a recording: open events for a workload or attached pids, drain ring buffers into a perf.data file. */
 #include "recorder.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,12 +13,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "bidtable.h"
 #include "buildid.h"
 #include "decode.h"
 #include "machine.h"
 #include "perfdata.h"
 #include "procsynth.h"
 #include "ringbuf.h"
+#include "tracedata.h"
 #include "workload.h"
 
 #define RECORDER_PENDING_MAX 65536 /* sample addresses whose mapping was not known yet */
@@ -36,6 +39,7 @@ struct recording {
     size_t nrbs;
     struct pd_writer *writer;
     struct machine *m;
+    struct bidtable *bids;         /* the build ids of the binaries samples hit, and their copies */
     struct dec_format *formats;    /* per event */
     struct workload wl;
     bool have_workload;
@@ -164,7 +168,15 @@ static int recorder_note_record(struct recording *r, const struct perf_event_hea
         recorder_note_sample(r, ev, h, h->size);
         break;
     case PERF_RECORD_MMAP:
-    case PERF_RECORD_MMAP2:
+    case PERF_RECORD_MMAP2: {
+        struct mach_change chg;
+        if (mach_process(r->m, &r->formats[ev], h, h->size, &chg, err) < 0)
+            return -1;
+        const struct mach_map *map = chg.type ? mach_find(r->m, chg.space, chg.start) : NULL;
+        if (map && chg.space >= 0)
+            bidtable_note_mmap(r->bids, chg.pid, map->dso);
+        break;
+    }
     case PERF_RECORD_COMM:
     case PERF_RECORD_FORK:
     case PERF_RECORD_EXIT:
@@ -182,7 +194,16 @@ static int recorder_note_record(struct recording *r, const struct perf_event_hea
     }
     case PERF_RECORD_THROTTLE:
         r->res->throttled++;
+        r->res->events[ev].throttled++;
         break;
+    case PERF_RECORD_LOST_SAMPLES: {
+        uint64_t lost;
+        if (h->size >= sizeof(*h) + sizeof(lost)) {
+            memcpy(&lost, (const char *)h + sizeof(*h), sizeof(lost));
+            r->res->events[ev].lost_samples += lost;
+        }
+        break;
+    }
     default:
         break;
     }
@@ -263,6 +284,8 @@ static int recorder_alloc_result(struct recording *r, struct hw_err *err)
             return hw_errf(err, "out of memory");
         res->events[e].name = res->names[e];
         res->events[e].member = !r->set.attrs[e].disabled;
+        res->events[e].tracking = r->set.tracking && e == 0;
+        res->events[e].fixed_period = !r->set.attrs[e].freq;
         dec_format_from_attr(&r->formats[e], &r->set.attrs[e]);
     }
     return 0;
@@ -287,11 +310,11 @@ static int recorder_map_buffers(struct recording *r, struct hw_err *err)
 /* The targets to open events on: the workload's pid, or every thread of every attached pid. */
 static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, struct hw_err *err)
 {
-    if (r->have_workload) {
+    if (r->have_workload || r->opts->system_wide) {
         *targets = malloc(sizeof(pid_t));
         if (!*targets)
             return hw_errf(err, "out of memory");
-        (*targets)[0] = r->wl.pid;
+        (*targets)[0] = r->opts->system_wide ? -1 : r->wl.pid;
         *n = 1;
         return 0;
     }
@@ -330,6 +353,29 @@ static pid_t recorder_tgid(pid_t tid)
     const char *t = strstr(buf, "\nTgid:");
     long v = t ? strtol(t + 7, NULL, 10) : 0;
     return v > 0 ? (pid_t)v : tid;
+}
+
+/* Fills r->pids with every process of /proc, for a system-wide recording (their mappings and names
+ * are written first, as for attached processes). Returns 0 or -1 with err. */
+static int recorder_all_processes(struct recording *r, struct hw_err *err)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return hw_errf_errno(err, errno, "cannot list /proc");
+    size_t cap = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        uint64_t pid;
+        if (hw_parse_u64(de->d_name, &pid) < 0 || pid == 0 || pid > INT32_MAX)
+            continue;
+        if (hw_grow(&r->pids, &cap, r->npids + 1, sizeof(*r->pids)) < 0) {
+            closedir(d);
+            return hw_err_oom(err);
+        }
+        r->pids[r->npids++] = (pid_t)pid;
+    }
+    closedir(d);
+    return 0;
 }
 
 /* Fills r->pids from the --pid list: thread ids become their process, duplicates go. */
@@ -471,49 +517,14 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
     return rc;
 }
 
-/* Collects the build ids of every binary a sample touched. */
-static int recorder_build_ids(struct recording *r, struct pd_build_id **out, size_t *nout,
-                              struct hw_err *err)
-{
-    for (size_t i = 0; i < r->npending; i++)
-        mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
-    size_t n;
-    const struct mach_dso *const *dsos = mach_dsos(r->m, &n);
-    struct pd_build_id *v = calloc(n ? n : 1, sizeof(*v));
-    if (!v)
-        return hw_err_oom(err);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct mach_dso *d = dsos[i];
-        if (!d->hit)
-            continue;
-        struct pd_build_id *b = &v[k];
-        b->pid = -1;
-        if (d->kernel || strncmp(d->path, "[kernel.kallsyms]", 17) == 0) {
-            b->kernel = true;
-            b->filename = "[kernel.kallsyms]";
-            b->id_len = buildid_read_kernel(b->id);
-        } else if (d->path[0] == '/') {
-            b->filename = d->path;
-            b->id_len = d->build_id_size ? d->build_id_size : buildid_read_file(d->path, b->id);
-            if (d->build_id_size)
-                memcpy(b->id, d->build_id, d->build_id_size);
-        } else {
-            continue; /* [vdso], //anon, ... */
-        }
-        if (b->id_len > 0)
-            k++;
-    }
-    *out = v;
-    *nout = k;
-    return 0;
-}
-
 static int recorder_finish(struct recording *r, struct hw_err *err)
 {
     struct pd_build_id *bids = NULL;
     size_t nbids = 0;
-    if (recorder_build_ids(r, &bids, &nbids, err) < 0)
+    for (size_t i = 0; i < r->npending; i++)
+        mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
+    struct hw_warn w = {r->opts->notice, r->opts->notice_arg};
+    if (bidtable_collect(r->bids, r->m, recorder_samples_kernel(&r->set), &bids, &nbids, &w, err) < 0)
         return -1;
     struct pd_meta meta;
     struct pd_uname_storage us;
@@ -526,10 +537,19 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
      * the loader charges threads still waiting then up to it. */
     if (r->opts->pe.monotonic_clock && r->stop_time > meta.last_sample_time)
         meta.last_sample_time = r->stop_time;
+    struct hw_buf tracing = {0}; /* the tracepoints' formats, for perf script */
+    if (tracedata_build(r->opts->pe.sys ? r->opts->pe.sys->root : NULL, r->set.attrs,
+                        r->set.nevents, &tracing, err) < 0) {
+        free(bids);
+        return -1;
+    }
+    meta.tracing_data = tracing.data;
+    meta.tracing_data_size = tracing.len;
     uint64_t size = pd_writer_data_size(r->writer);
     int rc = pd_writer_finish(r->writer, &meta, bids, nbids, err);
     r->writer = NULL;
     free(bids);
+    hw_buf_free(&tracing);
     r->res->file_size = size; /* refined by the caller with stat */
     return rc;
 }
@@ -552,6 +572,7 @@ static void recorder_teardown(struct recording *r)
     free(r->pids);
     recorder_restore_signals(r);
     mach_free(r->m);
+    bidtable_free(r->bids);
     free(r->formats);
     free(r->pending);
 }
@@ -560,8 +581,9 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
 {
     const struct recorder_opts *o = r->opts;
     r->m = mach_new();
+    r->bids = bidtable_new(o->cache_dir);
     r->pending = malloc(RECORDER_PENDING_MAX * sizeof(*r->pending));
-    if (!r->m || !r->pending)
+    if (!r->m || !r->bids || !r->pending)
         return hw_errf(err, "out of memory");
     recorder_raise_fd_limit();
     if (r->have_workload) {
@@ -571,15 +593,22 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
         }
         if (workload_prepare(&r->wl, o->argv, err) < 0)
             return -1;
-    } else if (recorder_open_pidfds(r, err) < 0) {
-        return -1;
     }
+    if (o->system_wide ? recorder_all_processes(r, err) < 0
+                       : !r->have_workload && recorder_open_pidfds(r, err) < 0)
+        return -1;
     if (recorder_catch_signals(r, err) < 0)
         return -1;
     int *cpus;
-    int ncpus = hw_online_cpus(&cpus, err);
+    int ncpus = o->cpus ? (int)o->ncpus : hw_online_cpus(&cpus, err);
     if (ncpus < 0)
         return -1;
+    if (o->cpus) {
+        cpus = malloc(o->ncpus * sizeof(*cpus));
+        if (!cpus)
+            return hw_err_oom(err);
+        memcpy(cpus, o->cpus, o->ncpus * sizeof(*cpus));
+    }
     pid_t *targets;
     size_t ntargets = 0;
     if (recorder_targets(r, &targets, &ntargets, err) < 0) {
@@ -624,13 +653,15 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
     r.opts = opts;
     r.res = res;
     r.sigfd = -1;
-    r.have_workload = opts->npids == 0;
+    r.have_workload = opts->npids == 0 && opts->argv && opts->argv[0];
     r.wl.pid = -1;
     r.wl.go_fd = r.wl.err_fd = r.wl.pidfd = -1;
 
     int rc = recorder_setup(&r, err);
     if (rc == 0)
         rc = recorder_synthesize(&r, err);
+    if (rc == 0 && opts->system_wide) /* every process, from now on */
+        rc = pe_enable(&r.set, true, err);
     if (rc == 0 && r.have_workload) {
         int exec_errno;
         rc = workload_start(&r.wl, &exec_errno, err);
@@ -641,16 +672,18 @@ int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, 
             else
                 hw_errf_errno(err, exec_errno, "cannot execute %s", opts->argv[0]);
         }
-    } else if (rc == 0) {
+    } else if (rc == 0 && !opts->system_wide) {
         rc = pe_enable(&r.set, true, err);
     }
     if (rc == 0) {
         rc = recorder_loop(&r, err);
         r.stop_time = hw_now_ns();
-        if (rc == 0 && !r.have_workload)
+        if (rc == 0 && (!r.have_workload || opts->system_wide))
             rc = pe_enable(&r.set, false, err);
         if (rc == 0 && recorder_drain(&r, err) < 0)
             rc = -1;
+        if (rc == 0) /* groups that never ran or were multiplexed */
+            pe_schedule(&r.set, opts->pe.sys, opts->notice, opts->notice_arg);
     }
     if (r.have_workload && rc == 0) {
         workload_wait(&r.wl);

@@ -18,11 +18,16 @@ struct recorder_opts {
     unsigned mmap_pages;           /* data pages per CPU ring buffer, power of two */
     const pid_t *pids;             /* attach to these processes ... */
     size_t npids;
-    char *const *argv;             /* ... or run this command (when npids == 0) */
+    char *const *argv;             /* ... or run this command (when npids == 0; NULL or empty: none) */
+    bool system_wide;              /* every process on cpus (pid -1), as perf record -a / -C; with a
+                                      command, while it runs */
+    const int *cpus;               /* the CPUs to record (NULL: every online CPU) */
+    size_t ncpus;
     double duration;               /* stop after this many seconds (0: no limit) */
     int cmdline_argc;              /* hwprof's own command line, for the file's CMDLINE feature */
     char *const *cmdline_argv;
     const char *version;
+    const char *cache_dir;         /* build-id cache for copies of the binaries samples hit (NULL: none) */
     hw_warn_fn notice;           /* fallback notices and other remarks for the user */
     void *notice_arg;
 };
@@ -30,8 +35,12 @@ struct recorder_opts {
 struct recorder_event_stats {
     const char *name;              /* points into the result */
     bool member;                   /* group member: read at each sample of its leader */
+    bool tracking;                 /* the side-band dummy the perf_event module added (pe_set) */
+    bool fixed_period;             /* sampled every N events (-c), not at a frequency */
     uint64_t samples;
     uint64_t lost;                 /* samples lost (LOST records attributed to this event) */
+    uint64_t throttled;            /* THROTTLE records: times the kernel stopped its sampling */
+    uint64_t lost_samples;         /* samples the PMU dropped (PERF_RECORD_LOST_SAMPLES, PEBS) */
 };
 
 struct recorder_result {
@@ -39,7 +48,7 @@ struct recorder_result {
     struct recorder_event_stats *events;
     char **names;
     uint64_t lost_unattributed;    /* LOST records whose id matched no event */
-    uint64_t throttled;            /* THROTTLE records */
+    uint64_t throttled;            /* THROTTLE records, all events (per event in events[]) */
     uint64_t corrupt;              /* ring-buffer headers that could not be read */
     uint64_t file_size;
     bool command_not_found;        /* the command could not be found or executed */

@@ -22,9 +22,9 @@ struct sym_frame {
 /* An address's frames, innermost (most deeply inlined) first, the out-of-line function last. */
 struct sym_result {
     const struct sym_frame *frames;
-    size_t nframes;          /* >= 1 */
-    bool symbolized;         /* false: a placeholder frame such as "libfoo.so+0x1234" or "[kernel]" */
-    bool has_lines;          /* file:line known for the innermost frame */
+    size_t nframes;  /* >= 1 */
+    bool symbolized; /* false: a placeholder frame such as "libfoo.so+0x1234" or "[kernel]" */
+    bool has_lines;  /* file:line known for the innermost frame */
 };
 
 struct sym_options {
@@ -33,8 +33,10 @@ struct sym_options {
     bool use_kallsyms;       /* symbolize kernel addresses with /proc/kallsyms (only when the
                                 recording comes from this running kernel) */
     const char *root;        /* prefix for binary paths (NULL: "/") — for tests */
+    const char *buildid_dir; /* perf's build-id cache, searched for binaries that are missing or
+                                were rebuilt and for vDSO images (NULL: $HOME/.debug, as
+                                perf; "": none) */
 };
-
 
 struct symbolizer;
 
@@ -45,7 +47,7 @@ void sym_free(struct symbolizer *s);
 
 /* Describes the binary an address belongs to, as recorded. */
 struct sym_binary {
-    const char *path;        /* "/usr/lib/libc.so.6", "[kernel.kallsyms]", "[vdso]", "//anon", ... */
+    const char *path; /* "/usr/lib/libc.so.6", "[kernel.kallsyms]", "[vdso]", "//anon", ... */
     const uint8_t *build_id; /* from the recording (MMAP2 or HEADER_BUILD_ID), NULL if unknown */
     int build_id_len;
     bool kernel;
@@ -62,9 +64,15 @@ void sym_lookup(struct symbolizer *s, const struct sym_binary *bin, uint64_t map
                 uint64_t map_end, uint64_t map_pgoff, int32_t pid, uint64_t addr,
                 bool caller_address, struct sym_result *out);
 
-/* Frees what was loaded to symbolize bin (its libdw state and symbol tables; for a kernel binary the
- * kallsyms table), once the caller is done with its addresses: memory then holds one binary's
- * debug info at a time. Results returned so far stay valid; a later lookup loads bin again. */
+/* Starts loading bin (its symbols and debug info, or the kallsyms table for a kernel binary) on a
+ * second thread, so that it is ready when its addresses are looked up. Optional, cheap to repeat;
+ * never fails (a binary that cannot be loaded then is loaded by its first lookup). */
+void sym_prefetch(struct symbolizer *s, const struct sym_binary *bin);
+
+/* Frees what was loaded to symbolize bin (its libdw state and symbol tables; for a kernel binary
+ * the kallsyms table), once the caller is done with its addresses: memory then holds one binary's
+ * debug info at a time. Every record of bin's path is released, whatever its build id. Results
+ * returned so far stay valid; a later lookup loads bin again. */
 void sym_release(struct symbolizer *s, const struct sym_binary *bin);
 
 /* How to find the caller's frame at one address, from the binary's call frame information (x86-64:
@@ -78,20 +86,20 @@ enum sym_bp_rule {
 };
 struct sym_cfa_rule {
     enum sym_cfa_base base;
-    int64_t cfa_offset;       /* cfa = base register + cfa_offset */
-    bool outermost;           /* no caller: the return address is undefined (thread entry) */
-    int64_t ra_offset;        /* the return address is at cfa + ra_offset */
+    int64_t cfa_offset; /* cfa = base register + cfa_offset */
+    bool outermost;     /* no caller: the return address is undefined (thread entry) */
+    int64_t ra_offset;  /* the return address is at cfa + ra_offset */
     enum sym_bp_rule bp;
     int64_t bp_offset;
 };
 
 /* The unwinding rule at addr (a run-time address in the mapping [map_start, ...) of bin at file
- * offset map_pgoff; caller_address: a return address, look up addr - 1), from the binary's .eh_frame
- * or .debug_frame. Returns 0 with *out, or -1 when there is none the caller can follow (not an ELF
- * file, no CFI there, a signal frame, a rule given as a DWARF expression). Cached per (binary, file
- * offset); loads the binary like sym_lookup. */
-int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start, uint64_t map_pgoff,
-                 uint64_t addr, bool caller_address, struct sym_cfa_rule *out);
+ * offset map_pgoff; caller_address: a return address, look up addr - 1), from the binary's
+ * .eh_frame or .debug_frame. Returns 0 with *out, or -1 when there is none the caller can follow
+ * (not an ELF file, no CFI there, a signal frame, a rule given as a DWARF expression). Cached per
+ * (binary, file offset); loads the binary like sym_lookup. */
+int sym_cfa_rule(struct symbolizer *s, const struct sym_binary *bin, uint64_t map_start,
+                 uint64_t map_pgoff, uint64_t addr, bool caller_address, struct sym_cfa_rule *out);
 
 /* Counters for tests and the benchmark: unique addresses symbolized, cache hits. */
 void sym_stats(const struct symbolizer *s, uint64_t *unique, uint64_t *hits);

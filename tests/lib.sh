@@ -75,6 +75,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/hwprof-${TEST_NAME}.XXXXXX") || {
 trap lib_cleanup EXIT
 trap 'exit 1' INT TERM HUP
 export PERF_BUILDID_DIR="$T/.buildid-cache"
+# hwprof record and perf record keep copies of the sampled binaries in $HOME/.debug (perf's build-id
+# cache), and report reads them: each test gets a cache of its own, and the user's stays untouched.
+export HOME="$T"
 
 [ -n "${HWPROF:-}" ] || fail "HWPROF is not set: run through 'make check' or set HWPROF=path/to/hwprof"
 [ -x "$HWPROF" ] || fail "HWPROF=$HWPROF is not an executable: build hwprof first"

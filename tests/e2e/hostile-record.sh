@@ -212,8 +212,14 @@ fi
 # --- a frequency above kernel.perf_event_max_sample_rate ---
 rate=$(cat /proc/sys/kernel/perf_event_max_sample_rate)
 big=$((rate * 10 > 1000000 ? rate * 10 : 1000000))
-mkdir o-maxrate
-run_hwprof maxrate record -e cpu-clock -F "$big" -o o-maxrate/f.data -- "$PROGS/hot"
+mkdir o-maxrate o-maxrate-low
+# lowered to the limit with one warning, as perf does ...
+run_hwprof maxlow record -e cpu-clock -F "$big" -o o-maxrate-low/f.data -- "$PROGS/hot" 0.1
+expect_rc maxlow 0
+[ "$(grep -c "$big Hz is above kernel.perf_event_max_sample_rate" maxlow.err)" = 1 ] ||
+    { show maxlow; fail "maxrate: no single warning that -F $big is lowered"; }
+# ... an error with --strict-freq
+run_hwprof maxrate record --strict-freq -e cpu-clock -F "$big" -o o-maxrate/f.data -- "$PROGS/hot"
 expect_rc_nonzero maxrate
 expect_error maxrate 'perf_event_max_sample_rate' "kernel.perf_event_max_sample_rate"
 expect_error maxrate "-F $rate|$rate or lower|sysctl" "what to do (a lower -F or the sysctl)"

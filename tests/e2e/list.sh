@@ -25,6 +25,15 @@ grep -q '^  cpu-clock ' "$T/some" || fail "pattern CLOCK (case-insensitive) miss
 grep -q '^  task-clock ' "$T/some" || fail "pattern CLOCK misses task-clock"
 if grep -q '^  page-faults ' "$T/some"; then fail "pattern CLOCK lists page-faults"; fi
 
+# A forced PMU model: libpfm4's perf PMU is inactive then, yet the generic names are listed (hwprof
+# encodes them itself) together with the model's events.
+LIBPFM_FORCE_PMU=skl "$HWPROF" list >"$T/skl" 2>"$T/skl.err" || fail "LIBPFM_FORCE_PMU=skl hwprof list failed: $(head -3 "$T/skl.err")"
+grep -q '^  cycles ' "$T/skl" || fail "LIBPFM_FORCE_PMU=skl: cycles is not listed"
+grep -q '^skl events:' "$T/skl" || fail "LIBPFM_FORCE_PMU=skl: no section of Skylake events"
+n=$(grep -c '^  skl::' "$T/skl" || true)
+assert_ge "Skylake events listed" "$n" 50
+grep -q '^  skl::INST_RETIRED ' "$T/skl" || fail "LIBPFM_FORCE_PMU=skl: skl::INST_RETIRED is not listed"
+
 rc=0
 "$HWPROF" list no-such-event-xyz >/dev/null 2>"$T/err" || rc=$?
 [ "$rc" -ne 0 ] || fail "a pattern matching nothing succeeded"

@@ -15,7 +15,7 @@ if have_hw_pmu; then
     note "this machine has a hardware PMU (cycles opens): fallback assertions are skipped"
 fi
 
-# The one fallback line, e.g. "hwprof: cycles is not supported here (no hardware PMU?); sampling
+# The one fallback line, e.g. "hwprof: cycles is not supported here (no hardware PMU); sampling
 # cpu-clock instead (--no-fallback to fail)".
 fallback_lines()
 {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# report-buildid.sh - e2e: a binary replaced after recording (other build id) gets one warning and placeholders, not wrong names.
+# report-buildid.sh - e2e: a binary replaced after recording (other build id) gets one warning and placeholders, not wrong names; with the recorded version in perf's build-id cache, its names.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -9,6 +9,8 @@ require_perf_events
 require_prog split hot
 command -v readelf >/dev/null 2>&1 || skip "readelf is not installed (apt-get install binutils)"
 cd "$T"
+# perf's build-id cache (~/.debug) is searched for the recorded binary: start with an empty one
+export HOME="$T"
 
 # build_id PROG: the GNU build id of PROG in hex.
 build_id()
@@ -18,8 +20,10 @@ build_id()
 
 mkdir bin
 cp "$PROGS/split" bin/split
-run_hwprof rec record -e cpu-clock -o f.data -- "$T/bin/split"
+# -N: no copy in the build-id cache, so that the swap below is seen
+run_hwprof rec record -N -e cpu-clock -o f.data -- "$T/bin/split"
 expect_rc rec 0
+[ ! -e "$T/.debug" ] || fail "record -N kept copies in the build-id cache $T/.debug"
 # split measures the CPU time of its work_three and work_one calls.
 load_truth rec.out
 need_truth work_three.cpu_ns work_one.cpu_ns process.cpu_ns

@@ -37,8 +37,42 @@ static void run(char **argv, int argc, char *out, size_t size)
 #define ARGS(...) ((char *[]){"t", __VA_ARGS__, NULL})
 #define RUN(out, ...) run(ARGS(__VA_ARGS__), (int)(sizeof((char *[]){"t", __VA_ARGS__}) / sizeof(char *)), out, sizeof(out))
 
+/* The values several commands share: pid lists, CPU lists, seconds. */
+static void test_shared_values(void)
+{
+    struct hw_err err = {{0}};
+    pid_t *pids = NULL;
+    size_t n = 0;
+    CHECK(cli_parse_pids("--pid", "12,34", &pids, &n, &err) == 0);
+    CHECK(n == 2 && pids[0] == 12 && pids[1] == 34);
+    CHECK(cli_parse_pids("--pid", "56", &pids, &n, &err) == 0); /* appended */
+    CHECK(n == 3 && pids[2] == 56);
+    CHECK(cli_parse_pids("--pid", "7,x", &pids, &n, &err) == -1);
+    CHECK(strstr(err.msg, "invalid pid 'x' in --pid") != NULL);
+    CHECK(cli_parse_pids("--pid", "0", &pids, &n, &err) == -1);
+    CHECK(cli_parse_pids("--pid", "1,", &pids, &n, &err) == 0); /* a trailing comma is nothing */
+    free(pids);
+
+    int *cpus = NULL;
+    CHECK(cli_parse_cpus("--cpu", "0,0", &cpus, &n, &err) == 0); /* CPU 0 is always online */
+    CHECK(n == 1 && cpus[0] == 0);
+    CHECK(cli_parse_cpus("--cpu", "0-x", &cpus, &n, &err) == -1);
+    CHECK(strstr(err.msg, "invalid CPU list '0-x' for --cpu") != NULL);
+    CHECK(cli_parse_cpus("-C", "99999", &cpus, &n, &err) == -1);
+    CHECK(strstr(err.msg, "CPU 99999 of -C 99999 is not online") != NULL);
+    free(cpus);
+
+    double d = 0;
+    CHECK(cli_parse_seconds("--duration", "0.5", &d, &err) == 0 && d == 0.5);
+    CHECK(cli_parse_seconds("--duration", "0", &d, &err) == -1);
+    CHECK(cli_parse_seconds("--duration", "nan", &d, &err) == -1);
+    CHECK(cli_parse_seconds("--duration", "", &d, &err) == -1);
+    CHECK(strstr(err.msg, "--duration") != NULL);
+}
+
 int main(void)
 {
+    test_shared_values();
     char out[1200];
     RUN(out, "-e", "cycles", "--quiet", "prog", "-q");
     CHECK_STR(out, "1=cycles,2=,|4");

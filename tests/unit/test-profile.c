@@ -211,7 +211,7 @@ static void test_format(void)
     struct top_table t;
     struct hw_err err;
     CHECK(top_compute(p, NULL, &o, &t, &err) == 0);
-    top_print(f, &t, &o, "nanoseconds");
+    top_print(f, &t, &o, p);
     fclose(f);
     CHECK(strstr(out, "      flat  flat%   sum%        cum   cum%\n") == out);
     CHECK(strstr(out, "       3ms 50.00% 50.00%        3ms 50.00%  b\n") != NULL);

@@ -163,7 +163,8 @@ static void fake_fp_functions(struct fake *f)
 }
 
 /* A frameless leaf (cfa = sp + 8) called from f, whose frame pointer is the bp the kernel walked
- * from: the kernel's chain skipped f; the repair adds it and splices chain[1..] after it. */
+ * from: the kernel's chain skipped f; the repair adds it, walks on as far as the copy reaches, and
+ * splices the kernel's chain where the copy ends. */
 static void test_frameless_leaf_splice(void)
 {
     struct stack st = {0};
@@ -177,19 +178,27 @@ static void test_frameless_leaf_splice(void)
     size_t n = run(&f, &st, 0x100, LEAF, SP, SP + 0x40, chain, 4, out, 64);
     const uint64_t want[] = {LEAF, RA_F, RA_G, RA_MAIN, RA_START};
     CHECK(frames_are(out, n, want, 5));
-    CHECK_EQ_U64(f.calls, 2); /* the leaf's rule and f's: the rest comes from the kernel */
+    CHECK_EQ_U64(f.calls, 5); /* the whole copy is walked, up to the thread entry */
     CHECK_EQ_U64(f.asked[0], LEAF);
     CHECK_EQ_U64(f.asked[1], RA_F);
     CHECK_EQ_U64(f.caller_wrong, 0);
 
-    /* The stack copy only needs to hold what the rules read before the splice. */
+    /* A copy that holds only the leaf's return address: f is found, and the kernel's chain goes on
+     * from f's frame pointer. */
     n = run(&f, &st, 8, LEAF, SP, SP + 0x40, chain, 4, out, 64);
     CHECK(frames_are(out, n, want, 5));
+    CHECK_EQ_U64(f.calls, 2);
 
-    /* The leaf itself has a frame pointer (bp is its own): the kernel's chain as it is. */
+    /* The leaf itself has a frame pointer (bp is its own) and the rules end with it: the kernel's
+     * chain goes on after the return address the walk found. */
+    struct stack own = {0};
+    put(&own, SP + 0x40, SP + 0x80); /* the leaf's frame */
+    put(&own, SP + 0x48, RA_G);
+    put(&own, SP + 0x80, SP + 0xc0);
+    put(&own, SP + 0x88, RA_MAIN);
     struct fake g = {0};
     fake_add(&g, LEAF, rule_fp());
-    n = run(&g, &st, 0x100, LEAF, SP + 0x40, SP + 0x40, chain, 4, out, 64);
+    n = run(&g, &own, 0x100, LEAF, SP, SP + 0x40, chain, 4, out, 64);
     CHECK(frames_are(out, n, chain, 4));
 
     /* A chain that does not start at the sampled ip is not spliced: the CFI walk goes on. */
@@ -221,13 +230,18 @@ static void test_clobbered_bp(void)
     CHECK_EQ_U64(f.calls, 5);
     CHECK_EQ_U64(f.caller_wrong, 0);
 
-    /* Pushed but not yet clobbered (bp is still f's): after restoring it, f's frame owns the bp the
-     * kernel walked from, so the kernel's chain is spliced there. */
+    /* Pushed but not yet clobbered (bp is still f's): the walk restores it and goes on through the
+     * copy; where the copy and a (here made-up) kernel chain differ, the copy's frames win. */
     const uint64_t chain[] = {LEAF, RA_G, 0x505050};
     n = run(&f, &st, 0x100, LEAF, SP, SP + 0x40, chain, 3, out, 64);
+    CHECK(frames_are(out, n, want, 5));
+    CHECK_EQ_U64(f.calls, 5);
+    /* A copy that ends inside g's frame: g's frame pointer is the one the kernel walked to from f's,
+     * so its chain is spliced after g. */
+    n = run(&f, &st, 0x50, LEAF, SP, SP + 0x40, chain, 3, out, 64);
     const uint64_t want2[] = {LEAF, RA_F, RA_G, 0x505050};
     CHECK(frames_are(out, n, want2, 4));
-    CHECK_EQ_U64(f.calls, 2);
+    CHECK_EQ_U64(f.calls, 3);
 
     /* A frame pointer the rules cannot recover stops the walk at the next frame-pointer rule and
      * rules out the splice: the frames found are kept. */
@@ -496,6 +510,34 @@ static void test_max(void)
     CHECK_EQ_U64(out[6], 0x500050);
 }
 
+/* A leaf with a frame pointer (the vDSO's) called by a frameless function (libc's clock_gettime) called
+ * by spin (frame pointer): the kernel's walk from the leaf's frame skips spin, because the frameless
+ * function left spin's frame pointer in place. The CFI walk keeps spin. */
+static void test_frameless_in_the_middle(void)
+{
+    enum { RA_LIBC = 0x7f0000022000ULL, RA_SPIN = 0x401500ULL };
+    struct stack st = {0};
+    struct fake f = {0};
+    put(&st, SP, SP + 0x40);      /* the leaf's saved rbp: spin's frame (libc's function has none) */
+    put(&st, SP + 8, RA_LIBC);    /* the leaf returns into libc */
+    put(&st, SP + 0x10, RA_SPIN); /* libc's function returns into spin (cfa = sp + 8) */
+    fill_fp_frames(&st);          /* spin's frame at SP + 0x40: returns to RA_G, ... */
+    fake_add(&f, LEAF, rule_fp());
+    fake_add(&f, RA_LIBC, rule_sp(8));
+    fake_add(&f, RA_SPIN, rule_fp());
+    fake_fp_functions(&f);
+    /* what the kernel finds from bp = SP: [SP + 8], then from [SP] = SP + 0x40: RA_G, ... */
+    const uint64_t chain[] = {LEAF, RA_LIBC, RA_G, RA_MAIN, RA_START};
+    uint64_t out[64];
+    size_t n = run(&f, &st, 0x100, LEAF, SP, SP, chain, 5, out, 64);
+    const uint64_t want[] = {LEAF, RA_LIBC, RA_SPIN, RA_G, RA_MAIN, RA_START};
+    CHECK(frames_are(out, n, want, 6));
+    /* a copy that ends after spin's return address: spin's own frame pointer is the kernel's second,
+     * so its chain goes on after spin */
+    n = run(&f, &st, 0x48, LEAF, SP, SP, chain, 5, out, 64);
+    CHECK(frames_are(out, n, want, 6));
+}
+
 /* In an epilogue after "pop %rbp" the CFI still names rbp's save slot below the stack pointer, outside
  * the copy: the caller's frame pointer becomes unknown, and the walk goes on with the frames that do
  * not need it (instead of throwing away the frames found). */
@@ -552,6 +594,7 @@ static void test_deep_recursion(void)
 
 int main(void)
 {
+    test_frameless_in_the_middle();
     test_unreadable_bp_slot();
     test_deep_recursion();
     test_frameless_leaf_splice();
