@@ -88,26 +88,26 @@ expect_samples()
 # samples; N defaults to TOTAL. Set SHARE_SLACK for a wider slack.
 expect_share()
 {
-    local what=$1 k=$2 total=$3 p=$4 n=${5:-$3} tol got
-    expect_samples "$what" "$n"
-    tol=$(share_tol "$p" "$n")
-    got=$(awk -v k="$k" -v n="$total" 'BEGIN { printf "%.4f\n", (n > 0 ? k / n : 0) }')
-    note "$what: $got ($k of $total, $n samples), the workload measured $(f4 "$p") (tolerance $tol)"
-    awk -v g="$got" -v p="$p" -v t="$tol" 'BEGIN { d = g - p; if (d < 0) d = -d; exit !(d <= t) }' ||
-        fail "$what is $got ($k of $total), the workload measured $(f4 "$p") (allowed: +-$tol)"
+    share_check both "$@"
 }
 
 # expect_share_ge WHAT K TOTAL P [N]: like expect_share, but only fails when K/TOTAL is too small
 # (for a true share P that is a lower bound).
 expect_share_ge()
 {
-    local what=$1 k=$2 total=$3 p=$4 n=${5:-$3} tol got
+    share_check low "$@"
+}
+
+# share_check SIDES WHAT K TOTAL P [N]: expect_share (SIDES both) and expect_share_ge (SIDES low).
+share_check()
+{
+    local sides=$1 what=$2 k=$3 total=$4 p=$5 n=${6:-$4} tol got
     expect_samples "$what" "$n"
     tol=$(share_tol "$p" "$n")
     got=$(awk -v k="$k" -v n="$total" 'BEGIN { printf "%.4f\n", (n > 0 ? k / n : 0) }')
-    note "$what: $got ($k of $total, $n samples), at least $(f4 "$p") by the workload's clocks (tolerance $tol)"
-    awk -v g="$got" -v p="$p" -v t="$tol" 'BEGIN { exit !(g >= p - t) }' ||
-        fail "$what is $got ($k of $total), expected at least $(f4 "$p") - $tol (the workload's clocks)"
+    note "$what: $got ($k of $total, $n samples), the workload measured $([ "$sides" = low ] && echo "at least ")$(f4 "$p") (tolerance $tol)"
+    awk -v g="$got" -v p="$p" -v t="$tol" -v s="$sides" 'BEGIN { d = p - g; if (d < 0 && s == "both") d = -d; exit !(d <= t) }' ||
+        fail "$what is $got ($k of $total), the workload measured $([ "$sides" = low ] && echo "at least ")$(f4 "$p") (allowed: $([ "$sides" = low ] && echo "-" || echo "+-")$tol)"
 }
 
 # count_lo EXPECTED: the smallest count a Poisson-like count of mean EXPECTED may show.
