@@ -57,7 +57,7 @@ n=$(grep -c "$TP:.*which_clock: 0x0*1," tp.script || true) # CLOCK_MONOTONIC is 
     fail "perf script printed $n samples with the tracepoint's fields, expected $CALLS"
 }
 # report: every sample in sleep_once, the event's whole name
-HWPROF=$REAL_HWPROF run_hwprof rep report -i tp.data --stdio -n 5
+HWPROF=$REAL_HWPROF run_hwprof rep report -i tp.data --stdio -n 0
 expect_rc rep 0
 grep -q "sleep_once" rep.out || {
     show rep
