@@ -63,42 +63,6 @@ echo "recording $INLINE_HEAVY $seconds $threads at $hz Hz ..."
 "$HWPROF" record -q -e cpu-clock -F "$hz" -o "$tmp/hwprof.data" -- "$INLINE_HEAVY" "$seconds" "$threads" \
     >"$tmp/rec.out" 2>"$tmp/rec.err" || die "hwprof record failed: $(head -1 "$tmp/rec.err")"
 
-# measure NAME RUNS CMD...: runs CMD (stdout to $tmp/NAME.out) RUNS times; sets WALL (seconds, the
-# fastest run, to the millisecond: time(1)'s %e has only 10 ms) and RSS (KiB, the peak of that
-# run). Dies when CMD fails.
-measure()
-{
-    local name=$1 n=$2 i w m t0 t1
-    shift 2
-    WALL=
-    RSS=
-    for ((i = 0; i < n; i++)); do
-        t0=$EPOCHREALTIME
-        /usr/bin/time -f '%M' -o "$tmp/$name.time" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" ||
-            die "$* failed: $(grep -v '^Command exited' "$tmp/$name.err" | head -1)"
-        t1=$EPOCHREALTIME
-        w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }')
-        read -r m <"$tmp/$name.time"
-        if [ -z "$WALL" ] || awk -v a="$w" -v b="$WALL" 'BEGIN { exit !(a < b) }'; then
-            WALL=$w
-            RSS=$m
-        fi
-    done
-}
-
-# ratio A B: A/B as "0.40x" (or "-" when B is 0).
-ratio()
-{
-    awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "-"; else { r = a / b;
-        printf (r < 0.1 ? "%.4fx\n" : "%.2fx\n"), r } }'
-}
-
-# verdict A B FACTOR: "met" when A <= B * FACTOR.
-verdict()
-{
-    awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN { print (a + 0 <= b * f ? "met" : "NOT met") }'
-}
-
 # row COMMAND WALL RSS_KIB: one line of the time table.
 row()
 {

@@ -1,5 +1,5 @@
 #!/bin/bash
-# record-overhead.sh - wall and CPU time of a ~1 s workload: bare, under perf record, under hwprof.
+# record-overhead.sh - wall and CPU time of a ~1 s workload: bare, under perf record, under hwprof record with and without -z; the size of the -z recordings.
 #
 # Usage: bench/record-overhead.sh [-n RUNS] [-a OPS] [-e EVENT] [-b] [-h]
 #   -n RUNS   runs per mode (default 5); the median is reported
@@ -11,7 +11,8 @@
 # Paths default relative to the source tree that holds this script.
 set -eu
 
-TARGET_WALL=1.05 # hwprof wall time must stay within 5% of the bare run
+TARGET_WALL=1.05 # hwprof wall time must stay within 5% of the bare run (with and without -z)
+TARGET_ZSIZE=0.25 # hwprof record -z files are at most a quarter of the plain ones
 
 BENCH_NAME=record-overhead
 USAGE_LINES=4,11
@@ -108,6 +109,12 @@ record_perf() {
 
 record_hwprof() {
     "$HWPROF" record -q -F 999 "${evopt[@]}" -o "$tmp/hwprof.data" -- "${workload[@]}"
+    stat -c %s "$tmp/hwprof.data" >>"$tmp/hwprof.sizes"
+}
+
+record_hwprof_z() {
+    "$HWPROF" record -q -z -F 999 "${evopt[@]}" -o "$tmp/hwprof-z.data" -- "${workload[@]}"
+    stat -c %s "$tmp/hwprof-z.data" >>"$tmp/hwprof-z.sizes"
 }
 
 echo "workload: ${workload[*]}"
@@ -119,11 +126,13 @@ echo "runs:     $runs per mode (interleaved, after one warm-up run), median repo
 run_timed warmup "${workload[@]}"
 run_timed warmup record_perf
 run_timed warmup record_hwprof
+run_timed warmup record_hwprof_z
 
 for ((i = 1; i <= runs; i++)); do
     run_timed bare "${workload[@]}"
     run_timed perf record_perf
     run_timed hwprof record_hwprof
+    run_timed hwprof-z record_hwprof_z
     printf '.' >&2
 done
 echo >&2
@@ -131,19 +140,33 @@ echo >&2
 bw=$(median bare 1) bc=$(median bare 2)
 pw=$(median perf 1) pc=$(median perf 2)
 hw=$(median hwprof 1) hc=$(median hwprof 2)
+zw=$(median hwprof-z 1) zc=$(median hwprof-z 2)
+# bytes per recording, summed over the runs (the warm-up's included) of each mode
+hs=$(awk '{ s += $1 } END { print s }' "$tmp/hwprof.sizes")
+zs=$(awk '{ s += $1 } END { print s }' "$tmp/hwprof-z.sizes")
 
 echo
 printf '%-8s %10s %10s\n' mode wall_s cpu_s
 printf '%-8s %10s %10s\n' bare "$bw" "$bc"
 printf '%-8s %10s %10s\n' perf "$pw" "$pc"
 printf '%-8s %10s %10s\n' hwprof "$hw" "$hc"
+printf '%-8s %10s %10s\n' hwprof-z "$zw" "$zc"
 echo
 printf 'ratio wall  hwprof/bare %s   perf/bare %s   hwprof/perf %s\n' \
     "$(ratio "$hw" "$bw")" "$(ratio "$pw" "$bw")" "$(ratio "$hw" "$pw")"
 printf 'ratio cpu   hwprof/bare %s   perf/bare %s   hwprof/perf %s\n' \
     "$(ratio "$hc" "$bc")" "$(ratio "$pc" "$bc")" "$(ratio "$hc" "$pc")"
-if awk -v h="$hw" -v b="$bw" -v t="$TARGET_WALL" 'BEGIN { exit !(h <= b * t) }'; then
-    echo "target: hwprof wall <= ${TARGET_WALL}x bare: met"
-else
-    echo "target: hwprof wall <= ${TARGET_WALL}x bare: MISSED"
-fi
+printf 'ratio wall  hwprof-z/bare %s   hwprof-z/hwprof %s\n' "$(ratio "$zw" "$bw")" "$(ratio "$zw" "$hw")"
+printf 'ratio size  hwprof-z/hwprof %s   (%s bytes per recording with -z, %s without)\n' \
+    "$(ratio "$zs" "$hs")" "$((zs / (runs + 1)))" "$((hs / (runs + 1)))"
+# verdict VALUE LIMIT WHAT: "target: WHAT: met" when VALUE <= LIMIT.
+verdict() {
+    if awk -v v="$1" -v l="$2" 'BEGIN { exit !(v <= l) }'; then
+        echo "target: $3: met"
+    else
+        echo "target: $3: MISSED"
+    fi
+}
+verdict "$hw" "$(awk -v b="$bw" -v t="$TARGET_WALL" 'BEGIN { print b * t }')" "hwprof wall <= ${TARGET_WALL}x bare"
+verdict "$zw" "$(awk -v b="$bw" -v t="$TARGET_WALL" 'BEGIN { print b * t }')" "hwprof -z wall <= ${TARGET_WALL}x bare"
+verdict "$zs" "$(awk -v s="$hs" -v t="$TARGET_ZSIZE" 'BEGIN { print s * t }')" "hwprof -z size <= ${TARGET_ZSIZE}x without"

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct hw_err err;
     struct pr_file *f;
-    if (pr_open(&f, path, &err) < 0)
+    if (pr_open(&f, path, NULL, &err) < 0)
         return 0;
     struct load_options lo = {.warn = fuzz_warn, .root = FUZZ_SYM_ROOT, .timeline = true};
     struct profile *p;

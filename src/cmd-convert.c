@@ -24,7 +24,7 @@ enum {
 };
 
 static const struct cli_option convert_options[] = {
-    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data)", NULL, NULL},
+    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data; - for a stream on standard input)", NULL, NULL},
     {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE",
      "output file, '-' for stdout (default: hwprof.pb.gz); the name picks the format", NULL, NULL},
     {OPT_FORMAT, 0, "format", CLI_REQUIRED_ARG, "FORMAT", "pprof, folded, html or trace (default: from the output name)",

@@ -10,6 +10,7 @@
 #include "bidcache.h"
 #include "cli.h"
 #include "commands.h"
+#include "compress.h"
 #include "convert.h"
 #include "events.h"
 #include "recorder.h"
@@ -31,6 +32,7 @@ enum {
     OPT_QUIET,
     OPT_KEEP_DATA,
     OPT_WALL,
+    OPT_COMPRESS,
     OPT_NO_BUILDID_CACHE,
     OPT_HELP,
 };
@@ -64,7 +66,12 @@ static const struct cli_option record_options[] = {
      call_graph_modes, NULL},
     {OPT_NO_CALLCHAIN, 0, "no-callchain", CLI_NO_ARG, NULL, "record no callchains", NULL, NULL},
     {OPT_OUTPUT, 'o', "output", CLI_REQUIRED_ARG, "FILE",
-     "output file (default: hwprof.data); a .pb.gz, .pb or .folded name converts at the end", NULL, NULL},
+     "output file (default: hwprof.data); - streams to standard output (pipe mode); a .pb.gz, .pb "
+     "or .folded name converts at the end",
+     NULL, NULL},
+    {OPT_COMPRESS, 'z', "compression-level", CLI_OPTIONAL_WORD, "LEVEL",
+     "compress the records with zstd (perf record -z), LEVEL 1 (the default, fastest) to 22",
+     NULL, NULL},
     {OPT_KEEP_DATA, 0, "keep-data", CLI_NO_ARG, NULL,
      "with a .pb.gz/.pb/.folded output, keep the perf.data recording too (as NAME.data)", NULL, NULL},
     {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
@@ -121,6 +128,7 @@ struct record_args {
     size_t ncpus;
     double duration;
     unsigned mmap_pages;
+    int compression_level;
 };
 
 static void record_args_free(struct record_args *a)
@@ -241,6 +249,13 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         case OPT_QUIET:
             a->quiet = true;
             break;
+        case OPT_COMPRESS:
+            n = COMP_LEVEL_DEFAULT;
+            if (v && (hw_parse_u64(v, &n) < 0 || n < 1 || n > (uint64_t)comp_level_max()))
+                return hw_errf(err, "invalid value '%s' for --compression-level: give a level from 1 to %d",
+                               v, comp_level_max());
+            a->compression_level = (int)n;
+            break;
         case OPT_KEEP_DATA:
             a->keep_data = true;
             break;
@@ -257,6 +272,8 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         return hw_errf(err, "--wall chooses its own events (cpu-clock and context-switches): leave out -e");
     if (a->wall && !a->callchain)
         return hw_errf(err, "--wall records where threads wait from their callchains: leave out --no-callchain");
+    if (strcmp(a->output, "-") == 0 && a->keep_data)
+        return hw_errf(err, "--keep-data keeps the recording of a converted output: leave it out with -o -");
     return p.index;
 }
 
@@ -301,6 +318,8 @@ static void record_notice(void *arg, const char *msg)
 static void record_print_size(FILE *out, const char *path)
 {
     struct stat st;
+    if (strcmp(path, "-") == 0)
+        return; /* streamed to standard output */
     if (stat(path, &st) < 0) {
         fprintf(out, "hwprof: wrote %s\n", path);
         return;
@@ -446,6 +465,7 @@ int cmd_record(int argc, char **argv)
     char *cache_dir = a.no_buildid_cache ? NULL : bidcache_default_dir();
     struct recorder_opts opts = {
         .output = data_path,
+        .compression_level = a.compression_level,
         .events = &events,
         .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
                .enable_on_exec = a.npids == 0 && !a.system_wide, .no_fallback = a.no_fallback,

@@ -37,7 +37,7 @@ enum {
 };
 
 static const struct cli_option report_options[] = {
-    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data)", NULL, NULL},
+    {OPT_INPUT, 'i', "input", CLI_REQUIRED_ARG, "FILE", "recording to read (default: hwprof.data; - for a stream on standard input)", NULL, NULL},
     {OPT_TOP, 0, "top", CLI_NO_ARG, NULL, "print the hottest functions like pprof -top (the default)", NULL, NULL},
     {OPT_CUM, 0, "cum", CLI_NO_ARG, NULL, "sort by cumulative value instead of flat", NULL, NULL},
     {OPT_LIMIT, 'n', "limit", CLI_REQUIRED_ARG, "N", "print at most N rows (default: 30; 0: all)", NULL, NULL},
@@ -226,19 +226,19 @@ static void report_header(FILE *out, const struct pr_file *f, const struct profi
     const char *unit = p->strings[st->unit];
     const char *main_bin = info->main_binary ? strrchr(info->main_binary, '/') : NULL;
     char esc[1024];
-    fprintf(out, "File: %s\n", esc_text(esc, sizeof(esc), main_bin ? main_bin + 1 : f->path));
+    fprintf(out, "File: %s\n", esc_text(esc, sizeof(esc), main_bin ? main_bin + 1 : pr_info(f)->path));
     for (size_t i = 0; i <= o->ncolumns; i++) {
         size_t type = i ? o->columns[i - 1] : o->type;
         st = &p->types[type];
         const char *label = i ? "Column" : "Event";
         if (st->event >= 0)
-            fprintf(out, "%s: %s (%s/%s)\n", label, esc_text(esc, sizeof(esc), f->attrs[st->event].name),
+            fprintf(out, "%s: %s (%s/%s)\n", label, esc_text(esc, sizeof(esc), pr_env(f)->attrs[st->event].name),
                     p->strings[st->type], p->strings[st->unit]);
         else /* samples, or the wall time of a wall recording */
             fprintf(out, "%s: %s (%s)\n", label, p->strings[st->type], p->strings[st->unit]);
     }
-    if (f->cmdline)
-        fprintf(out, "Recorded: %s\n", esc_text(esc, sizeof(esc), f->cmdline));
+    if (pr_env(f)->cmdline)
+        fprintf(out, "Recorded: %s\n", esc_text(esc, sizeof(esc), pr_env(f)->cmdline));
     char dur[32], total[32];
     top_format_value(dur, sizeof(dur), p->duration_nanos, "nanoseconds");
     top_format_value(total, sizeof(total), t->total, unit);
@@ -363,7 +363,10 @@ static int report_run(struct report_args *a)
     struct load_options lo = {.debuginfod = a->debuginfod, .warn = report_warn, .max_stack = a->max_stack,
                               .progress = progress_update, .progress_arg = &pg};
 
-    int rc = pr_open(&f, a->input, &err) < 0 || profile_load(f, &lo, &p, &info, &err) < 0 ? -1 : 0;
+    int rc = pr_open(&f, a->input, &(struct hw_warn){report_warn, NULL}, &err) < 0 ||
+                     profile_load(f, &lo, &p, &info, &err) < 0
+                 ? -1
+                 : 0;
     progress_end(&pg);
     if (rc < 0)
         goto out;

@@ -166,13 +166,13 @@ static int convert_write_pprof(const struct profile *p, const bool *keep, const 
     char host[512], version[256], lost[64], cmd[4096];
     const char *comments[4];
     size_t n = 0;
-    if (f->cmdline) {
-        snprintf(cmd, sizeof(cmd), "command: %s", f->cmdline);
+    if (pr_env(f)->cmdline) {
+        snprintf(cmd, sizeof(cmd), "command: %s", pr_env(f)->cmdline);
         comments[n++] = cmd;
     }
-    if (f->hostname) {
-        snprintf(host, sizeof(host), "host: %s%s%s", f->hostname, f->osrelease ? ", Linux " : "",
-                 f->osrelease ? f->osrelease : "");
+    if (pr_env(f)->hostname) {
+        snprintf(host, sizeof(host), "host: %s%s%s", pr_env(f)->hostname, pr_env(f)->osrelease ? ", Linux " : "",
+                 pr_env(f)->osrelease ? pr_env(f)->osrelease : "");
         comments[n++] = host;
     }
     snprintf(version, sizeof(version), "converted by %s", o->version ? o->version : "hwprof");
@@ -197,7 +197,7 @@ static const char *convert_title(const struct pr_file *f, const struct load_info
     const char *slash = info->main_binary ? strrchr(info->main_binary, '/') : NULL;
     if (slash)
         return slash + 1;
-    return info->main_binary ? info->main_binary : f->path;
+    return info->main_binary ? info->main_binary : pr_info(f)->path;
 }
 
 /* The HTML flame graph or the trace-event timeline. */
@@ -209,18 +209,18 @@ static int convert_write_picture(const struct profile *p, const bool *keep, cons
         struct timeline_options to = {.type = type, .title = convert_title(f, info)};
         return timeline_write_json(p, keep, &to, out, err);
     }
-    char **names = calloc(f->nattrs ? f->nattrs : 1, sizeof(*names));
+    char **names = calloc(pr_env(f)->nattrs ? pr_env(f)->nattrs : 1, sizeof(*names));
     if (!names)
         return hw_err_oom(err);
-    for (size_t i = 0; i < f->nattrs; i++)
-        names[i] = f->attrs[i].name;
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++)
+        names[i] = pr_env(f)->attrs[i].name;
     char sub[4096], dur[32];
     top_format_value(dur, sizeof(dur), p->duration_nanos, "nanoseconds");
-    snprintf(sub, sizeof(sub), "%s%s%s, %llu samples, %llu lost", f->cmdline ? f->cmdline : "",
-             f->cmdline ? " \u00b7 " : "", dur, (unsigned long long)info->sample_records,
+    snprintf(sub, sizeof(sub), "%s%s%s, %llu samples, %llu lost", pr_env(f)->cmdline ? pr_env(f)->cmdline : "",
+             pr_env(f)->cmdline ? " \u00b7 " : "", dur, (unsigned long long)info->sample_records,
              (unsigned long long)info->lost);
     struct flame_options fo = {.type = type, .title = convert_title(f, info), .subtitle = sub,
-                               .event_names = names, .nevents = f->nattrs};
+                               .event_names = names, .nevents = pr_env(f)->nattrs};
     int rc = flame_write_html(p, keep, &fo, out, err);
     free(names);
     return rc;
@@ -246,7 +246,7 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
     struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg,
                               .timeline = fmt == CONVERT_TRACE, .max_stack = o->max_stack,
                               .progress = o->progress, .progress_arg = o->progress_arg};
-    int rc = pr_open(&f, o->input, err);
+    int rc = pr_open(&f, o->input, &(struct hw_warn){o->warn, o->warn_arg}, err);
     if (rc == 0)
         rc = profile_load(f, &lo, &p, &info, err);
     if (rc == 0 && o->filter && !filter_is_empty(o->filter)) {

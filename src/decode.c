@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "cursor.h"
+
 /* perf's own synthesized record types (PERF_RECORD_HEADER_ATTR, FINISHED_ROUND, ...) start here;
  * they carry no sample_id trailer. */
 #define DEC_USER_TYPE_START 64
@@ -14,47 +16,6 @@
      PERF_SAMPLE_CPU | PERF_SAMPLE_IDENTIFIER)
 
 #define DEC_CORRUPT "the data is truncated or corrupt"
-
-/* A bounded read position inside one record: off <= end always holds. */
-struct dec_cursor {
-    const unsigned char *base;
-    size_t off;
-    size_t end;
-};
-
-static size_t dec_left(const struct dec_cursor *c)
-{
-    return c->end - c->off;
-}
-
-static bool dec_get_u64(struct dec_cursor *c, uint64_t *v)
-{
-    if (dec_left(c) < 8)
-        return false;
-    memcpy(v, c->base + c->off, 8);
-    c->off += 8;
-    return true;
-}
-
-/* Two u32 packed in one u64 slot (pid/tid, cpu/res, prot/flags, ...). */
-static bool dec_get_u32x2(struct dec_cursor *c, uint32_t *a, uint32_t *b)
-{
-    if (dec_left(c) < 8)
-        return false;
-    memcpy(a, c->base + c->off, 4);
-    memcpy(b, c->base + c->off + 4, 4);
-    c->off += 8;
-    return true;
-}
-
-static bool dec_get_bytes(struct dec_cursor *c, void *dst, size_t n)
-{
-    if (dec_left(c) < n)
-        return false;
-    memcpy(dst, c->base + c->off, n);
-    c->off += n;
-    return true;
-}
 
 /* Copies the header out of rec. Returns false if len cannot hold it. */
 static bool dec_header(const void *rec, size_t len, struct perf_event_header *h)
@@ -147,111 +108,109 @@ int dec_record_id(const struct dec_format *fmt, const void *rec, size_t len, uin
     return 0;
 }
 
-static int dec_sample_short(struct hw_err *err, const char *what, const struct dec_cursor *c)
+static int dec_sample_short(struct hw_err *err, const char *what, const struct cur *c)
 {
     return hw_errf(err, "sample record too short for its %s (%zu bytes left); " DEC_CORRUPT, what,
-                   dec_left(c));
+                   cur_left(c));
 }
 
 /* PERF_SAMPLE_READ: one value (with optional times, id, lost), or a group of them. */
-static int dec_sample_read(uint64_t rf, struct dec_cursor *c, struct dec_sample *out,
+static int dec_sample_read(uint64_t rf, struct cur *c, struct dec_sample *out,
                            struct hw_err *err)
 {
     if (!(rf & PERF_FORMAT_GROUP)) {
         struct dec_read_value *v = &out->values[0];
-        if (!dec_get_u64(c, &v->value))
+        if (!cur_u64(c, &v->value))
             return dec_sample_short(err, "read value", c);
-        if ((rf & PERF_FORMAT_TOTAL_TIME_ENABLED) && !dec_get_u64(c, &out->time_enabled))
+        if ((rf & PERF_FORMAT_TOTAL_TIME_ENABLED) && !cur_u64(c, &out->time_enabled))
             return dec_sample_short(err, "read time_enabled", c);
-        if ((rf & PERF_FORMAT_TOTAL_TIME_RUNNING) && !dec_get_u64(c, &out->time_running))
+        if ((rf & PERF_FORMAT_TOTAL_TIME_RUNNING) && !cur_u64(c, &out->time_running))
             return dec_sample_short(err, "read time_running", c);
         v->id = 0;
-        if ((rf & PERF_FORMAT_ID) && !dec_get_u64(c, &v->id))
+        if ((rf & PERF_FORMAT_ID) && !cur_u64(c, &v->id))
             return dec_sample_short(err, "read id", c);
         v->lost = 0;
-        if ((rf & PERF_FORMAT_LOST) && !dec_get_u64(c, &v->lost))
+        if ((rf & PERF_FORMAT_LOST) && !cur_u64(c, &v->lost))
             return dec_sample_short(err, "read lost count", c);
         out->nr_values = 1;
         return 0;
     }
 
     uint64_t nr;
-    if (!dec_get_u64(c, &nr))
+    if (!cur_u64(c, &nr))
         return dec_sample_short(err, "read group count", c);
     if (nr > DEC_MAX_READ)
         return hw_errf(err,
                        "sample has a read group of %" PRIu64 " values, more than the %d supported; "
                        "use smaller event groups (or the data is corrupt)",
                        nr, DEC_MAX_READ);
-    if ((rf & PERF_FORMAT_TOTAL_TIME_ENABLED) && !dec_get_u64(c, &out->time_enabled))
+    if ((rf & PERF_FORMAT_TOTAL_TIME_ENABLED) && !cur_u64(c, &out->time_enabled))
         return dec_sample_short(err, "read time_enabled", c);
-    if ((rf & PERF_FORMAT_TOTAL_TIME_RUNNING) && !dec_get_u64(c, &out->time_running))
+    if ((rf & PERF_FORMAT_TOTAL_TIME_RUNNING) && !cur_u64(c, &out->time_running))
         return dec_sample_short(err, "read time_running", c);
     size_t per = 8 * (size_t)(1 + !!(rf & PERF_FORMAT_ID) + !!(rf & PERF_FORMAT_LOST));
-    if (nr * per > dec_left(c))
+    if (nr * per > cur_left(c))
         return hw_errf(err,
                        "sample record too short for its read group (nr=%" PRIu64
                        ", %zu bytes left); " DEC_CORRUPT,
-                       nr, dec_left(c));
+                       nr, cur_left(c));
     for (size_t i = 0; i < nr; i++) {
         struct dec_read_value *v = &out->values[i];
         v->id = 0;
         v->lost = 0;
-        dec_get_u64(c, &v->value);
+        cur_u64(c, &v->value);
         if (rf & PERF_FORMAT_ID)
-            dec_get_u64(c, &v->id);
+            cur_u64(c, &v->id);
         if (rf & PERF_FORMAT_LOST)
-            dec_get_u64(c, &v->lost);
+            cur_u64(c, &v->lost);
     }
     out->nr_values = (uint32_t)nr;
     return 0;
 }
 
 /* Skips RAW and BRANCH_STACK, then decodes REGS_USER and STACK_USER (the fields after CALLCHAIN). */
-static int dec_sample_user(const struct dec_format *fmt, struct dec_cursor *c, struct dec_sample *out,
+static int dec_sample_user(const struct dec_format *fmt, struct cur *c, struct dec_sample *out,
                            struct hw_err *err)
 {
     uint64_t st = fmt->sample_type;
     if (st & PERF_SAMPLE_RAW) {
         uint32_t size; /* of the data after it: size + 4 is a multiple of 8 */
-        if (!dec_get_bytes(c, &size, 4))
+        if (!cur_u32(c, &size))
             return dec_sample_short(err, "raw data size", c);
-        if (size > dec_left(c))
+        if (!cur_skip(c, size))
             return dec_sample_short(err, "raw data", c);
-        c->off += size;
     }
     if (st & PERF_SAMPLE_BRANCH_STACK) {
         uint64_t nr, hw_idx;
-        if (!dec_get_u64(c, &nr))
+        if (!cur_u64(c, &nr))
             return dec_sample_short(err, "branch stack length", c);
-        if (fmt->branch_hw_index && !dec_get_u64(c, &hw_idx))
+        if (fmt->branch_hw_index && !cur_u64(c, &hw_idx))
             return dec_sample_short(err, "branch stack index", c);
-        if (nr > dec_left(c) / 24)
+        if (nr > cur_left(c) / 24)
             return dec_sample_short(err, "branch stack", c);
-        c->off += (size_t)nr * 24;
+        cur_skip(c, (size_t)nr * 24);
     }
     if (st & PERF_SAMPLE_REGS_USER) {
-        if (!dec_get_u64(c, &out->user_abi))
+        if (!cur_u64(c, &out->user_abi))
             return dec_sample_short(err, "user register ABI", c);
         if (out->user_abi) {
             int n = __builtin_popcountll(fmt->regs_user_mask);
-            if (n > DEC_MAX_REGS || (size_t)n > dec_left(c) / 8)
+            if (n > DEC_MAX_REGS || (size_t)n > cur_left(c) / 8)
                 return dec_sample_short(err, "user registers", c);
             for (int i = 0; i < n; i++)
-                dec_get_u64(c, &out->user_regs[i]);
+                cur_u64(c, &out->user_regs[i]);
             out->nr_user_regs = (uint32_t)n;
         }
     }
     if (st & PERF_SAMPLE_STACK_USER) {
         uint64_t size, dyn;
-        if (!dec_get_u64(c, &size))
+        if (!cur_u64(c, &size))
             return dec_sample_short(err, "user stack size", c);
         if (size) {
-            if (size > dec_left(c))
+            const unsigned char *data = cur_ptr(c);
+            if (size > cur_left(c) || !cur_skip(c, (size_t)size))
                 return dec_sample_short(err, "user stack", c);
-            const unsigned char *data = c->base + c->off;
-            c->off += (size_t)size;
-            if (!dec_get_u64(c, &dyn))
+            if (!cur_u64(c, &dyn))
                 return dec_sample_short(err, "user stack dyn_size", c);
             out->user_stack = data;
             out->user_stack_size = dyn < size ? dyn : size;
@@ -284,38 +243,38 @@ int dec_sample(const struct dec_format *fmt, const void *rec, size_t len, struct
                        h.type);
     out->misc = h.misc;
 
-    struct dec_cursor c = {rec, sizeof(h), len};
-    if ((st & PERF_SAMPLE_IDENTIFIER) && !dec_get_u64(&c, &out->id))
+    struct cur c = {rec, sizeof(h), len};
+    if ((st & PERF_SAMPLE_IDENTIFIER) && !cur_u64(&c, &out->id))
         return dec_sample_short(err, "identifier", &c);
-    if ((st & PERF_SAMPLE_IP) && !dec_get_u64(&c, &out->ip))
+    if ((st & PERF_SAMPLE_IP) && !cur_u64(&c, &out->ip))
         return dec_sample_short(err, "ip", &c);
-    if ((st & PERF_SAMPLE_TID) && !dec_get_u32x2(&c, &out->pid, &out->tid))
+    if ((st & PERF_SAMPLE_TID) && !cur_u32x2(&c, &out->pid, &out->tid))
         return dec_sample_short(err, "pid/tid", &c);
-    if ((st & PERF_SAMPLE_TIME) && !dec_get_u64(&c, &out->time))
+    if ((st & PERF_SAMPLE_TIME) && !cur_u64(&c, &out->time))
         return dec_sample_short(err, "time", &c);
-    if ((st & PERF_SAMPLE_ADDR) && !dec_get_u64(&c, &out->addr))
+    if ((st & PERF_SAMPLE_ADDR) && !cur_u64(&c, &out->addr))
         return dec_sample_short(err, "addr", &c);
-    if ((st & PERF_SAMPLE_ID) && !dec_get_u64(&c, &out->id))
+    if ((st & PERF_SAMPLE_ID) && !cur_u64(&c, &out->id))
         return dec_sample_short(err, "id", &c);
-    if ((st & PERF_SAMPLE_STREAM_ID) && !dec_get_u64(&c, &out->stream_id))
+    if ((st & PERF_SAMPLE_STREAM_ID) && !cur_u64(&c, &out->stream_id))
         return dec_sample_short(err, "stream_id", &c);
-    if ((st & PERF_SAMPLE_CPU) && !dec_get_u32x2(&c, &out->cpu, &res))
+    if ((st & PERF_SAMPLE_CPU) && !cur_u32x2(&c, &out->cpu, &res))
         return dec_sample_short(err, "cpu", &c);
-    if ((st & PERF_SAMPLE_PERIOD) && !dec_get_u64(&c, &out->period))
+    if ((st & PERF_SAMPLE_PERIOD) && !cur_u64(&c, &out->period))
         return dec_sample_short(err, "period", &c);
     if ((st & PERF_SAMPLE_READ) && dec_sample_read(fmt->read_format, &c, out, err) < 0)
         return -1;
     if (st & PERF_SAMPLE_CALLCHAIN) {
         uint64_t nr;
-        if (!dec_get_u64(&c, &nr))
+        if (!cur_u64(&c, &nr))
             return dec_sample_short(err, "callchain length", &c);
-        if (nr > dec_left(&c) / 8)
+        if (nr > cur_left(&c) / 8)
             return hw_errf(err,
                            "sample record too short for its callchain (nr=%" PRIu64
                            ", %zu bytes left); " DEC_CORRUPT,
-                           nr, dec_left(&c));
+                           nr, cur_left(&c));
         if (nr) {
-            const unsigned char *p = c.base + c.off;
+            const unsigned char *p = cur_ptr(&c);
             if ((uintptr_t)p % 8 != 0)
                 return hw_errf(err,
                                "sample record at %p is not 8-byte aligned, so its callchain "
@@ -324,7 +283,7 @@ int dec_sample(const struct dec_format *fmt, const void *rec, size_t len, struct
             out->callchain = (const uint64_t *)(const void *)p;
         }
         out->nr_callchain = nr;
-        c.off += (size_t)nr * 8;
+        cur_skip(&c, (size_t)nr * 8);
     }
     return dec_sample_user(fmt, &c, out, err);
 }
@@ -352,34 +311,32 @@ int dec_trailer(const struct dec_format *fmt, const void *rec, size_t len,
                        "%zu); " DEC_CORRUPT,
                        dec_type_name(h.type), len, tsize);
 
-    struct dec_cursor c = {rec, len - tsize, len};
+    struct cur c = {rec, len - tsize, len};
     /* tsize covers exactly the fields below, so these reads cannot fail. */
     if (st & PERF_SAMPLE_TID)
-        dec_get_u32x2(&c, &out->pid, &out->tid);
+        cur_u32x2(&c, &out->pid, &out->tid);
     if (st & PERF_SAMPLE_TIME)
-        dec_get_u64(&c, &out->time);
+        cur_u64(&c, &out->time);
     if (st & PERF_SAMPLE_ID)
-        dec_get_u64(&c, &out->id);
+        cur_u64(&c, &out->id);
     if (st & PERF_SAMPLE_STREAM_ID)
-        dec_get_u64(&c, &out->stream_id);
+        cur_u64(&c, &out->stream_id);
     if (st & PERF_SAMPLE_CPU)
-        dec_get_u32x2(&c, &out->cpu, &res);
-    if ((st & PERF_SAMPLE_IDENTIFIER) && dec_get_u64(&c, &identifier))
+        cur_u32x2(&c, &out->cpu, &res);
+    if ((st & PERF_SAMPLE_IDENTIFIER) && cur_u64(&c, &identifier))
         out->id = identifier;
     return 0;
 }
 
 /* Points *s at the NUL-terminated string starting at c's position; it must end inside the record.
  */
-static int dec_string(const struct dec_cursor *c, const char **s, const char *rtype,
+static int dec_string(const struct cur *c, const char **s, const char *rtype,
                       const char *field, struct hw_err *err)
 {
-    const void *nul = dec_left(c) ? memchr(c->base + c->off, 0, dec_left(c)) : NULL;
-    if (!nul)
+    if (!cur_cstr(c, s))
         return hw_errf(
             err, "%s record's %s is not NUL-terminated within the record (%zu bytes); " DEC_CORRUPT,
             rtype, field, c->end);
-    *s = (const char *)c->base + c->off;
     return 0;
 }
 
@@ -394,17 +351,17 @@ int dec_mmap(const void *rec, size_t len, struct dec_mmap *out, struct hw_err *e
         return hw_errf(err, "%s record (type %" PRIu32 ") passed as MMAP; decode it by its type",
                        dec_type_name(h.type), h.type);
     const char *name = dec_type_name(h.type);
-    struct dec_cursor c = {rec, sizeof(h), len};
-    if (!dec_get_u32x2(&c, &out->pid, &out->tid) || !dec_get_u64(&c, &out->start) ||
-        !dec_get_u64(&c, &out->len) || !dec_get_u64(&c, &out->pgoff))
+    struct cur c = {rec, sizeof(h), len};
+    if (!cur_u32x2(&c, &out->pid, &out->tid) || !cur_u64(&c, &out->start) ||
+        !cur_u64(&c, &out->len) || !cur_u64(&c, &out->pgoff))
         return hw_errf(err, "%s record too short for its fields (%zu bytes); " DEC_CORRUPT, name,
                        len);
     if (h.type == PERF_RECORD_MMAP2) {
         out->has_mmap2 = true;
         if (h.misc & PERF_RECORD_MISC_MMAP_BUILD_ID) {
             uint8_t hdr[4];
-            if (!dec_get_bytes(&c, hdr, sizeof(hdr)) ||
-                !dec_get_bytes(&c, out->build_id, sizeof(out->build_id)))
+            if (!cur_get(&c, hdr, sizeof(hdr)) ||
+                !cur_get(&c, out->build_id, sizeof(out->build_id)))
                 return hw_errf(
                     err, "MMAP2 record too short for its build id (%zu bytes); " DEC_CORRUPT, len);
             if (hdr[0] > sizeof(out->build_id))
@@ -414,12 +371,12 @@ int dec_mmap(const void *rec, size_t len, struct dec_mmap *out, struct hw_err *e
             out->build_id_size = hdr[0];
             out->has_build_id = true;
         } else {
-            if (!dec_get_u32x2(&c, &out->maj, &out->min) || !dec_get_u64(&c, &out->ino) ||
-                !dec_get_u64(&c, &out->ino_generation))
+            if (!cur_u32x2(&c, &out->maj, &out->min) || !cur_u64(&c, &out->ino) ||
+                !cur_u64(&c, &out->ino_generation))
                 return hw_errf(
                     err, "MMAP2 record too short for its inode (%zu bytes); " DEC_CORRUPT, len);
         }
-        if (!dec_get_u32x2(&c, &out->prot, &out->flags))
+        if (!cur_u32x2(&c, &out->prot, &out->flags))
             return hw_errf(
                 err, "MMAP2 record too short for its prot/flags (%zu bytes); " DEC_CORRUPT, len);
     }
@@ -453,8 +410,8 @@ int dec_comm(const void *rec, size_t len, struct dec_comm *out, struct hw_err *e
     memset(out, 0, sizeof(*out));
     if (dec_fixed(rec, len, PERF_RECORD_COMM, PERF_RECORD_COMM, sizeof(h) + 8, &h, err) < 0)
         return -1;
-    struct dec_cursor c = {rec, sizeof(h), len};
-    dec_get_u32x2(&c, &out->pid, &out->tid);
+    struct cur c = {rec, sizeof(h), len};
+    cur_u32x2(&c, &out->pid, &out->tid);
     if (dec_string(&c, &out->comm, "COMM", "comm", err) < 0)
         return -1;
     out->exec = (h.misc & PERF_RECORD_MISC_COMM_EXEC) != 0;
@@ -468,10 +425,10 @@ int dec_task(const void *rec, size_t len, struct dec_task *out, struct hw_err *e
     memset(out, 0, sizeof(*out));
     if (dec_fixed(rec, len, PERF_RECORD_FORK, PERF_RECORD_EXIT, sizeof(h) + 24, &h, err) < 0)
         return -1;
-    struct dec_cursor c = {rec, sizeof(h), len};
-    dec_get_u32x2(&c, &out->pid, &out->ppid);
-    dec_get_u32x2(&c, &out->tid, &out->ptid);
-    dec_get_u64(&c, &out->time);
+    struct cur c = {rec, sizeof(h), len};
+    cur_u32x2(&c, &out->pid, &out->ppid);
+    cur_u32x2(&c, &out->tid, &out->ptid);
+    cur_u64(&c, &out->time);
     return 0;
 }
 
@@ -487,8 +444,8 @@ int dec_switch(const void *rec, size_t len, struct dec_switch *out, struct hw_er
     if (h.type == PERF_RECORD_SWITCH_CPU_WIDE) {
         if (dec_fixed(rec, len, h.type, h.type, sizeof(h) + 8, &h, err) < 0)
             return -1;
-        struct dec_cursor c = {rec, sizeof(h), len};
-        dec_get_u32x2(&c, &out->next_prev_pid, &out->next_prev_tid);
+        struct cur c = {rec, sizeof(h), len};
+        cur_u32x2(&c, &out->next_prev_pid, &out->next_prev_tid);
         out->cpu_wide = true;
     }
     return 0;
@@ -501,9 +458,9 @@ int dec_lost(const void *rec, size_t len, struct dec_lost *out, struct hw_err *e
     memset(out, 0, sizeof(*out));
     if (dec_fixed(rec, len, PERF_RECORD_LOST, PERF_RECORD_LOST, sizeof(h) + 16, &h, err) < 0)
         return -1;
-    struct dec_cursor c = {rec, sizeof(h), len};
-    dec_get_u64(&c, &out->id);
-    dec_get_u64(&c, &out->lost);
+    struct cur c = {rec, sizeof(h), len};
+    cur_u64(&c, &out->id);
+    cur_u64(&c, &out->lost);
     return 0;
 }
 
@@ -515,9 +472,9 @@ int dec_throttle(const void *rec, size_t len, struct dec_throttle *out, struct h
     if (dec_fixed(rec, len, PERF_RECORD_THROTTLE, PERF_RECORD_UNTHROTTLE, sizeof(h) + 24, &h, err) <
         0)
         return -1;
-    struct dec_cursor c = {rec, sizeof(h), len};
-    dec_get_u64(&c, &out->time);
-    dec_get_u64(&c, &out->id);
-    dec_get_u64(&c, &out->stream_id);
+    struct cur c = {rec, sizeof(h), len};
+    cur_u64(&c, &out->time);
+    cur_u64(&c, &out->id);
+    cur_u64(&c, &out->stream_id);
     return 0;
 }

@@ -20,6 +20,7 @@ struct locs_pending {
 /* A binary's path and build id as profile strings. */
 struct locs_dso {
     bool known;
+    uint8_t build_id_size;     /* of the build id interned (a stream names build ids at its end) */
     uint32_t path, build_id;
 };
 
@@ -80,14 +81,14 @@ static const struct locs_dso *locs_dso(struct locs *lc, const struct mach_dso *d
         return NULL;
     memset(lc->dsos + have, 0, (lc->cap_dsos - have) * sizeof(*lc->dsos));
     struct locs_dso *ids = &lc->dsos[d->index];
-    if (!ids->known) {
+    if (!ids->known || ids->build_id_size != d->build_id_size) {
         char hex[2 * HW_BUILD_ID_MAX + 1] = "";
         if (d->build_id_size)
             buildid_to_hex(d->build_id, d->build_id_size, hex);
         int64_t path = prof_string(lc->p, d->path), bid = prof_string(lc->p, hex);
         if (path < 0 || bid < 0)
             return NULL;
-        *ids = (struct locs_dso){true, (uint32_t)path, (uint32_t)bid};
+        *ids = (struct locs_dso){true, d->build_id_size, (uint32_t)path, (uint32_t)bid};
     }
     return ids;
 }
@@ -189,6 +190,10 @@ static int locs_symbolize_one(struct locs *lc, const struct locs_pending *e)
         lines[n++] = (struct prof_line){(uint32_t)fn, fr->line};
     }
     struct prof_mapping *pm = &lc->p->mappings[e->mapping];
+    const struct locs_dso *ids = locs_dso(lc, e->dso); /* its build id may have come since */
+    if (!ids)
+        return -1;
+    pm->build_id = ids->build_id;
     if (r.symbolized) {
         pm->has_functions = true;
         pm->has_inline_frames = pm->has_inline_frames || r.nframes > 1;

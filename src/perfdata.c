@@ -1,4 +1,4 @@
-/* perfdata.c - write perf.data (PERFILE2): header, attrs with ids, data records, features. */
+/* perfdata.c - write perf.data: a file whose header is valid from the start (crash-safe), or a pipe-mode stream; records plain or zstd-compressed; feature sections. */
 #include "perfdata.h"
 
 #include <errno.h>
@@ -10,41 +10,33 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define PD_HEADER_SIZE    104u
-#define PD_NAME_ALIGN     64u
-#define PD_BUF_SIZE       (1u << 20)
-#define PD_BUILD_ID_FIXED 36u /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] */
+#include "compress.h"
 
-/* The on-disk perf_file_section. */
-struct pd_section {
-    uint64_t offset;
-    uint64_t size;
-};
-
-/* The on-disk perf_file_header (104 bytes). */
-struct pd_file_header {
-    uint64_t magic;
-    uint64_t size;
-    uint64_t attr_size;
-    struct pd_section attrs;
-    struct pd_section data;
-    struct pd_section event_types;
-    uint64_t features[PD_FEAT_BITS / 64];
-};
-_Static_assert(sizeof(struct pd_file_header) == PD_HEADER_SIZE, "perf_file_header is 104 bytes");
+#define PD_BUF_SIZE (1u << 20)   /* records gathered before a write */
+#define PD_ZCHUNK   (256u << 10) /* records gathered before they are compressed and written */
+#define PD_ZMMAP_LEN                                                                               \
+    (1u << 20) /* HEADER_COMPRESSED mmap_len: the most one COMPRESSED record                       \
+                  decompresses to (a chunk, with room to spare) */
+#define PD_ZPIECE      (PF_MAX_RECORD - sizeof(struct perf_event_header))
+#define PD_SYNC_NS     1000000000ull /* records reach the file at least this often */
+#define PD_STDOUT_NAME "standard output"
 
 struct pd_writer {
     int fd;
-    char *path;     /* final name */
-    char *tmp_path; /* "<path>.tmp-XXXXXX" while writing */
-    struct pd_attr *attrs;
-    size_t nattrs;
+    bool pipe;         /* a pipe-mode stream on standard output */
+    char *path;        /* the output's name */
+    char *old_path;    /* "<path>.old" when an older recording was moved there, else NULL */
+    bool created;      /* path is ours: abort removes it */
+    struct pf_env env; /* what the header and feature sections say */
     uint64_t attrs_offset;
     uint64_t data_offset;
-    uint64_t data_size; /* records accepted (buffered or written) */
-    uint64_t flushed;   /* records already on disk */
-    unsigned char *buf;
-    size_t buf_len;
+    uint64_t data_size; /* record bytes accepted (before compression) */
+    uint64_t written;   /* bytes written to the data section (after compression) */
+    unsigned char *buf; /* records not written yet */
+    size_t buf_len, buf_max;
+    struct comp_encoder *zenc; /* -z: records go out in COMPRESSED records */
+    struct hw_buf zout;
+    uint64_t last_sync; /* hw_now_ns of the last write */
     bool failed;
 };
 
@@ -88,23 +80,55 @@ static int pd_io_err(const struct pd_writer *w, struct hw_err *err, int errnum, 
     case EFBIG:
         hint = " (file size limit reached: check 'ulimit -f' or record less)";
         break;
+    case EPIPE:
+        hint = " (the reader of the stream has gone)";
+        break;
     default:
         break;
     }
     return hw_errf(err, "cannot %s %s: %s%s", what, w->path, strerror(errnum), hint);
 }
 
+/* Appends bytes to the output. Returns 0, or -1 with err (w is failed then). */
+static int pd_out(struct pd_writer *w, const void *p, size_t n, struct hw_err *err)
+{
+    if (pd_write_all(w->fd, p, n, NULL) < 0) {
+        w->failed = true;
+        return pd_io_err(w, err, errno, "write");
+    }
+    w->written += n;
+    return 0;
+}
+
+/* comp_emit_fn: one COMPRESSED record around each piece, gathered in zout. */
+static int pd_emit_piece(void *arg, const void *piece, size_t len, struct hw_err *err)
+{
+    struct pd_writer *w = arg;
+    struct perf_event_header h = {PF_RECORD_COMPRESSED, 0, (uint16_t)(sizeof(h) + len)};
+    if (hw_buf_append(&w->zout, &h, sizeof(h)) < 0 || hw_buf_append(&w->zout, piece, len) < 0)
+        return hw_err_oom(err);
+    return 0;
+}
+
+/* Writes the gathered records (compressed with -z). Returns 0 or -1 with err. */
 static int pd_flush(struct pd_writer *w, struct hw_err *err)
 {
     if (w->buf_len == 0)
         return 0;
-    if (pd_write_all(w->fd, w->buf, w->buf_len, NULL) < 0) {
-        w->failed = true;
-        return pd_io_err(w, err, errno, "write");
+    int rc;
+    if (w->zenc) {
+        w->zout.len = 0;
+        rc = comp_encode(w->zenc, w->buf, w->buf_len, PD_ZPIECE, pd_emit_piece, w, err);
+        if (rc < 0)
+            w->failed = true;
+        else
+            rc = pd_out(w, w->zout.data, w->zout.len, err);
+    } else {
+        rc = pd_out(w, w->buf, w->buf_len, err);
     }
-    w->flushed += w->buf_len;
     w->buf_len = 0;
-    return 0;
+    w->last_sync = hw_now_ns();
+    return rc;
 }
 
 /* ---- meta ---- */
@@ -130,179 +154,353 @@ void pd_meta_from_system(struct pd_meta *meta, struct pd_uname_storage *u, const
     meta->nr_cpus_online = hw_ncpus_online();
 }
 
+/* Copies what meta says into w->env. Returns 0 or -1 with err (out of memory). */
+static int pd_env_meta(struct pd_writer *w, const struct pd_meta *m, struct hw_err *err)
+{
+    struct pf_env *env = &w->env;
+    const char *src[] = {m->hostname, m->osrelease, m->version, m->arch};
+    char **dst[] = {&env->hostname, &env->osrelease, &env->version, &env->arch};
+    for (size_t i = 0; i < HW_ARRAY_SIZE(src); i++)
+        if (src[i] && !(*dst[i] = hw_strdup(src[i])))
+            return hw_err_oom(err);
+    env->nr_cpus_avail = m->nr_cpus_avail;
+    env->nr_cpus_online = m->nr_cpus_online;
+    if (m->argc > 0 && m->argv) {
+        if (!(env->argv = calloc((size_t)m->argc, sizeof(*env->argv))))
+            return hw_err_oom(err);
+        env->argc = (uint32_t)m->argc;
+        for (int i = 0; i < m->argc; i++)
+            if (!(env->argv[i] = hw_strdup(m->argv[i] ? m->argv[i] : "")))
+                return hw_err_oom(err);
+    }
+    if (m->tracing_data_size) {
+        if (!(env->tracing_data = malloc(m->tracing_data_size)))
+            return hw_err_oom(err);
+        memcpy(env->tracing_data, m->tracing_data, m->tracing_data_size);
+        env->tracing_data_size = m->tracing_data_size;
+    }
+    if (m->compression_level > 0)
+        env->compression = (struct pf_compression){.version = 1,
+                                                   .type = PF_COMP_ZSTD,
+                                                   .level = (uint32_t)m->compression_level,
+                                                   .mmap_len = PD_ZMMAP_LEN};
+    return 0;
+}
+
+/* Copies the build ids that have an id and a file name into w->env. Returns 0 or -1 with err. */
+static int pd_env_build_ids(struct pd_writer *w, const struct pd_build_id *bids, size_t nbids,
+                            struct hw_err *err)
+{
+    struct pf_env *env = &w->env;
+    for (size_t i = 0; i < nbids; i++) {
+        const struct pd_build_id *b = &bids[i];
+        if (b->id_len <= 0 || !b->filename)
+            continue; /* nothing to say about a file without a build id */
+        size_t flen = HW_ALIGN(strlen(b->filename) + 1, PF_NAME_ALIGN);
+        if (PF_BUILD_ID_ENTRY_FIXED + flen > PF_MAX_RECORD)
+            return hw_errf(err, "file name too long for a build-id entry: %.64s...", b->filename);
+        if (hw_grow(&env->build_ids, &env->cap_build_ids, env->nbuild_ids + 1,
+                    sizeof(*env->build_ids)) < 0)
+            return hw_err_oom(err);
+        struct pf_build_id *e = &env->build_ids[env->nbuild_ids];
+        *e = (struct pf_build_id){.pid = b->pid, .kernel = b->kernel};
+        e->id_len = b->id_len > HW_BUILD_ID_MAX ? HW_BUILD_ID_MAX : b->id_len;
+        memcpy(e->id, b->id, (size_t)e->id_len);
+        if (!(e->filename = hw_strdup(b->filename)))
+            return hw_err_oom(err);
+        env->nbuild_ids++;
+    }
+    return 0;
+}
+
+/* Copies the attrs into w->env, and a group for each leader with members. */
+static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_t nattrs,
+                         struct hw_err *err)
+{
+    struct pf_env *env = &w->env;
+    env->attrs = calloc(nattrs, sizeof(*env->attrs));
+    env->groups = calloc(nattrs, sizeof(*env->groups));
+    if (!env->attrs || !env->groups)
+        return hw_err_oom(err);
+    env->nattrs = nattrs;
+    for (size_t i = 0; i < nattrs; i++) {
+        struct pf_attr *a = &env->attrs[i];
+        a->attr = attrs[i].attr;
+        a->attr.size = sizeof(struct perf_event_attr);
+        a->nids = attrs[i].nids;
+        if (a->nids) {
+            if (!attrs[i].ids)
+                return hw_errf(err, "internal error: attribute %zu has %zu ids but no array", i,
+                               a->nids);
+            a->ids = malloc(a->nids * sizeof(*a->ids));
+            if (!a->ids)
+                return hw_err_oom(err);
+            memcpy(a->ids, attrs[i].ids, a->nids * sizeof(*a->ids));
+        }
+        if (attrs[i].name && !(a->name = hw_strdup(attrs[i].name)))
+            return hw_err_oom(err);
+        if (attrs[i].group_size > 1)
+            env->groups[env->ngroups++] = (struct pf_group){(uint32_t)i, attrs[i].group_size};
+    }
+    return 0;
+}
+
+/* ---- file mode: the header, the attrs, the output file ---- */
+
+/* The file header; features NULL: the header of a recording being written, marked so (see
+ * PF_WRITING_MARK), without feature bits. */
+static struct pf_file_header pd_header(const struct pd_writer *w, uint64_t data_size,
+                                       const uint64_t features[PF_FEAT_BITS / 64])
+{
+    struct pf_file_header h;
+    memset(&h, 0, sizeof(h));
+    h.magic = PF_MAGIC;
+    h.size = PF_HEADER_SIZE;
+    h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct pf_section);
+    h.attrs = (struct pf_section){w->attrs_offset, w->env.nattrs * h.attr_size};
+    h.data = (struct pf_section){w->data_offset, data_size};
+    if (features)
+        memcpy(h.features, features, sizeof(h.features));
+    else
+        h.event_types.offset = PF_WRITING_MARK;
+    return h;
+}
+
+/* Writes the header, the id arrays and the attrs; sets attrs_offset and data_offset. */
+static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
+{
+    const uint64_t attr_sz = sizeof(struct perf_event_attr);
+    const struct pf_env *env = &w->env;
+    struct hw_buf b = {0};
+    uint64_t off = PF_HEADER_SIZE;
+    int rc = hw_buf_reserve(&b, PF_HEADER_SIZE);
+
+    /* The id arrays, then the attrs pointing at them. */
+    b.len = PF_HEADER_SIZE;
+    for (size_t i = 0; rc == 0 && i < env->nattrs; i++)
+        rc = hw_buf_append(&b, env->attrs[i].ids, env->attrs[i].nids * sizeof(uint64_t));
+    w->attrs_offset = off = b.len;
+    uint64_t ids_at = PF_HEADER_SIZE;
+    for (size_t i = 0; rc == 0 && i < env->nattrs; i++) {
+        struct pf_section ids = {ids_at, env->attrs[i].nids * sizeof(uint64_t)};
+        ids_at += ids.size;
+        rc = hw_buf_append(&b, &env->attrs[i].attr, attr_sz);
+        if (rc == 0)
+            rc = hw_buf_append(&b, &ids, sizeof(ids));
+        off += attr_sz + sizeof(ids);
+    }
+    if (rc < 0) {
+        hw_buf_free(&b);
+        return hw_err_oom(err);
+    }
+    w->data_offset = off;
+    struct pf_file_header h = pd_header(w, 0, NULL);
+    memcpy(b.data, &h, sizeof(h));
+    rc = pd_write_all(w->fd, b.data, b.len, NULL) < 0 ? pd_io_err(w, err, errno, "write") : 0;
+    hw_buf_free(&b);
+    return rc;
+}
+
+/* Creates path for writing, mode 0600 whatever the umask (a recording holds command lines and
+ * stack copies); an older non-empty file there is kept as path.old, as perf does. Never replaces
+ * a directory, device or pipe. Returns 0 or -1 with err. */
+static int pd_create(struct pd_writer *w, struct hw_err *err)
+{
+    const char *path = w->path;
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode))
+            return hw_errf(err, "cannot write %s: it is %s; give a regular file name with -o", path,
+                           S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+        if (st.st_size > 0) {
+            if (asprintf(&w->old_path, "%s.old", path) < 0) {
+                w->old_path = NULL;
+                return hw_err_oom(err);
+            }
+            if (rename(path, w->old_path) < 0) {
+                int e = errno;
+                free(w->old_path);
+                w->old_path = NULL;
+                return hw_errf(err, "cannot keep the existing %s as %s.old: %s%s", path, path,
+                               strerror(e),
+                               e == EPERM || e == EACCES
+                                   ? " (it belongs to someone else: choose another name with -o)"
+                                   : "");
+            }
+        }
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (w->fd < 0) {
+        int e = errno;
+        const char *hint = e == ENOENT   ? " (does the directory exist?)"
+                           : e == EACCES ? " (choose a writable directory with -o)"
+                                         : "";
+        return hw_errf(err, "cannot create %s: %s%s", path, strerror(e), hint);
+    }
+    w->created = true;
+    if (fchmod(w->fd, 0600) < 0)
+        return hw_errf_errno(err, errno, "cannot set the mode of %s", path);
+    return 0;
+}
+
+/* ---- pipe mode ---- */
+
+/* Appends a record of type with the body (header.size must fit in 16 bits). */
+static int pd_put_record(struct hw_buf *b, uint32_t type, const void *p1, size_t n1, const void *p2,
+                         size_t n2)
+{
+    struct perf_event_header h = {type, 0, (uint16_t)(sizeof(h) + n1 + n2)};
+    if (sizeof(h) + n1 + n2 > PF_MAX_RECORD)
+        return -1;
+    return hw_buf_append(b, &h, sizeof(h)) < 0 || hw_buf_append(b, p1, n1) < 0 ||
+                   hw_buf_append(b, p2, n2) < 0
+               ? -1
+               : 0;
+}
+
+/* HEADER_FEATURE records of the features env has now (the ones in ids[]). Returns 0 or -1. */
+static int pd_put_features(const struct pf_env *env, const int *ids, size_t n, struct hw_buf *b)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        struct hw_buf body = {0};
+        uint64_t id = (uint64_t)ids[i];
+        rc = pf_write_feature(env, ids[i], &body);
+        if (rc == 0 && body.len)
+            rc = pd_put_record(b, PF_RECORD_HEADER_FEATURE, &id, sizeof(id), body.data, body.len);
+        hw_buf_free(&body);
+    }
+    return rc;
+}
+
+/* HEADER_TRACING_DATA as a stream carries it: u32 size (padded to 8), u32 pad; then the bytes
+ * and the padding, which the record's header.size does not count. Returns 0 or -1. */
+static int pd_put_tracing_record(const struct pf_env *env, struct hw_buf *b)
+{
+    static const unsigned char zeros[8];
+    uint64_t padded = HW_ALIGN(env->tracing_data_size, 8);
+    if (padded > UINT32_MAX)
+        return -1;
+    uint32_t size[2] = {(uint32_t)padded, 0};
+    return pd_put_record(b, PF_RECORD_HEADER_TRACING_DATA, size, sizeof(size), NULL, 0) < 0 ||
+                   hw_buf_append(b, env->tracing_data, env->tracing_data_size) < 0 ||
+                   hw_buf_append(b, zeros, (size_t)(padded - env->tracing_data_size)) < 0
+               ? -1
+               : 0;
+}
+
+/* The start of a pipe-mode stream: its header, one HEADER_ATTR per attr (with its ids), then
+ * the features known now, as records (perf record -o - does the same). */
+static int pd_write_stream_start(struct pd_writer *w, struct hw_err *err)
+{
+    static const int feats[] = {PF_FEAT_HOSTNAME,   PF_FEAT_OSRELEASE,  PF_FEAT_VERSION,
+                                PF_FEAT_ARCH,       PF_FEAT_NRCPUS,     PF_FEAT_CMDLINE,
+                                PF_FEAT_EVENT_DESC, PF_FEAT_GROUP_DESC, PF_FEAT_COMPRESSED};
+    struct pf_pipe_header ph = {PF_MAGIC, PF_PIPE_HEADER_SIZE};
+    struct hw_buf b = {0};
+    int rc = hw_buf_append(&b, &ph, sizeof(ph));
+    for (size_t i = 0; rc == 0 && i < w->env.nattrs; i++) {
+        const struct pf_attr *a = &w->env.attrs[i];
+        if (sizeof(struct perf_event_header) + sizeof(a->attr) + a->nids * 8 > PF_MAX_RECORD) {
+            hw_buf_free(&b);
+            return hw_errf(err,
+                           "event %s has %zu ids, more than a pipe-mode stream can carry; record "
+                           "to a file",
+                           a->name ? a->name : "?", a->nids);
+        }
+        rc = pd_put_record(&b, PF_RECORD_HEADER_ATTR, &a->attr, sizeof(a->attr), a->ids,
+                           a->nids * 8);
+    }
+    if (rc == 0)
+        rc = pd_put_features(&w->env, feats, HW_ARRAY_SIZE(feats), &b);
+    if (rc == 0 && w->env.tracing_data_size)
+        rc = pd_put_tracing_record(&w->env, &b);
+    rc = rc < 0 ? hw_err_oom(err) : pd_out(w, b.data, b.len, err);
+    w->written = 0; /* the data is what follows */
+    hw_buf_free(&b);
+    return rc;
+}
+
+/* The end of a pipe-mode stream: the build ids and sample times, as records. */
+static int pd_write_stream_end(struct pd_writer *w, struct hw_err *err)
+{
+    static const int feats[] = {PF_FEAT_SAMPLE_TIME, PF_FEAT_COMPRESSED};
+    struct hw_buf b = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < w->env.nbuild_ids; i++)
+        rc = pf_put_build_id(&b, PF_RECORD_HEADER_BUILD_ID, &w->env.build_ids[i]);
+    if (rc == 0)
+        rc = pd_put_features(&w->env, feats, w->zenc ? 2 : 1, &b);
+    rc = rc < 0 ? hw_err_oom(err) : pd_out(w, b.data, b.len, err);
+    hw_buf_free(&b);
+    return rc;
+}
+
 /* ---- open ---- */
 
 static void pd_writer_free(struct pd_writer *w)
 {
     if (!w)
         return;
-    for (size_t i = 0; w->attrs && i < w->nattrs; i++) {
-        free((void *)w->attrs[i].ids);
-        free((void *)w->attrs[i].name);
-    }
-    free(w->attrs);
+    pf_env_free(&w->env);
+    comp_encoder_free(w->zenc);
+    hw_buf_free(&w->zout);
     free(w->buf);
-    free(w->tmp_path);
+    free(w->old_path);
     free(w->path);
     free(w);
 }
 
-/* Closes and removes the temporary file, then frees w. */
+/* Closes the output; a file that is not finished is removed and an older one moved back. */
 static void pd_writer_discard(struct pd_writer *w)
 {
     if (!w)
         return;
-    if (w->fd >= 0)
+    if (w->fd >= 0 && !w->pipe)
         close(w->fd);
-    if (w->tmp_path)
-        unlink(w->tmp_path);
+    if (w->created) {
+        unlink(w->path);
+        if (w->old_path)
+            rename(w->old_path, w->path);
+    }
     pd_writer_free(w);
 }
 
-/* The process umask, read without changing it (umask(2) can only set). Returns -1 if unknown. */
-static int pd_current_umask(void)
-{
-    char buf[4096];
-    if (hw_read_small_file("/proc/self/status", buf, sizeof(buf)) < 0)
-        return -1;
-    const char *p = strstr(buf, "\nUmask:");
-    if (!p)
-        return -1;
-    char *end;
-    long m = strtol(p + 7, &end, 8);
-    if (end == p + 7 || m < 0 || m > 0777)
-        return -1;
-    return (int)m;
-}
-
-static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_t nattrs,
-                         struct hw_err *err)
-{
-    w->attrs = calloc(nattrs, sizeof(*w->attrs));
-    if (!w->attrs)
-        return hw_errf(err, "out of memory copying %zu event attributes", nattrs);
-    w->nattrs = nattrs;
-    for (size_t i = 0; i < nattrs; i++) {
-        struct pd_attr *a = &w->attrs[i];
-        a->attr = attrs[i].attr;
-        a->attr.size = sizeof(struct perf_event_attr);
-        a->nids = attrs[i].nids;
-        a->group_size = attrs[i].group_size;
-        if (a->nids) {
-            if (!attrs[i].ids)
-                return hw_errf(err, "internal error: attribute %zu has %zu ids but no array", i,
-                               a->nids);
-            uint64_t *ids = malloc(a->nids * sizeof(*ids));
-            if (!ids)
-                return hw_errf(err, "out of memory copying event ids");
-            memcpy(ids, attrs[i].ids, a->nids * sizeof(*ids));
-            a->ids = ids;
-        }
-        if (attrs[i].name) {
-            a->name = hw_strdup(attrs[i].name);
-            if (!a->name)
-                return hw_errf(err, "out of memory copying event names");
-        }
-    }
-    return 0;
-}
-
-/* Writes the header placeholder, the id arrays and the attrs; sets attrs_offset and data_offset. */
-static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
-{
-    const uint64_t attr_sz = sizeof(struct perf_event_attr);
-    uint64_t off = PD_HEADER_SIZE;
-    struct pd_file_header zero;
-    memset(&zero, 0, sizeof(zero));
-    memcpy(w->buf, &zero, sizeof(zero));
-    size_t n = sizeof(zero);
-
-    /* The id arrays, then the attrs pointing at them. Everything fits: checked by the caller. */
-    uint64_t *id_offsets = calloc(w->nattrs, sizeof(*id_offsets));
-    if (!id_offsets)
-        return hw_errf(err, "out of memory");
-    for (size_t i = 0; i < w->nattrs; i++) {
-        id_offsets[i] = off;
-        size_t sz = w->attrs[i].nids * sizeof(uint64_t);
-        if (sz)
-            memcpy(w->buf + n, w->attrs[i].ids, sz);
-        n += sz;
-        off += sz;
-    }
-    w->attrs_offset = off;
-    for (size_t i = 0; i < w->nattrs; i++) {
-        struct pd_section ids = {id_offsets[i], w->attrs[i].nids * sizeof(uint64_t)};
-        memcpy(w->buf + n, &w->attrs[i].attr, attr_sz);
-        memcpy(w->buf + n + attr_sz, &ids, sizeof(ids));
-        n += attr_sz + sizeof(ids);
-        off += attr_sz + sizeof(ids);
-    }
-    free(id_offsets);
-    w->data_offset = off;
-    if (pd_write_all(w->fd, w->buf, n, NULL) < 0)
-        return pd_io_err(w, err, errno, "write");
-    return 0;
-}
-
 int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr *attrs,
-                   size_t nattrs, struct hw_err *err)
+                   size_t nattrs, const struct pd_meta *meta, struct hw_err *err)
 {
     *wp = NULL;
     if (!path || !*path)
         return hw_errf(err, "no output file name given");
     if (nattrs == 0 || !attrs)
         return hw_errf(err, "internal error: a perf.data file needs at least one event attribute");
-    /* The finished file is renamed over path: never replace a directory, device or pipe. */
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return hw_errf(err, "cannot write %s: it is %s; give a regular file name with -o", path,
-                       S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
-    /* The prologue is written from the 1 MiB buffer: bound its size. */
-    uint64_t prologue = PD_HEADER_SIZE;
-    for (size_t i = 0; i < nattrs; i++) {
-        if (attrs[i].nids > PD_BUF_SIZE / sizeof(uint64_t))
-            return hw_errf(err, "internal error: too many ids (%zu) for one event", attrs[i].nids);
-        prologue += sizeof(struct perf_event_attr) + sizeof(struct pd_section) +
-                    attrs[i].nids * sizeof(uint64_t);
-    }
-    if (prologue > PD_BUF_SIZE)
-        return hw_errf(err, "too many events or ids for one perf.data file (%zu events)", nattrs);
-
+    bool pipe = strcmp(path, "-") == 0;
+    if (pipe && isatty(STDOUT_FILENO))
+        return hw_errf(err, "standard output is a terminal: pipe the recording into 'hwprof report "
+                            "-i -' or 'perf report -i -', or give a file name with -o");
     struct pd_writer *w = calloc(1, sizeof(*w));
     if (!w)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     w->fd = -1;
-    w->path = hw_strdup(path);
+    w->pipe = pipe;
+    w->path = hw_strdup(pipe ? PD_STDOUT_NAME : path);
     w->buf = malloc(PD_BUF_SIZE);
-    if (!w->path || !w->buf || asprintf(&w->tmp_path, "%s.tmp-XXXXXX", path) < 0) {
-        w->tmp_path = NULL;
-        pd_writer_free(w);
-        return hw_errf(err, "out of memory");
-    }
-    if (pd_copy_attrs(w, attrs, nattrs, err) < 0) {
-        pd_writer_free(w);
-        return -1;
-    }
-    w->fd = mkostemp(w->tmp_path, O_CLOEXEC);
-    if (w->fd < 0) {
-        int e = errno;
-        const char *hint = e == ENOENT   ? " (does the directory exist?)"
-                           : e == EACCES ? " (choose a writable directory with -o)"
-                                         : "";
-        hw_errf(err, "cannot create %s: %s%s", path, strerror(e), hint);
-        free(w->tmp_path);
-        w->tmp_path = NULL; /* nothing was created */
-        pd_writer_free(w);
-        return -1;
-    }
-    /* mkstemp creates 0600; give the file the mode a plain creat(0644) would have. */
-    int mask = pd_current_umask();
-    if (mask >= 0 && fchmod(w->fd, 0644 & ~(mode_t)mask) < 0) {
-        int e = errno;
-        pd_writer_discard(w);
-        return hw_errf(err, "cannot set the mode of %s: %s", path, strerror(e));
-    }
-    if (pd_write_prologue(w, err) < 0) {
+    w->buf_max = meta && meta->compression_level > 0 ? PD_ZCHUNK : PD_BUF_SIZE;
+    w->last_sync = hw_now_ns();
+    int rc = !w->path || !w->buf ? hw_err_oom(err) : 0;
+    if (rc == 0)
+        rc = pd_copy_attrs(w, attrs, nattrs, err);
+    if (rc == 0 && meta)
+        rc = pd_env_meta(w, meta, err);
+    if (rc == 0 && meta && meta->compression_level > 0)
+        rc = comp_encoder_new(&w->zenc, meta->compression_level, err);
+    if (rc == 0 && pipe)
+        w->fd = STDOUT_FILENO;
+    else if (rc == 0)
+        rc = pd_create(w, err);
+    if (rc == 0)
+        rc = pipe ? pd_write_stream_start(w, err) : pd_write_prologue(w, err);
+    if (rc < 0) {
         pd_writer_discard(w);
         return -1;
     }
@@ -311,6 +509,24 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
 }
 
 /* ---- data ---- */
+
+/* Writes the gathered records, then a header whose data size covers them, and starts their
+ * writeback: perf reads a file up to the data size its header states (it refuses data size 0),
+ * hwprof up to its end while the header is marked as being written. Returns 0 or -1 with err. */
+static int pd_sync(struct pd_writer *w, struct hw_err *err)
+{
+    if (pd_flush(w, err) < 0)
+        return -1;
+    if (w->pipe)
+        return 0;
+    struct pf_file_header h = pd_header(w, w->written, NULL);
+    if (pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0) {
+        w->failed = true;
+        return pd_io_err(w, err, errno, "write");
+    }
+    (void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* best effort */
+    return 0;
+}
 
 int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_err *err)
 {
@@ -323,11 +539,15 @@ int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_
     if (h.size != len)
         return hw_errf(err, "internal error: record type %u says %u bytes but has %zu", h.type,
                        h.size, len);
-    if (len > PD_BUF_SIZE - w->buf_len && pd_flush(w, err) < 0)
+    if (len > w->buf_max - w->buf_len && pd_flush(w, err) < 0)
         return -1;
-    memcpy(w->buf + w->buf_len, rec, len); /* len <= 65535 < PD_BUF_SIZE */
+    memcpy(w->buf + w->buf_len, rec, len); /* len <= 65535 < buf_max */
     w->buf_len += len;
     w->data_size += len;
+    /* a round is a point where the records so far make sense: let them reach the file now and
+     * then, so a recording killed by SIGKILL, the OOM killer or a power loss keeps them */
+    if (h.type == PF_RECORD_FINISHED_ROUND && hw_now_ns() - w->last_sync >= PD_SYNC_NS)
+        return pd_sync(w, err);
     return 0;
 }
 
@@ -336,205 +556,9 @@ uint64_t pd_writer_data_size(const struct pd_writer *w)
     return w->data_size;
 }
 
-/* ---- features ---- */
+/* ---- finish ---- */
 
-/* Appends a perf_header_string: u32 len (NUL included, padded to 64), the bytes, zero padding. */
-static int pd_put_string(struct hw_buf *b, const char *s)
-{
-    static const char zeros[PD_NAME_ALIGN];
-    size_t olen = strlen(s) + 1;
-    size_t len = HW_ALIGN(olen, PD_NAME_ALIGN);
-    if (len > UINT32_MAX)
-        return -1;
-    uint32_t len32 = (uint32_t)len;
-    if (hw_buf_append(b, &len32, sizeof(len32)) < 0 || hw_buf_append(b, s, olen) < 0 ||
-        hw_buf_append(b, zeros, len - olen) < 0)
-        return -1;
-    return 0;
-}
-
-static int pd_put_u32(struct hw_buf *b, uint32_t v)
-{
-    return hw_buf_append(b, &v, sizeof(v));
-}
-
-static int pd_feat_build_id(struct hw_buf *b, const struct pd_build_id *bids, size_t nbids,
-                            struct hw_err *err)
-{
-    static const char zeros[PD_NAME_ALIGN];
-    for (size_t i = 0; i < nbids; i++) {
-        const struct pd_build_id *bid = &bids[i];
-        if (bid->id_len <= 0 || !bid->filename)
-            continue; /* nothing to say about a file without a build id */
-        size_t olen = strlen(bid->filename) + 1;
-        size_t flen = HW_ALIGN(olen, PD_NAME_ALIGN);
-        if (PD_BUILD_ID_FIXED + flen > UINT16_MAX)
-            return hw_errf(err, "file name too long for a build-id entry: %.64s...", bid->filename);
-        unsigned char fixed[PD_BUILD_ID_FIXED];
-        struct perf_event_header h = {
-            .type = 0,
-            .misc = (uint16_t)((bid->kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER) |
-                               PD_RECORD_MISC_BUILD_ID_SIZE),
-            .size = (uint16_t)(PD_BUILD_ID_FIXED + flen),
-        };
-        int n = bid->id_len > HW_BUILD_ID_MAX ? HW_BUILD_ID_MAX : bid->id_len;
-        memset(fixed, 0, sizeof(fixed));
-        memcpy(fixed, &h, sizeof(h));
-        memcpy(fixed + 8, &bid->pid, 4);
-        memcpy(fixed + 12, bid->id, (size_t)n);
-        fixed[32] = (unsigned char)n;
-        if (hw_buf_append(b, fixed, sizeof(fixed)) < 0 ||
-            hw_buf_append(b, bid->filename, olen) < 0 || hw_buf_append(b, zeros, flen - olen) < 0)
-            return hw_errf(err, "out of memory");
-    }
-    return 0;
-}
-
-static int pd_feat_event_desc(const struct pd_writer *w, struct hw_buf *b)
-{
-    if (pd_put_u32(b, (uint32_t)w->nattrs) < 0 ||
-        pd_put_u32(b, (uint32_t)sizeof(struct perf_event_attr)) < 0)
-        return -1;
-    for (size_t i = 0; i < w->nattrs; i++) {
-        const struct pd_attr *a = &w->attrs[i];
-        if (hw_buf_append(b, &a->attr, sizeof(a->attr)) < 0 ||
-            pd_put_u32(b, (uint32_t)a->nids) < 0 || pd_put_string(b, a->name) < 0 ||
-            hw_buf_append(b, a->ids, a->nids * sizeof(uint64_t)) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* HEADER_GROUP_DESC: u32 nr_groups, then per group a name, the leader's attr index and the member
- * count (leader included). Empty when no group has more than one member. */
-static int pd_feat_group_desc(const struct pd_writer *w, struct hw_buf *b)
-{
-    uint32_t n = 0;
-    for (size_t i = 0; i < w->nattrs; i++)
-        n += w->attrs[i].group_size > 1;
-    if (n == 0)
-        return 0;
-    if (pd_put_u32(b, n) < 0)
-        return -1;
-    for (size_t i = 0; i < w->nattrs; i++) {
-        if (w->attrs[i].group_size <= 1)
-            continue;
-        if (pd_put_string(b, "{anon_group}") < 0 || pd_put_u32(b, (uint32_t)i) < 0 ||
-            pd_put_u32(b, w->attrs[i].group_size) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* Builds the body of feature bit into b (empty = feature absent). Returns 0 or -1 with err. */
-static int pd_feat_body(const struct pd_writer *w, int bit, const struct pd_meta *m,
-                        const struct pd_build_id *bids, size_t nbids, struct hw_buf *b,
-                        struct hw_err *err)
-{
-    int r = 0;
-    switch (bit) {
-    case PD_FEAT_TRACING_DATA: /* built by the tracedata module */
-        r = m->tracing_data_size ? hw_buf_append(b, m->tracing_data, m->tracing_data_size) : 0;
-        break;
-    case PD_FEAT_BUILD_ID:
-        return pd_feat_build_id(b, bids, nbids, err);
-    case PD_FEAT_HOSTNAME:
-        r = m->hostname ? pd_put_string(b, m->hostname) : 0;
-        break;
-    case PD_FEAT_OSRELEASE:
-        r = m->osrelease ? pd_put_string(b, m->osrelease) : 0;
-        break;
-    case PD_FEAT_VERSION:
-        r = m->version ? pd_put_string(b, m->version) : 0;
-        break;
-    case PD_FEAT_ARCH:
-        r = m->arch ? pd_put_string(b, m->arch) : 0;
-        break;
-    case PD_FEAT_NRCPUS:
-        if (m->nr_cpus_avail || m->nr_cpus_online) { /* perf reads avail first */
-            r = pd_put_u32(b, m->nr_cpus_avail);
-            if (r == 0)
-                r = pd_put_u32(b, m->nr_cpus_online);
-        }
-        break;
-    case PD_FEAT_CMDLINE:
-        if (m->argc > 0 && m->argv) {
-            r = pd_put_u32(b, (uint32_t)m->argc);
-            for (int i = 0; r == 0 && i < m->argc; i++)
-                r = pd_put_string(b, m->argv[i] ? m->argv[i] : "");
-        }
-        break;
-    case PD_FEAT_EVENT_DESC: {
-        bool named = true;
-        for (size_t i = 0; i < w->nattrs; i++)
-            named = named && w->attrs[i].name;
-        r = named ? pd_feat_event_desc(w, b) : 0; /* perf derives names itself otherwise */
-        break;
-    }
-    case PD_FEAT_GROUP_DESC:
-        r = pd_feat_group_desc(w, b);
-        break;
-    case PD_FEAT_SAMPLE_TIME:
-        if (m->last_sample_time != 0) {
-            r = hw_buf_append(b, &m->first_sample_time, 8);
-            if (r == 0)
-                r = hw_buf_append(b, &m->last_sample_time, 8);
-        }
-        break;
-    default:
-        break;
-    }
-    return r < 0 ? hw_errf(err, "out of memory building the perf.data header") : 0;
-}
-
-static const int pd_feature_order[] = {
-    PD_FEAT_TRACING_DATA, PD_FEAT_BUILD_ID, PD_FEAT_HOSTNAME, PD_FEAT_OSRELEASE,  PD_FEAT_VERSION,     PD_FEAT_ARCH,
-    PD_FEAT_NRCPUS,   PD_FEAT_CMDLINE,  PD_FEAT_EVENT_DESC, PD_FEAT_GROUP_DESC,  PD_FEAT_SAMPLE_TIME,
-};
-
-/* Builds the feature table and bodies (to be placed at feat_off) into out; sets the bitmap. */
-static int pd_build_features(const struct pd_writer *w, const struct pd_meta *meta,
-                             const struct pd_build_id *bids, size_t nbids, uint64_t feat_off,
-                             struct hw_buf *out, uint64_t features[PD_FEAT_BITS / 64],
-                             struct hw_err *err)
-{
-    enum { NF = HW_ARRAY_SIZE(pd_feature_order) };
-    struct hw_buf bodies[NF];
-    struct pd_meta none;
-    size_t nset = 0;
-    int r = 0;
-
-    memset(&none, 0, sizeof(none));
-    if (!meta)
-        meta = &none;
-    memset(bodies, 0, sizeof(bodies));
-    for (size_t i = 0; i < NF && r == 0; i++) {
-        r = pd_feat_body(w, pd_feature_order[i], meta, bids, nbids, &bodies[i], err);
-        if (bodies[i].len)
-            nset++;
-    }
-    if (r == 0) {
-        uint64_t off = feat_off + nset * sizeof(struct pd_section);
-        for (size_t i = 0; i < NF && r == 0; i++) {
-            if (!bodies[i].len)
-                continue;
-            struct pd_section s = {off, bodies[i].len};
-            int bit = pd_feature_order[i];
-            features[bit / 64] |= 1ULL << (bit % 64);
-            r = hw_buf_append(out, &s, sizeof(s));
-            off += bodies[i].len;
-        }
-        for (size_t i = 0; i < NF && r == 0; i++)
-            r = hw_buf_append(out, bodies[i].data, bodies[i].len);
-        if (r < 0)
-            hw_errf(err, "out of memory building the perf.data header");
-    }
-    for (size_t i = 0; i < NF; i++)
-        hw_buf_free(&bodies[i]);
-    return r;
-}
-
-/* fsyncs the directory holding path so the rename is durable; errors are ignored (best effort). */
+/* fsyncs the directory holding path so a new file is durable; errors are ignored (best effort). */
 static void pd_sync_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -549,61 +573,55 @@ static void pd_sync_dir(const char *path)
     free(dir);
 }
 
-int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta,
-                     const struct pd_build_id *bids, size_t nbids, struct hw_err *err)
+/* The feature sections after the data, then the final header (data size and feature bits). */
+static int pd_finish_file(struct pd_writer *w, struct hw_err *err)
 {
     struct hw_buf feats = {0};
-    struct pd_file_header h;
-    int r = -1;
-
-    if (w->failed) {
-        hw_errf(err, "cannot finish %s: an earlier write failed", w->path);
-        goto fail;
-    }
-    if (pd_flush(w, err) < 0)
-        goto fail;
-
-    memset(&h, 0, sizeof(h));
-    uint64_t feat_off = w->data_offset + w->data_size;
-    if (pd_build_features(w, meta, bids, nbids, feat_off, &feats, h.features, err) < 0)
-        goto fail;
-    if (pd_write_all(w->fd, feats.data, feats.len, &feat_off) < 0) {
-        pd_io_err(w, err, errno, "write");
-        goto fail;
-    }
-
-    h.magic = PD_MAGIC;
-    h.size = PD_HEADER_SIZE;
-    h.attr_size = sizeof(struct perf_event_attr) + sizeof(struct pd_section);
-    h.attrs = (struct pd_section){w->attrs_offset, w->nattrs * h.attr_size};
-    h.data = (struct pd_section){w->data_offset, w->data_size};
-    if (pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0) {
-        pd_io_err(w, err, errno, "write");
-        goto fail;
-    }
-    if (fsync(w->fd) < 0) {
-        pd_io_err(w, err, errno, "write");
-        goto fail;
-    }
+    uint64_t features[PF_FEAT_BITS / 64] = {0};
+    uint64_t feat_off = w->data_offset + w->written;
+    int rc = pf_write_features(&w->env, feat_off, &feats, features, err);
+    if (rc == 0 && pd_write_all(w->fd, feats.data, feats.len, &feat_off) < 0)
+        rc = pd_io_err(w, err, errno, "write");
+    hw_buf_free(&feats);
+    struct pf_file_header h = pd_header(w, w->written, features);
+    if (rc == 0 && pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0)
+        rc = pd_io_err(w, err, errno, "write");
+    if (rc == 0 && fsync(w->fd) < 0)
+        rc = pd_io_err(w, err, errno, "write");
     int fd = w->fd;
     w->fd = -1;
-    if (close(fd) < 0) {
-        pd_io_err(w, err, errno, "write");
-        goto fail;
+    if (close(fd) < 0 && rc == 0)
+        rc = pd_io_err(w, err, errno, "write");
+    if (rc == 0)
+        pd_sync_dir(w->path);
+    return rc;
+}
+
+int pd_writer_finish(struct pd_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
+                     const struct pd_build_id *bids, size_t nbids, struct hw_err *err)
+{
+    int rc = 0;
+    if (w->failed)
+        rc = hw_errf(err, "cannot finish %s: an earlier write failed", w->path);
+    if (rc == 0 && w->data_size == 0) {
+        /* a finished file has data: an empty data section means an unfinished one */
+        struct perf_event_header round = {PF_RECORD_FINISHED_ROUND, 0, sizeof(round)};
+        rc = pd_writer_write(w, &round, sizeof(round), err);
     }
-    if (rename(w->tmp_path, w->path) < 0) {
-        int e = errno;
-        hw_errf(err, "cannot rename %s to %s: %s", w->tmp_path, w->path, strerror(e));
-        goto fail;
-    }
-    free(w->tmp_path);
-    w->tmp_path = NULL; /* it is the final file now */
-    pd_sync_dir(w->path);
-    r = 0;
-fail:
-    hw_buf_free(&feats);
+    if (rc == 0)
+        rc = pd_flush(w, err);
+    w->env.first_sample_time = first_sample_time;
+    w->env.last_sample_time = last_sample_time;
+    if (w->zenc && w->written)
+        w->env.compression.ratio = (uint32_t)((w->data_size + w->written / 2) / w->written);
+    if (rc == 0)
+        rc = pd_env_build_ids(w, bids, nbids, err);
+    if (rc == 0)
+        rc = w->pipe ? pd_write_stream_end(w, err) : pd_finish_file(w, err);
+    if (rc == 0)
+        w->created = false; /* finished: it stays */
     pd_writer_discard(w);
-    return r;
+    return rc;
 }
 
 void pd_writer_abort(struct pd_writer *w)

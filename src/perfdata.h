@@ -1,4 +1,4 @@
-/* perfdata.h - write perf.data (PERFILE2) files: header, attributes with ids, data records, feature sections. */
+/* perfdata.h - write perf.data: files (crash-safe: a valid header from the start) or pipe-mode streams, records plain or zstd-compressed, feature sections. */
 #ifndef HWPROF_PERFDATA_H
 #define HWPROF_PERFDATA_H
 
@@ -8,61 +8,40 @@
 #include <stdint.h>
 
 #include "buildid.h"
+#include "perffile.h"
 #include "util.h"
-
-/* perf.data constants (tools/perf/Documentation/perf.data-file-format.txt). */
-#define PD_MAGIC 0x32454c4946524550ULL /* "PERFILE2" */
-enum pd_feature {
-    PD_FEAT_TRACING_DATA = 1,
-    PD_FEAT_BUILD_ID = 2,
-    PD_FEAT_HOSTNAME = 3,
-    PD_FEAT_OSRELEASE = 4,
-    PD_FEAT_VERSION = 5,
-    PD_FEAT_ARCH = 6,
-    PD_FEAT_NRCPUS = 7,
-    PD_FEAT_CPUDESC = 8,
-    PD_FEAT_CPUID = 9,
-    PD_FEAT_TOTAL_MEM = 10,
-    PD_FEAT_CMDLINE = 11,
-    PD_FEAT_EVENT_DESC = 12,
-    PD_FEAT_GROUP_DESC = 17,
-    PD_FEAT_SAMPLE_TIME = 21,
-    PD_FEAT_BITS = 256,
-};
-/* Record types perf itself defines (beyond the kernel's PERF_RECORD_*). */
-#define PD_RECORD_FINISHED_ROUND 68
-#define PD_RECORD_MISC_BUILD_ID_SIZE (1 << 15)
 
 /* One attribute written to the attrs section, with the ids of all its fds. */
 struct pd_attr {
     struct perf_event_attr attr;
     const uint64_t *ids;
     size_t nids;
-    const char *name;       /* event name for HEADER_EVENT_DESC, e.g. "cpu-clock" */
-    uint32_t group_size;    /* on a group leader: members including itself (HEADER_GROUP_DESC); else 0 */
+    const char *name; /* event name for HEADER_EVENT_DESC, e.g. "cpu-clock" */
+    /* on a group leader: the members, itself included (HEADER_GROUP_DESC); else 0 */
+    uint32_t group_size;
 };
 
 /* One entry of HEADER_BUILD_ID. */
 struct pd_build_id {
-    int32_t pid;            /* -1 for the kernel */
-    bool kernel;            /* misc = KERNEL instead of USER */
+    int32_t pid; /* -1 for the kernel */
+    bool kernel; /* misc = KERNEL instead of USER */
     uint8_t id[HW_BUILD_ID_MAX];
     int id_len;
-    const char *filename;   /* "/usr/lib/.../libc.so.6" or "[kernel.kallsyms]" */
+    const char *filename; /* "/usr/lib/.../libc.so.6" or "[kernel.kallsyms]" */
 };
 
 /* What the feature sections say about the machine and the run. NULL/0 fields are omitted. */
 struct pd_meta {
     const char *hostname;
     const char *osrelease;
-    const char *version;    /* hwprof's version */
+    const char *version; /* hwprof's version */
     const char *arch;
     uint32_t nr_cpus_avail;
     uint32_t nr_cpus_online;
-    int argc;               /* command line of hwprof itself */
+    int argc; /* command line of hwprof itself */
     char *const *argv;
-    uint64_t first_sample_time, last_sample_time; /* HEADER_SAMPLE_TIME if last != 0 */
-    const void *tracing_data;      /* HEADER_TRACING_DATA body (tracedata_build) if size != 0 */
+    int compression_level; /* 0: records as they are; 1..22: zstd-compressed (perf record -z) */
+    const void *tracing_data; /* HEADER_TRACING_DATA body (tracedata_build) if size != 0 */
     size_t tracing_data_size;
 };
 
@@ -75,25 +54,35 @@ void pd_meta_from_system(struct pd_meta *meta, struct pd_uname_storage *u, const
 
 struct pd_writer;
 
-/* Creates a temporary file next to path ("<path>.tmp-XXXXXX"), writes the attribute section and
- * positions at the start of the data section. The attrs are copied. Returns 0 or -1 with err (e.g.
- * "cannot create /x/y.data: Permission denied"). */
-int pd_writer_open(struct pd_writer **w, const char *path, const struct pd_attr *attrs, size_t nattrs,
-                   struct hw_err *err);
+/* Creates the output and writes its start: path "-" is a pipe-mode stream on standard output
+ * (HEADER_ATTR and HEADER_FEATURE records first, as perf record -o - writes them; refused on a
+ * terminal); any other path a file, created 0600 whatever the umask (a recording holds command
+ * lines and stack copies), an older non-empty file there kept as PATH.old as perf does, with a
+ * valid header from the start (data size 0 until pd_writer_finish: a recording killed on the way
+ * is read to its end by hwprof and perf). Never replaces a directory, device or pipe. The attrs
+ * and meta are copied. Returns 0 or -1 with err (e.g. "cannot create /x/y.data: Permission
+ * denied", "cannot keep the existing NAME as NAME.old: Operation not permitted"); nothing is left
+ * behind then. */
+int pd_writer_open(struct pd_writer **w, const char *path, const struct pd_attr *attrs,
+                   size_t nattrs, const struct pd_meta *meta, struct hw_err *err);
 
-/* Appends one record (a perf_event_header and its body, len == header.size) to the data section.
- * Buffered; returns 0 or -1 with err (e.g. ENOSPC). After an error, only pd_writer_abort is valid. */
+/* Appends one record (a perf_event_header and its body, len == header.size). Buffered; written
+ * when the buffer fills, and at a FINISHED_ROUND when a second has passed since the last write (so
+ * a killed recording keeps its records); compressed on the way with a compression level. Returns 0
+ * or -1 with err (e.g. ENOSPC). After an error, only pd_writer_abort is valid. */
 int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_err *err);
 
-/* Bytes of data written so far (records only). */
+/* Bytes of records given so far (before compression). */
 uint64_t pd_writer_data_size(const struct pd_writer *w);
 
-/* Writes the feature sections and the final header, fsyncs, closes and renames the temporary file to
- * path. Frees w in all cases. Returns 0, or -1 with err (the temporary file is removed). */
-int pd_writer_finish(struct pd_writer *w, const struct pd_meta *meta, const struct pd_build_id *bids,
-                     size_t nbids, struct hw_err *err);
+/* Writes what is buffered and the end: a file gets its feature sections (HEADER_SAMPLE_TIME from
+ * the times when last_sample_time != 0, HEADER_BUILD_ID from bids) and its final header, is
+ * fsynced and closed; a stream gets HEADER_BUILD_ID and HEADER_FEATURE records. Frees w in all
+ * cases. Returns 0, or -1 with err (the file is removed, an older one moved back). */
+int pd_writer_finish(struct pd_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
+                     const struct pd_build_id *bids, size_t nbids, struct hw_err *err);
 
-/* Removes the temporary file and frees w. Safe with NULL. */
+/* Removes an unfinished file (moving an older one back) and frees w. Safe with NULL. */
 void pd_writer_abort(struct pd_writer *w);
 
 #endif

@@ -1,8 +1,5 @@
-/* perfreader.c - read perf.data (PERFILE2) files: header, attrs, ids, features, records by time. */
-#include "perfreader.h"
-
-#include "decode.h"
-#include "perfdata.h"
+/* perfreader.c - open perf.data recordings (files and pipe-mode streams): header, attributes and ids, feature sections. */
+#include "perfreader_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,93 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PR_HEADER_SIZE      104u /* perf_file_header */
-#define PR_PIPE_HEADER_SIZE 16u  /* magic + size: pipe mode */
-#define PR_SECTION_SIZE     16u  /* perf_file_section */
-#define PR_ATTR_MIN         (PERF_ATTR_SIZE_VER0 + PR_SECTION_SIZE)
-#define PR_ATTR_MAX         4096u
-#define PR_USER_TYPE_START  64     /* perf's own record types start here */
-#define PR_RECORD_AUXTRACE  71     /* followed by a payload that header.size does not count */
-#define PR_RECORD_COMPRESSED 81    /* perf record -z: a zstd-compressed batch of records */
-#define PR_BUILD_ID_FIXED   36u    /* header(8) + pid(4) + build_id[20] + size(1) + reserved[3] */
-#define PR_MAX_RECORD       65536u /* header.size is 16 bits */
-#define PR_CORRUPT          "the file is corrupt"
-
-struct pr_id_entry {
-    uint64_t id;
-    size_t attr;
-};
-
-struct pr_section {
-    uint64_t offset;
-    uint64_t size;
-};
-
-/* The on-disk perf_file_header. */
-struct pr_disk_header {
-    uint64_t magic;
-    uint64_t size;
-    uint64_t attr_size;
-    struct pr_section attrs;
-    struct pr_section data;
-    struct pr_section event_types;
-    uint64_t features[4];
-};
-_Static_assert(sizeof(struct pr_disk_header) == PR_HEADER_SIZE, "perf_file_header is 104 bytes");
-
-/* ---- bounded reads ---- */
-
-/* A read position inside [base + off, base + end): off <= end always holds. */
-struct pr_cur {
-    const unsigned char *base;
-    uint64_t off;
-    uint64_t end;
-};
-
-static uint64_t pr_left(const struct pr_cur *c)
-{
-    return c->end - c->off;
-}
-
-static bool pr_get(struct pr_cur *c, void *dst, uint64_t n)
-{
-    if (pr_left(c) < n)
-        return false;
-    memcpy(dst, c->base + c->off, (size_t)n);
-    c->off += n;
-    return true;
-}
-
-static bool pr_get_u32(struct pr_cur *c, uint32_t *v)
-{
-    return pr_get(c, v, 4);
-}
-
-static bool pr_skip(struct pr_cur *c, uint64_t n)
-{
-    if (pr_left(c) < n)
-        return false;
-    c->off += n;
-    return true;
-}
-
-/* A perf_header_string: u32 len, then len bytes holding a NUL-terminated string. */
-static bool pr_get_str(struct pr_cur *c, const char **s)
-{
-    uint32_t len;
-    struct pr_cur save = *c;
-    if (!pr_get_u32(c, &len) || len == 0 || pr_left(c) < len || !memchr(c->base + c->off, 0, len)) {
-        *c = save;
-        return false;
-    }
-    *s = (const char *)c->base + c->off;
-    c->off += len;
-    return true;
-}
+/* ---- errors ---- */
 
 /* Whether [off, off + size) lies inside a file of file_size bytes. */
 static bool pr_inside(uint64_t off, uint64_t size, uint64_t file_size)
@@ -115,100 +29,183 @@ static int pr_err_section(struct hw_err *err, const struct pr_file *f, const cha
             f->path, what, off, size);
     return hw_errf(err,
                    "%s: truncated: %s ends at byte %" PRIu64 " but the file has %" PRIu64 " bytes",
-                   f->path, what, end, f->file_size);
+                   f->path, what, end, f->info.file_size);
 }
 
-/* ---- file, header ---- */
+/* Counts a skipped malformed record; the first one's reason is kept for the final warning. */
+void pr_skip_malformed(struct pr_file *f, uint64_t offset, const char *why)
+{
+    if (f->skips.malformed++ == 0)
+        snprintf(f->skips.malformed_first, sizeof(f->skips.malformed_first),
+                 "at byte %" PRIu64 ": %.150s", offset, why);
+}
 
-static int pr_map(struct pr_file *f, struct hw_err *err)
+/* ---- input ---- */
+
+/* Positions the input at the first record (again). */
+void pr_in_rewind(struct pr_file *f)
+{
+    inbuf_seek(&f->in, f->data_start, f->stream || f->unfinished ? UINT64_MAX : f->info.data_size);
+}
+
+/* ---- open, header ---- */
+
+/* Opens path ("-": standard input). Regular files are read with pread; standard input may also be
+ * a pipe. Sets info.file_size (0 for a stream). Returns 0 or -1 with err. */
+static int pr_open_input(struct pr_file *f, const char *path, struct hw_err *err)
 {
     struct stat st;
-    f->fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (f->fd < 0) {
-        int e = errno;
-        return hw_errf(err, "cannot open %s: %s%s", f->path, strerror(e),
-                       e == EACCES ? " (check the file's permissions)" : "");
+    bool std_in = strcmp(path, "-") == 0;
+    if (std_in) {
+        f->fd = STDIN_FILENO;
+        if (isatty(f->fd))
+            return hw_errf(err, "standard input is a terminal: pipe a recording into it "
+                                "('hwprof record -o - ... | hwprof report -i -'), or give a file");
+    } else {
+        f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (f->fd < 0) {
+            int e = errno;
+            return hw_errf(err, "cannot open %s: %s%s", f->path, strerror(e),
+                           e == EACCES ? " (check the file's permissions)" : "");
+        }
+        f->own_fd = true;
     }
     if (fstat(f->fd, &st) < 0)
         return hw_errf_errno(err, errno, "cannot stat %s", f->path);
     if (S_ISDIR(st.st_mode))
         return hw_errf(err, "%s is a directory, not a perf.data file; give the file's path",
                        f->path);
-    if (!S_ISREG(st.st_mode))
+    if (inbuf_init(&f->in, f->fd, S_ISREG(st.st_mode), PR_IN_SIZE, f->path, err) < 0)
+        return -1;
+    if (!f->in.seekable && !std_in)
         return hw_errf(err,
-                       "%s is not a regular file; perf.data must be read from a file (record "
-                       "with -o FILE, not to a pipe)",
+                       "%s is not a regular file; read a recording from a file, or a pipe-mode "
+                       "stream from standard input (-i -)",
                        f->path);
-    if (st.st_size == 0)
+    if (f->in.seekable && st.st_size == 0)
         return hw_errf(err, "%s is empty, not a perf.data file (did the recording fail?)", f->path);
-    if ((uint64_t)st.st_size > SIZE_MAX)
-        return hw_errf(err, "%s is too large (%" PRIu64 " bytes) to map into memory", f->path,
-                       (uint64_t)st.st_size);
-    f->file_size = (uint64_t)st.st_size;
-    void *m = mmap(NULL, (size_t)f->file_size, PROT_READ, MAP_PRIVATE, f->fd, 0);
-    if (m == MAP_FAILED)
-        return hw_errf_errno(err, errno, "cannot map %s into memory", f->path);
-    f->map = m;
+    f->info.file_size = f->in.seekable ? (uint64_t)st.st_size : 0;
     return 0;
 }
 
-static int pr_check_header(struct pr_file *f, struct pr_disk_header *h, struct hw_err *err)
+/* Reads the first n bytes (the header) into buf. Returns the count read (< n at the end of the
+ * input), or -1 with err. */
+static long pr_read_head(struct pr_file *f, void *buf, size_t n, struct hw_err *err)
+{
+    long avail = inbuf_fill(&f->in, n, err);
+    if (avail < 0)
+        return -1;
+    size_t k = (size_t)avail < n ? (size_t)avail : n;
+    memcpy(buf, inbuf_peek(&f->in), k);
+    return (long)k;
+}
+
+/* Checks the magic and the header size; a pipe-mode header (16 bytes) makes f a stream, else the
+ * whole file header is read into *h. Returns 0 or -1 with err. */
+static int pr_check_header(struct pr_file *f, struct pf_file_header *h, struct hw_err *err)
 {
     static const char v1_magic[8] = {'P', 'E', 'R', 'F', 'F', 'I', 'L', 'E'};
-    uint64_t magic;
+    unsigned char head[PF_HEADER_SIZE];
+    long n = pr_read_head(f, head, sizeof(head), err);
+    uint64_t magic, hsize;
 
-    if (f->file_size < 8)
-        return hw_errf(err, "%s is too short (%" PRIu64 " bytes) to be a perf.data file", f->path,
-                       f->file_size);
-    memcpy(&magic, f->map, 8);
-    if (magic == __builtin_bswap64(PD_MAGIC))
+    if (n < 0)
+        return -1;
+    if (n == 0 && !f->in.seekable)
+        return hw_errf(err, "%s is empty, not a perf.data stream (did the recording fail?)",
+                       f->path);
+    if (n < 8)
+        return hw_errf(err, "%s is too short (%ld bytes) to be a perf.data file", f->path, n);
+    memcpy(&magic, head, 8);
+    if (magic == __builtin_bswap64(PF_MAGIC))
         return hw_errf(err, "%s: big-endian perf.data files are not supported", f->path);
-    if (memcmp(f->map, v1_magic, 8) == 0)
+    if (memcmp(head, v1_magic, 8) == 0)
         return hw_errf(err,
                        "%s: perf.data version 1 is not supported; re-record it with a newer perf",
                        f->path);
-    if (magic != PD_MAGIC) {
-        if (memcmp(f->map, "PERFILE", 7) == 0)
+    if (magic != PF_MAGIC) {
+        if (memcmp(head, "PERFILE", 7) == 0)
             return hw_errf(err,
                            "%s: unsupported perf.data version '%c' (only PERFILE2 is supported)",
-                           f->path, f->map[7] >= 0x20 && f->map[7] < 0x7f ? f->map[7] : '?');
+                           f->path, head[7] >= 0x20 && head[7] < 0x7f ? head[7] : '?');
         return hw_errf(err, "%s is not a perf.data file (it does not start with PERFILE2)",
                        f->path);
     }
-    if (f->file_size < PR_PIPE_HEADER_SIZE)
-        return hw_errf(
-            err, "%s: truncated: the header needs %u bytes but the file has %" PRIu64 " bytes",
-            f->path, PR_HEADER_SIZE, f->file_size);
-    uint64_t hsize;
-    memcpy(&hsize, f->map + 8, 8);
-    if (hsize == PR_PIPE_HEADER_SIZE)
-        return hw_errf(err, "%s: pipe-mode perf.data is not supported; record to a file (-o FILE)",
-                       f->path);
-    if (hsize < PR_HEADER_SIZE)
+    if (n < (long)PF_PIPE_HEADER_SIZE)
+        return hw_errf(err, "%s: truncated: the header needs %u bytes but the file has %ld bytes",
+                       f->path, PF_HEADER_SIZE, n);
+    memcpy(&hsize, head + 8, 8);
+    if (hsize == PF_PIPE_HEADER_SIZE) {
+        f->stream = true;
+        f->data_start = PF_PIPE_HEADER_SIZE;
+        f->info.data_offset = PF_PIPE_HEADER_SIZE;
+        return 0;
+    }
+    if (hsize < PF_HEADER_SIZE)
         return hw_errf(err, "%s: perf.data header size %" PRIu64 " is smaller than %u; " PR_CORRUPT,
-                       f->path, hsize, PR_HEADER_SIZE);
-    if (f->file_size < PR_HEADER_SIZE)
-        return hw_errf(
-            err, "%s: truncated: the header needs %u bytes but the file has %" PRIu64 " bytes",
-            f->path, PR_HEADER_SIZE, f->file_size);
-    memcpy(h, f->map, sizeof(*h));
+                       f->path, hsize, PF_HEADER_SIZE);
+    if (!f->in.seekable)
+        return hw_errf(err,
+                       "%s holds a perf.data file, which cannot be read from a pipe: give its name "
+                       "with -i FILE, or record in pipe mode (-o -)",
+                       f->path);
+    if (n < (long)PF_HEADER_SIZE)
+        return hw_errf(err, "%s: truncated: the header needs %u bytes but the file has %ld bytes",
+                       f->path, PF_HEADER_SIZE, n);
+    memcpy(h, head, sizeof(*h));
     if (h->attr_size < PR_ATTR_MIN || h->attr_size > PR_ATTR_MAX)
         return hw_errf(err,
                        "%s: unsupported attribute size %" PRIu64 " (expected %u to %u bytes); "
                        "the file is corrupt or from an incompatible perf",
                        f->path, h->attr_size, PR_ATTR_MIN, PR_ATTR_MAX);
-    memcpy(f->features, h->features, sizeof(f->features));
     return 0;
 }
 
 /* ---- attributes and ids ---- */
 
-static int pr_read_attrs(struct pr_file *f, const struct pr_disk_header *h, struct hw_err *err)
+/* Copies an on-disk attr of `body` bytes into a: zero-extended, or truncated when the extra bytes
+ * are 0. Returns 0, or -1 with err when they are not. */
+static int pr_copy_attr(const struct pr_file *f, size_t i, const unsigned char *p, uint64_t body,
+                        struct pf_attr *a, struct hw_err *err)
+{
+    size_t keep = body < sizeof(a->attr) ? (size_t)body : sizeof(a->attr);
+    memset(&a->attr, 0, sizeof(a->attr));
+    memcpy(&a->attr, p, keep);
+    for (uint64_t k = keep; k < body; k++)
+        if (p[k] != 0)
+            return hw_errf(err,
+                           "%s: event attribute %zu sets fields unknown to hwprof (byte %" PRIu64
+                           " of %" PRIu64 "); it needs a newer hwprof",
+                           f->path, i, k, body);
+    a->attr.size = sizeof(a->attr);
+    return 0;
+}
+
+/* Sets a's ids from n bytes (a multiple of 8; else the rest is ignored with a warning). */
+static int pr_set_ids(struct pr_file *f, size_t i, struct pf_attr *a, const unsigned char *p,
+                      uint64_t n, struct hw_err *err)
+{
+    if (n % 8 != 0)
+        hw_warnf(&f->warn,
+                 "%s: the ids of event attribute %zu take %" PRIu64
+                 " bytes, not a multiple of 8; the last %" PRIu64 " bytes are ignored",
+                 f->path, i, n, n % 8);
+    a->nids = (size_t)(n / 8);
+    if (a->nids == 0)
+        return 0;
+    a->ids = malloc(a->nids * sizeof(*a->ids));
+    if (!a->ids)
+        return hw_err_oom(err);
+    memcpy(a->ids, p, a->nids * sizeof(*a->ids));
+    return 0;
+}
+
+static int pr_read_attrs(struct pr_file *f, const struct pf_file_header *h, struct hw_err *err)
 {
     const uint64_t asz = h->attr_size;
-    const uint64_t body = asz - PR_SECTION_SIZE;
+    const uint64_t body = asz - sizeof(struct pf_section);
 
-    if (!pr_inside(h->attrs.offset, h->attrs.size, f->file_size))
+    if (!pr_inside(h->attrs.offset, h->attrs.size, f->info.file_size))
         return pr_err_section(err, f, "the attrs section", h->attrs.offset, h->attrs.size);
     if (h->attrs.size == 0)
         return hw_errf(err, "%s has no event attributes; " PR_CORRUPT, f->path);
@@ -218,80 +215,69 @@ static int pr_read_attrs(struct pr_file *f, const struct pr_disk_header *h, stru
                        " bytes) is not a multiple of the attribute size %" PRIu64 "; " PR_CORRUPT,
                        f->path, h->attrs.size, asz);
     size_t n = (size_t)(h->attrs.size / asz); /* <= file_size / 80 */
-    f->attrs = calloc(n, sizeof(*f->attrs));
-    if (!f->attrs)
-        return hw_errf(err, "out of memory reading %zu event attributes of %s", n, f->path);
-    f->nattrs = n;
-
-    for (size_t i = 0; i < n; i++) {
-        struct pr_attr *a = &f->attrs[i];
-        const unsigned char *p = f->map + h->attrs.offset + i * asz;
-        size_t keep = body < sizeof(a->attr) ? (size_t)body : sizeof(a->attr);
-        memcpy(&a->attr, p, keep);
-        for (uint64_t k = keep; k < body; k++) {
-            if (p[k] != 0)
-                return hw_errf(err,
-                               "%s: event attribute %zu sets fields unknown to hwprof (byte "
-                               "%" PRIu64 " of %" PRIu64 "); it needs a newer hwprof",
-                               f->path, i, k, body);
-        }
-        a->attr.size = sizeof(a->attr);
-
-        struct pr_section ids;
+    unsigned char *raw = inbuf_pread(&f->in, h->attrs.offset, h->attrs.size, err);
+    if (!raw)
+        return -1;
+    f->env.attrs = calloc(n, sizeof(*f->env.attrs));
+    int rc = f->env.attrs ? 0 : hw_err_oom(err);
+    if (rc == 0)
+        f->env.nattrs = n;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct pf_attr *a = &f->env.attrs[i];
+        const unsigned char *p = raw + i * asz;
+        struct pf_section ids;
         memcpy(&ids, p + body, sizeof(ids));
-        if (ids.size % 8 != 0)
-            return hw_errf(err,
-                           "%s: the ids section of event attribute %zu has %" PRIu64
-                           " bytes, not a multiple of 8; " PR_CORRUPT,
-                           f->path, i, ids.size);
         char what[64];
         snprintf(what, sizeof(what), "the ids section of event attribute %zu", i);
-        if (!pr_inside(ids.offset, ids.size, f->file_size))
-            return pr_err_section(err, f, what, ids.offset, ids.size);
-        a->nids = (size_t)(ids.size / 8);
-        if (a->nids) {
-            a->ids = malloc(a->nids * sizeof(*a->ids));
-            if (!a->ids)
-                return hw_errf(err, "out of memory reading the event ids of %s", f->path);
-            memcpy(a->ids, f->map + ids.offset, a->nids * sizeof(*a->ids));
+        if (pr_copy_attr(f, i, p, body, a, err) < 0)
+            rc = -1;
+        else if (!pr_inside(ids.offset, ids.size, f->info.file_size))
+            rc = pr_err_section(err, f, what, ids.offset, ids.size);
+        else {
+            unsigned char *idp = inbuf_pread(&f->in, ids.offset, ids.size, err);
+            rc = idp ? pr_set_ids(f, i, a, idp, ids.size, err) : -1;
+            free(idp);
         }
     }
-    return 0;
+    free(raw);
+    return rc;
 }
 
-static int pr_id_cmp(const void *pa, const void *pb)
+/* A HEADER_ATTR record of a stream: the attr (attr.size bytes), then its ids. */
+int pr_stream_attr(struct pr_file *f, const unsigned char *rec, size_t len, uint64_t offset,
+                   struct hw_err *err)
 {
-    const struct pr_id_entry *a = pa, *b = pb;
-    if (a->id != b->id)
-        return a->id < b->id ? -1 : 1;
-    return a->attr < b->attr ? -1 : a->attr > b->attr;
+    uint32_t asz;
+    if (len < 8 + 8 || (memcpy(&asz, rec + 8 + 4, 4), asz < PERF_ATTR_SIZE_VER0) ||
+        asz > PR_ATTR_MAX || asz > len - 8)
+        return hw_errf(
+            err, "%s: the event attribute record at byte %" PRIu64 " has a bad size; " PR_CORRUPT,
+            f->path, offset);
+    size_t i = f->env.nattrs;
+    if (hw_grow(&f->env.attrs, &f->cap_attrs, i + 1, sizeof(*f->env.attrs)) < 0)
+        return hw_err_oom(err);
+    struct pf_attr *a = &f->env.attrs[i];
+    memset(a, 0, sizeof(*a));
+    f->env.nattrs++;
+    if (pr_copy_attr(f, i, rec + 8, asz, a, err) < 0)
+        return -1;
+    return pr_set_ids(f, i, a, rec + 8 + asz, len - 8 - asz, err);
 }
 
 /* Builds the sorted id -> attr index; an id listed for two attributes is an error. */
 static int pr_index_ids(struct pr_file *f, struct hw_err *err)
 {
-    size_t total = 0;
-    for (size_t i = 0; i < f->nattrs; i++)
-        total += f->attrs[i].nids; /* bounded by file_size / 8 */
-    if (total == 0)
-        return 0;
-    f->id_index = malloc(total * sizeof(*f->id_index));
+    f->id_index = pf_index_ids(&f->env, &f->nid_index); /* n bounded by the input size / 8 */
     if (!f->id_index)
-        return hw_errf(err, "out of memory indexing %zu event ids of %s", total, f->path);
-    size_t k = 0;
-    for (size_t i = 0; i < f->nattrs; i++)
-        for (size_t j = 0; j < f->attrs[i].nids; j++)
-            f->id_index[k++] = (struct pr_id_entry){f->attrs[i].ids[j], i};
-    qsort(f->id_index, total, sizeof(*f->id_index), pr_id_cmp);
-    for (size_t i = 1; i < total; i++) {
-        const struct pr_id_entry *a = &f->id_index[i - 1], *b = &f->id_index[i];
+        return hw_err_oom(err);
+    for (size_t i = 1; i < f->nid_index; i++) {
+        const struct pf_id *a = &f->id_index[i - 1], *b = &f->id_index[i];
         if (a->id == b->id && a->attr != b->attr)
             return hw_errf(err,
                            "%s: event id %" PRIu64
                            " is listed for event attributes %zu and %zu; " PR_CORRUPT,
                            f->path, a->id, a->attr, b->attr);
     }
-    f->nid_index = total;
     return 0;
 }
 
@@ -304,18 +290,18 @@ static int pr_check_id_layout(const struct pr_file *f, struct hw_err *err)
         PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR | PERF_SAMPLE_ID;
     const uint64_t trailer_pos = PERF_SAMPLE_STREAM_ID | PERF_SAMPLE_CPU;
 
-    if (f->nattrs <= 1)
+    if (f->env.nattrs <= 1)
         return 0;
-    const struct perf_event_attr *a0 = &f->attrs[0].attr;
+    const struct perf_event_attr *a0 = &f->env.attrs[0].attr;
     bool ident = (a0->sample_type & PERF_SAMPLE_IDENTIFIER) != 0;
     if (!ident && !(a0->sample_type & PERF_SAMPLE_ID))
         return hw_errf(err,
                        "%s has %zu events but its records carry no event id (PERF_SAMPLE_ID or "
                        "IDENTIFIER), so they cannot be attributed to events",
-                       f->path, f->nattrs);
+                       f->path, f->env.nattrs);
     uint64_t mask = sample_pos | (a0->sample_id_all ? trailer_pos : 0);
-    for (size_t i = 1; i < f->nattrs; i++) {
-        const struct perf_event_attr *a = &f->attrs[i].attr;
+    for (size_t i = 1; i < f->env.nattrs; i++) {
+        const struct perf_event_attr *a = &f->env.attrs[i].attr;
         bool same = a->sample_id_all == a0->sample_id_all &&
                     ((a->sample_type & PERF_SAMPLE_IDENTIFIER) != 0) == ident &&
                     (ident || (a->sample_type & mask) == (a0->sample_type & mask));
@@ -328,612 +314,183 @@ static int pr_check_id_layout(const struct pr_file *f, struct hw_err *err)
     return 0;
 }
 
-/* ---- feature sections (malformed ones are ignored) ---- */
-
-static int pr_feat_string(struct pr_cur *c, char **out)
-{
-    const char *s;
-    if (!pr_get_str(c, &s))
-        return -1;
-    *out = hw_strdup(s);
-    return *out ? 0 : -1;
-}
-
-static int pr_feat_nrcpus(struct pr_file *f, struct pr_cur *c)
-{
-    uint32_t avail, online;
-    if (!pr_get_u32(c, &avail) || !pr_get_u32(c, &online))
-        return -1;
-    f->nr_cpus_avail = avail;
-    f->nr_cpus_online = online;
-    return 0;
-}
-
-static int pr_feat_cmdline(struct pr_file *f, struct pr_cur *c)
-{
-    struct hw_buf b = {0};
-    uint32_t nr;
-    if (!pr_get_u32(c, &nr) || nr > pr_left(c) / 5) /* each string takes >= 5 bytes */
-        return -1;
-    for (uint32_t i = 0; i < nr; i++) {
-        const char *s;
-        if (!pr_get_str(c, &s) || (i > 0 && hw_buf_append(&b, " ", 1) < 0) ||
-            hw_buf_append(&b, s, strlen(s)) < 0) {
-            hw_buf_free(&b);
-            return -1;
-        }
-    }
-    if (hw_buf_append(&b, "", 1) < 0) {
-        hw_buf_free(&b);
-        return -1;
-    }
-    f->cmdline = (char *)b.data;
-    return 0;
-}
-
-/* HEADER_BUILD_ID: build_id_event records back to back. Counts them when out is NULL. Returns
- * the number of entries, or -1 if the section is malformed. */
-static long pr_parse_build_ids(struct pr_cur c, struct pr_build_id *out)
-{
-    long n = 0;
-    while (pr_left(&c) > 0) {
-        struct perf_event_header h;
-        const unsigned char *p = c.base + c.off;
-        if (!pr_get(&c, &h, sizeof(h)) || h.size < PR_BUILD_ID_FIXED ||
-            h.size - sizeof(h) > pr_left(&c))
-            return -1;
-        const char *name = (const char *)p + PR_BUILD_ID_FIXED;
-        size_t name_max = h.size - PR_BUILD_ID_FIXED;
-        int id_len = (h.misc & PD_RECORD_MISC_BUILD_ID_SIZE) ? p[32] : 20;
-        if (id_len > 20 || !memchr(name, 0, name_max))
-            return -1;
-        if (out) {
-            struct pr_build_id *b = &out[n];
-            memcpy(&b->pid, p + 8, 4);
-            b->kernel = (h.misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
-            memcpy(b->id, p + 12, 20);
-            b->id_len = id_len;
-            b->filename = hw_strdup(name);
-            if (!b->filename)
-                return -1;
-        }
-        n++;
-        c.off += h.size - sizeof(h);
-    }
-    return n;
-}
-
-static void pr_free_build_ids(struct pr_build_id *b, size_t n)
-{
-    for (size_t i = 0; b && i < n; i++)
-        free(b[i].filename);
-    free(b);
-}
-
-static int pr_feat_build_id(struct pr_file *f, struct pr_cur *c)
-{
-    long n = pr_parse_build_ids(*c, NULL);
-    if (n <= 0)
-        return n == 0 ? 0 : -1;
-    struct pr_build_id *b = calloc((size_t)n, sizeof(*b)); /* n <= section size / 36 */
-    if (!b)
-        return -1;
-    if (pr_parse_build_ids(*c, b) != n) {
-        pr_free_build_ids(b, (size_t)n);
-        return -1;
-    }
-    f->build_ids = b;
-    f->nbuild_ids = (size_t)n;
-    return 0;
-}
-
-static int pr_feat_group_desc(struct pr_file *f, struct pr_cur *c)
-{
-    uint32_t nr;
-    if (!pr_get_u32(c, &nr) || nr > pr_left(c) / 13) /* string >= 5 bytes, two u32 */
-        return -1;
-    if (nr == 0)
-        return 0;
-    struct pr_group *g = calloc(nr, sizeof(*g));
-    if (!g)
-        return -1;
-    for (uint32_t i = 0; i < nr; i++) {
-        const char *name;
-        if (!pr_get_str(c, &name) || !pr_get_u32(c, &g[i].leader) ||
-            !pr_get_u32(c, &g[i].nr_members) || g[i].nr_members == 0 ||
-            (uint64_t)g[i].leader + g[i].nr_members > f->nattrs) {
-            free(g);
-            return -1;
-        }
-    }
-    f->groups = g;
-    f->ngroups = nr;
-    return 0;
-}
-
-static int pr_feat_sample_time(struct pr_file *f, struct pr_cur *c)
-{
-    uint64_t t[2];
-    if (!pr_get(c, t, sizeof(t)))
-        return -1;
-    f->first_sample_time = t[0];
-    f->last_sample_time = t[1];
-    return 0;
-}
-
-/* HEADER_EVENT_DESC: u32 nr, u32 attr_size, then per event the attr, u32 nr_ids, the name and
- * the ids. Names the attrs it matches (by id, else by position when the counts agree) when apply
- * is set; otherwise only validates. Returns 0, or -1 if malformed or out of memory. */
-static int pr_parse_event_desc(struct pr_file *f, struct pr_cur c, bool apply)
-{
-    uint32_t nr, asz;
-    if (!pr_get_u32(&c, &nr) || !pr_get_u32(&c, &asz) || asz < PERF_ATTR_SIZE_VER0 ||
-        asz > PR_ATTR_MAX || nr > pr_left(&c) / ((uint64_t)asz + 9))
-        return -1;
-    for (uint32_t i = 0; i < nr; i++) {
-        uint32_t nids;
-        const char *name;
-        if (!pr_skip(&c, asz) || !pr_get_u32(&c, &nids) || !pr_get_str(&c, &name) ||
-            nids > pr_left(&c) / 8)
-            return -1;
-        const unsigned char *ids = c.base + c.off;
-        c.off += (uint64_t)nids * 8;
-        if (!apply || !*name)
-            continue;
-        int idx = -1;
-        for (uint32_t k = 0; k < nids && idx < 0; k++) {
-            uint64_t id;
-            memcpy(&id, ids + (size_t)k * 8, 8);
-            idx = pr_attr_index(f, id);
-        }
-        if (idx < 0 && nr == f->nattrs)
-            idx = (int)i;
-        if (idx < 0 || f->attrs[idx].name)
-            continue;
-        f->attrs[idx].name = hw_strdup(name);
-        if (!f->attrs[idx].name)
-            return -1;
-    }
-    return 0;
-}
-
-static int pr_feat_event_desc(struct pr_file *f, struct pr_cur *c)
-{
-    if (pr_parse_event_desc(f, *c, false) < 0)
-        return -1;
-    if (pr_parse_event_desc(f, *c, true) < 0) {
-        for (size_t i = 0; i < f->nattrs; i++) {
-            free(f->attrs[i].name);
-            f->attrs[i].name = NULL;
-        }
-        return -1;
-    }
-    return 0;
-}
-
-static void pr_feature(struct pr_file *f, int bit, struct pr_cur *c)
-{
-    switch (bit) {
-    case PD_FEAT_BUILD_ID:
-        pr_feat_build_id(f, c);
-        break;
-    case PD_FEAT_HOSTNAME:
-        pr_feat_string(c, &f->hostname);
-        break;
-    case PD_FEAT_OSRELEASE:
-        pr_feat_string(c, &f->osrelease);
-        break;
-    case PD_FEAT_VERSION:
-        pr_feat_string(c, &f->version);
-        break;
-    case PD_FEAT_ARCH:
-        pr_feat_string(c, &f->arch);
-        break;
-    case PD_FEAT_NRCPUS:
-        pr_feat_nrcpus(f, c);
-        break;
-    case PD_FEAT_CMDLINE:
-        pr_feat_cmdline(f, c);
-        break;
-    case PD_FEAT_EVENT_DESC:
-        pr_feat_event_desc(f, c);
-        break;
-    case PD_FEAT_GROUP_DESC:
-        pr_feat_group_desc(f, c);
-        break;
-    case PD_FEAT_SAMPLE_TIME:
-        pr_feat_sample_time(f, c);
-        break;
-    default:
-        break; /* unknown or not needed */
-    }
-}
-
-/* The feature table follows the data section: one perf_file_section per set bit, in bit order. */
-static void pr_read_features(struct pr_file *f)
-{
-    uint64_t nset = 0;
-    for (size_t i = 0; i < HW_ARRAY_SIZE(f->features); i++)
-        nset += (uint64_t)__builtin_popcountll(f->features[i]);
-    uint64_t table = f->data_offset + f->data_size; /* inside the file: checked */
-    if (nset == 0 || !pr_inside(table, nset * PR_SECTION_SIZE, f->file_size))
-        return;
-    uint64_t k = 0;
-    for (int bit = 0; bit < PD_FEAT_BITS; bit++) {
-        if (!(f->features[bit / 64] >> (bit % 64) & 1))
-            continue;
-        struct pr_section s;
-        memcpy(&s, f->map + table + k * PR_SECTION_SIZE, sizeof(s));
-        k++;
-        if (!pr_inside(s.offset, s.size, f->file_size))
-            continue;
-        struct pr_cur c = {f->map, s.offset, s.offset + s.size};
-        pr_feature(f, bit, &c);
-    }
-}
-
 /* ---- names ---- */
-
-static const char *const pr_hw_names[] = {
-    "cycles",
-    "instructions",
-    "cache-references",
-    "cache-misses",
-    "branches",
-    "branch-misses",
-    "bus-cycles",
-    "stalled-cycles-frontend",
-    "stalled-cycles-backend",
-    "ref-cycles",
-};
-
-static const char *const pr_sw_names[] = {
-    "cpu-clock",        "task-clock",   "page-faults",  "context-switches",
-    "cpu-migrations",   "minor-faults", "major-faults", "alignment-faults",
-    "emulation-faults", "dummy",        "bpf-output",   "cgroup-switches",
-};
-
-static char *pr_derive_name(const struct perf_event_attr *a)
-{
-    char buf[96];
-    if (a->type == PERF_TYPE_HARDWARE && a->config < HW_ARRAY_SIZE(pr_hw_names))
-        return hw_strdup(pr_hw_names[a->config]);
-    if (a->type == PERF_TYPE_SOFTWARE && a->config < HW_ARRAY_SIZE(pr_sw_names))
-        return hw_strdup(pr_sw_names[a->config]);
-    if (a->type == PERF_TYPE_RAW)
-        snprintf(buf, sizeof(buf), "raw 0x%" PRIx64, (uint64_t)a->config);
-    else
-        snprintf(buf, sizeof(buf), "type %" PRIu32 " config 0x%" PRIx64, a->type,
-                 (uint64_t)a->config);
-    return hw_strdup(buf);
-}
 
 static int pr_name_attrs(struct pr_file *f, struct hw_err *err)
 {
-    for (size_t i = 0; i < f->nattrs; i++) {
-        if (f->attrs[i].name)
+    for (size_t i = 0; i < f->env.nattrs; i++) {
+        if (f->env.attrs[i].name)
             continue;
-        f->attrs[i].name = pr_derive_name(&f->attrs[i].attr);
-        if (!f->attrs[i].name)
-            return hw_errf(err, "out of memory naming the events of %s", f->path);
+        f->env.attrs[i].name = pf_event_name(&f->env.attrs[i].attr);
+        if (!f->env.attrs[i].name)
+            return hw_err_oom(err);
     }
     return 0;
 }
 
-/* ---- open, close ---- */
-
-int pr_open(struct pr_file **out, const char *path, struct hw_err *err)
+/* Makes the attributes final: ids indexed, their layout checked, every attr named, formats. */
+int pr_freeze(struct pr_file *f, struct hw_err *err)
 {
-    struct pr_disk_header h;
+    if (f->env.nattrs == 0)
+        return hw_errf(err, "%s has no event attributes before its first record; " PR_CORRUPT,
+                       f->path);
+    if (pr_index_ids(f, err) < 0 || pr_check_id_layout(f, err) < 0 || pr_name_attrs(f, err) < 0)
+        return -1;
+    f->fmts = calloc(f->env.nattrs, sizeof(*f->fmts));
+    if (!f->fmts)
+        return hw_err_oom(err);
+    for (size_t i = 0; i < f->env.nattrs; i++)
+        dec_format_from_attr(&f->fmts[i], &f->env.attrs[i].attr);
+    f->frozen = true;
+    return 0;
+}
+
+/* ---- feature sections (malformed ones are ignored) ---- */
+
+/* The feature table follows the data section: one pf_section per set bit, in bit order. */
+static int pr_read_features(struct pr_file *f, const uint64_t features[PF_FEAT_BITS / 64],
+                            struct hw_err *err)
+{
+    uint64_t nset = 0;
+    for (size_t i = 0; i < PF_FEAT_BITS / 64; i++)
+        nset += (uint64_t)__builtin_popcountll(features[i]);
+    uint64_t table = f->info.data_offset + f->info.data_size; /* inside the file: checked */
+    if (nset == 0 || !pr_inside(table, nset * sizeof(struct pf_section), f->info.file_size))
+        return 0;
+    struct pf_section *secs = (struct pf_section *)(void *)inbuf_pread(
+        &f->in, table, nset * sizeof(struct pf_section), err);
+    if (!secs)
+        return -1;
+    uint64_t k = 0;
+    int rc = 0;
+    for (int bit = 0; bit < PF_FEAT_BITS && rc == 0; bit++) {
+        if (!(features[bit / 64] >> (bit % 64) & 1))
+            continue;
+        struct pf_section s = secs[k++];
+        if (!pf_feature(bit) || !pr_inside(s.offset, s.size, f->info.file_size) ||
+            s.size > PR_SECTION_MAX)
+            continue;
+        unsigned char *body = inbuf_pread(&f->in, s.offset, s.size, err);
+        if (!body)
+            rc = -1;
+        else
+            pf_read_feature(&f->env, bit, body, (size_t)s.size);
+        free(body);
+    }
+    free(secs);
+    return rc;
+}
+
+/* Whether the feature table at the end of the data section and every section it lists lie in the
+ * file, after the table: tells an empty recording (features follow its header) from an unfinished
+ * one (records follow; perf sets the feature bits before it writes them). */
+static bool pr_feature_table_fits(struct pr_file *f, const uint64_t features[PF_FEAT_BITS / 64])
+{
+    uint64_t nset = 0;
+    for (size_t i = 0; i < PF_FEAT_BITS / 64; i++)
+        nset += (uint64_t)__builtin_popcountll(features[i]);
+    uint64_t table = f->info.data_offset + f->info.data_size, end = table + nset * 16;
+    if (nset == 0 || !pr_inside(table, nset * 16, f->info.file_size))
+        return false;
+    struct hw_err ignored;
+    struct pf_section *secs =
+        (struct pf_section *)(void *)inbuf_pread(&f->in, table, nset * 16, &ignored);
+    bool fits = secs != NULL;
+    for (uint64_t k = 0; fits && k < nset; k++)
+        fits = secs[k].offset >= end && pr_inside(secs[k].offset, secs[k].size, f->info.file_size);
+    free(secs);
+    return fits;
+}
+
+/* A file-mode recording: header, attrs and ids, the data section, features. */
+static int pr_open_file(struct pr_file *f, const struct pf_file_header *h, struct hw_err *err)
+{
+    if (pr_read_attrs(f, h, err) < 0)
+        return -1;
+    if (!pr_inside(h->data.offset, h->data.size, f->info.file_size))
+        return pr_err_section(err, f, "the data section", h->data.offset, h->data.size);
+    f->info.data_offset = f->data_start = h->data.offset;
+    f->info.data_size = h->data.size;
+    bool writing = h->event_types.offset == PF_WRITING_MARK && h->event_types.size == 0;
+    if ((h->data.size == 0 && f->info.file_size > h->data.offset &&
+         !pr_feature_table_fits(f, h->features)) ||
+        (writing && f->info.file_size > h->data.offset)) {
+        /* the header is written again when the recording ends, with the feature sections after
+         * the data: its writer was killed (perf leaves data size 0, hwprof a size that may lag) */
+        f->unfinished = true;
+        f->info.data_size = f->info.file_size - h->data.offset; /* what will be read */
+        hw_warnf(&f->warn,
+                 "%s was not finished (was the recording killed?); reading its records up to "
+                 "the end of the file",
+                 f->path);
+    } else if (pr_read_features(f, h->features, err) < 0) {
+        return -1;
+    }
+    return pr_freeze(f, err);
+}
+
+int pr_open(struct pr_file **out, const char *path, const struct hw_warn *warn, struct hw_err *err)
+{
+    struct pf_file_header h;
     *out = NULL;
     if (!path || !*path)
         return hw_errf(err, "no perf.data file name given");
     struct pr_file *f = calloc(1, sizeof(*f));
     if (!f)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     f->fd = -1;
-    f->path = hw_strdup(path);
+    if (warn)
+        f->warn = *warn;
+    f->path = hw_strdup(strcmp(path, "-") == 0 ? PR_STDIN_NAME : path);
     if (!f->path) {
-        free(f);
-        return hw_errf(err, "out of memory");
+        pr_close(f);
+        return hw_err_oom(err);
     }
-    if (pr_map(f, err) < 0 || pr_check_header(f, &h, err) < 0)
-        goto fail;
-    if (pr_read_attrs(f, &h, err) < 0 || pr_index_ids(f, err) < 0 || pr_check_id_layout(f, err) < 0)
-        goto fail;
-    if (!pr_inside(h.data.offset, h.data.size, f->file_size)) {
-        pr_err_section(err, f, "the data section", h.data.offset, h.data.size);
-        goto fail;
+    f->info.path = f->path;
+    if (pr_open_input(f, path, err) < 0 || pr_check_header(f, &h, err) < 0 ||
+        (f->stream ? pr_read_stream_header(f, err) : pr_open_file(f, &h, err)) < 0) {
+        pr_close(f);
+        return -1;
     }
-    f->data_offset = h.data.offset;
-    f->data_size = h.data.size;
-    pr_read_features(f);
-    if (pr_name_attrs(f, err) < 0)
-        goto fail;
+    f->info.stream = f->stream;
+    f->info.unfinished = f->unfinished;
     *out = f;
     return 0;
-fail:
-    pr_close(f);
-    return -1;
 }
 
 void pr_close(struct pr_file *f)
 {
     if (!f)
         return;
-    for (size_t i = 0; f->attrs && i < f->nattrs; i++) {
-        free(f->attrs[i].ids);
-        free(f->attrs[i].name);
-    }
-    free(f->attrs);
+    pf_env_free(&f->env);
+    free(f->fmts);
     free(f->id_index);
-    free(f->hostname);
-    free(f->osrelease);
-    free(f->version);
-    free(f->arch);
-    free(f->cmdline);
-    pr_free_build_ids(f->build_ids, f->nbuild_ids);
-    free(f->groups);
-    if (f->map)
-        munmap((void *)f->map, (size_t)f->file_size);
-    if (f->fd >= 0)
+    inbuf_free(&f->in);
+    ord_free(&f->q);
+    comp_decoder_free(f->zdec);
+    free(f->zin);
+    free(f->dbuf);
+    if (f->own_fd)
         close(f->fd);
     free(f->path);
     free(f);
 }
 
+const struct pf_env *pr_env(const struct pr_file *f)
+{
+    return &f->env;
+}
+
+const struct pr_info *pr_info(const struct pr_file *f)
+{
+    return &f->info;
+}
+
 int pr_attr_index(const struct pr_file *f, uint64_t id)
 {
-    if (!f || f->nattrs == 0)
+    if (!f || f->env.nattrs == 0)
         return -1;
-    if (f->nattrs == 1)
+    if (f->env.nattrs == 1)
         return 0;
-    size_t lo = 0, hi = f->nid_index;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (f->id_index[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < f->nid_index && f->id_index[lo].id == id)
-        return (int)f->id_index[lo].attr;
-    return -1;
-}
-
-/* ---- records ---- */
-
-struct pr_ent {
-    uint64_t time;
-    uint64_t offset; /* file offset */
-    int attr;
-};
-
-struct pr_iter {
-    const struct pr_file *f;
-    struct pr_ent *ents;
-    size_t n;
-    size_t pos;
-    uint64_t *abuf;      /* PR_MAX_RECORD bytes, for records at unaligned offsets */
-    uint64_t *suffix_min; /* [i]: the lowest file offset among ents[i..n) */
-    uint64_t released;   /* pages of the mapping below this offset were given back */
-    uint64_t page;
-};
-
-/* Gives the mapping's pages below file offset upto back to the kernel (they are re-read from the
- * file if touched again), so a large recording is never resident in memory all at once. */
-static void pr_release_below(struct pr_iter *it, uint64_t upto)
-{
-    upto &= ~(it->page - 1);
-    if (upto <= it->released)
-        return;
-    madvise((void *)(uintptr_t)(it->f->map + it->released), (size_t)(upto - it->released), MADV_DONTNEED);
-    it->released = upto;
-}
-
-#define PR_RELEASE_EVERY (1u << 20) /* bytes walked between releases in the sequential passes */
-
-/* Checks the record header at data offset off (relative to the section) and returns the offset
- * of the next record in *next. Returns 0 or -1 with err. */
-static int pr_step(const struct pr_file *f, uint64_t off, uint64_t *next, struct hw_err *err)
-{
-    struct perf_event_header h;
-    uint64_t left = f->data_size - off;
-    uint64_t at = f->data_offset + off;
-    if (left < sizeof(h))
-        return hw_errf(err,
-                       "%s: record at byte %" PRIu64
-                       " runs past the end of the data section (%" PRIu64
-                       " bytes left); " PR_CORRUPT,
-                       f->path, at, left);
-    memcpy(&h, f->map + at, sizeof(h));
-    if (h.size == 0)
-        return hw_errf(err, "%s: record at byte %" PRIu64 " has size 0; " PR_CORRUPT, f->path, at);
-    if (h.size < sizeof(h))
-        return hw_errf(err,
-                       "%s: record at byte %" PRIu64
-                       " has size %u, smaller than its 8-byte header; " PR_CORRUPT,
-                       f->path, at, h.size);
-    if (h.size > left)
-        return hw_errf(err,
-                       "%s: record at byte %" PRIu64 " (type %" PRIu32 ", %u bytes) runs past the "
-                       "end of the data section (%" PRIu64 " bytes left); " PR_CORRUPT,
-                       f->path, at, h.type, h.size, left);
-    if (h.type == PR_RECORD_COMPRESSED) /* the feature bit alone proves nothing; the records do */
-        return hw_errf(err,
-                       "%s was recorded compressed (perf record -z), which hwprof cannot read; "
-                       "re-record without -z",
-                       f->path);
-    uint64_t end = off + h.size;
-    if (h.type == PR_RECORD_AUXTRACE && h.size >= 16) { /* u64 size of the trailing payload */
-        uint64_t payload;
-        memcpy(&payload, f->map + at + 8, 8);
-        if (payload > f->data_size - end)
-            return hw_errf(err,
-                           "%s: AUXTRACE record at byte %" PRIu64 " has a payload of %" PRIu64
-                           " bytes that runs past the end of the data section; " PR_CORRUPT,
-                           f->path, at, payload);
-        end += payload;
-    }
-    *next = end;
-    return 0;
-}
-
-/* The time and attr of the record at file offset at. Returns 0 or -1 with err. */
-static int pr_classify(const struct pr_file *f, uint64_t at, struct pr_ent *e, struct hw_err *err)
-{
-    const unsigned char *rec = f->map + at;
-    struct perf_event_header h;
-    struct dec_format fmt;
-    struct hw_err derr;
-    int idx = 0;
-
-    memcpy(&h, rec, sizeof(h));
-    e->offset = at;
-    e->time = 0;
-    e->attr = -1;
-    if (h.type >= PR_USER_TYPE_START)
-        return 0;
-    dec_format_from_attr(&fmt, &f->attrs[0].attr);
-    if (h.type != PERF_RECORD_SAMPLE && !fmt.sample_id_all)
-        return 0;
-    if (f->nattrs > 1) {
-        uint64_t id;
-        int r = dec_record_id(&fmt, rec, h.size, &id);
-        if (r < 0)
-            return hw_errf(err,
-                           "%s: record at byte %" PRIu64 " (type %" PRIu32 ", %u bytes) is too "
-                           "short for its event id; " PR_CORRUPT,
-                           f->path, at, h.type, h.size);
-        idx = r == 0 ? pr_attr_index(f, id) : -1;
-        if (idx < 0 && r == 0 && id == 0)
-            idx = 0; /* perf synthesizes side-band records (from /proc) with id 0 */
-        if (idx < 0)
-            return 0; /* an id no attribute lists: leave it unattributed */
-        dec_format_from_attr(&fmt, &f->attrs[idx].attr);
-    }
-    e->attr = idx;
-    if (h.type == PERF_RECORD_SAMPLE) {
-        struct dec_sample s;
-        if (!(fmt.sample_type & PERF_SAMPLE_TIME))
-            return 0;
-        /* Only the fields up to the time: no alignment or callchain checks needed here. */
-        fmt.sample_type &=
-            PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME;
-        fmt.read_format = 0;
-        if (dec_sample(&fmt, rec, h.size, &s, &derr) < 0)
-            return hw_errf(err, "%s: record at byte %" PRIu64 ": %s", f->path, at, derr.msg);
-        e->time = s.time;
-    } else {
-        struct dec_sample_id sid;
-        if (dec_trailer(&fmt, rec, h.size, &sid, &derr) < 0)
-            return hw_errf(err, "%s: record at byte %" PRIu64 ": %s", f->path, at, derr.msg);
-        e->time = sid.time;
-    }
-    return 0;
-}
-
-static int pr_ent_cmp(const void *pa, const void *pb)
-{
-    const struct pr_ent *a = pa, *b = pb;
-    if (a->time != b->time)
-        return a->time < b->time ? -1 : 1;
-    return a->offset < b->offset ? -1 : a->offset > b->offset;
-}
-
-int pr_iter_new(struct pr_iter **out, const struct pr_file *f, struct hw_err *err)
-{
-    *out = NULL;
-    struct pr_iter *it = calloc(1, sizeof(*it));
-    if (!it)
-        return hw_errf(err, "out of memory");
-    it->f = f;
-    it->page = (uint64_t)sysconf(_SC_PAGESIZE);
-    it->abuf = malloc(PR_MAX_RECORD);
-    if (!it->abuf) {
-        free(it);
-        return hw_errf(err, "out of memory");
-    }
-
-    /* Pass 1: validate the record headers and count them. */
-    size_t n = 0;
-    for (uint64_t off = 0, next; off < f->data_size; off = next, n++) {
-        if (pr_step(f, off, &next, err) < 0)
-            goto fail;
-        if ((off ^ next) & ~(uint64_t)(PR_RELEASE_EVERY - 1))
-            pr_release_below(it, f->data_offset + off);
-    }
-    it->released = 0;
-    /* Pass 2: time and attr of each record (n <= data_size / 8). */
-    if (n) {
-        it->ents = malloc(n * sizeof(*it->ents));
-        if (!it->ents) {
-            hw_errf(err, "out of memory indexing %zu records of %s", n, f->path);
-            goto fail;
-        }
-    }
-    bool sorted = true;
-    size_t i = 0;
-    for (uint64_t off = 0, next; off < f->data_size; off = next, i++) {
-        pr_step(f, off, &next, NULL); /* cannot fail: checked in pass 1 */
-        if (pr_classify(f, f->data_offset + off, &it->ents[i], err) < 0)
-            goto fail;
-        if (i > 0 && it->ents[i].time < it->ents[i - 1].time)
-            sorted = false;
-        if ((off ^ next) & ~(uint64_t)(PR_RELEASE_EVERY - 1))
-            pr_release_below(it, f->data_offset + off);
-    }
-    it->released = 0;
-    it->n = n;
-    if (!sorted)
-        qsort(it->ents, n, sizeof(*it->ents), pr_ent_cmp);
-    if (n) {
-        it->suffix_min = malloc(n * sizeof(*it->suffix_min));
-        if (!it->suffix_min) {
-            hw_errf(err, "out of memory indexing %zu records of %s", n, f->path);
-            goto fail;
-        }
-        it->suffix_min[n - 1] = it->ents[n - 1].offset;
-        for (size_t k = n - 1; k-- > 0;)
-            it->suffix_min[k] = it->ents[k].offset < it->suffix_min[k + 1] ? it->ents[k].offset
-                                                                            : it->suffix_min[k + 1];
-    }
-    *out = it;
-    return 0;
-fail:
-    pr_iter_free(it);
-    return -1;
-}
-
-int pr_iter_next(struct pr_iter *it, struct pr_record *rec, struct hw_err *err)
-{
-    (void)err; /* every record was validated by pr_iter_new */
-    if (it->pos >= it->n)
-        return 0;
-    if ((it->pos & 1023) == 0 && it->pos)
-        pr_release_below(it, it->suffix_min[it->pos]); /* no record left to read lies below */
-    const struct pr_ent *e = &it->ents[it->pos++];
-    const unsigned char *p = it->f->map + e->offset;
-    if (e->offset % 8 == 0) {
-        rec->h = (const struct perf_event_header *)(const void *)p;
-    } else {
-        struct perf_event_header h;
-        memcpy(&h, p, sizeof(h));
-        memcpy(it->abuf, p, h.size);
-        rec->h = (const struct perf_event_header *)(const void *)it->abuf;
-    }
-    rec->offset = e->offset;
-    rec->time = e->time;
-    rec->attr = e->attr;
-    return 1;
-}
-
-void pr_iter_free(struct pr_iter *it)
-{
-    if (!it)
-        return;
-    free(it->ents);
-    free(it->abuf);
-    free(it->suffix_min);
-    free(it);
+    return pf_find_id(f->id_index, f->nid_index, id);
 }

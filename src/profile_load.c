@@ -26,7 +26,7 @@ struct load_sym_warn {
 };
 
 struct loader {
-    const struct pr_file *f;
+    struct pr_file *f;
     struct profile *p;
     struct load_info *info;
     struct hw_warn warn;
@@ -37,7 +37,8 @@ struct loader {
     struct values v;
     struct dec_format *fmts;   /* per attr */
     struct stack_config *stacks; /* per attr */
-    struct hw_map bid_map;     /* file name -> index into f->build_ids */
+    struct hw_map bid_map;     /* file name -> index into f's build_ids */
+    size_t nbids_indexed;      /* build ids of the file indexed so far (a stream adds its at the end) */
     size_t dsos_seen;          /* binaries of the machine given the file's build ids so far */
     struct wall_tracker *tracker; /* wall recordings: open off-CPU intervals */
     uint64_t last_record_time;
@@ -54,7 +55,7 @@ struct load_bid_key {
 };
 
 /* The name a build-id table entry is found by: its file name, "[kernel.kallsyms]" for the kernel's. */
-static const char *load_bid_name(const struct pr_build_id *b)
+static const char *load_bid_name(const struct pf_build_id *b)
 {
     return strncmp(b->filename, "[kernel.kallsyms]", 17) == 0 ? "[kernel.kallsyms]" : b->filename;
 }
@@ -62,7 +63,7 @@ static const char *load_bid_name(const struct pr_build_id *b)
 static bool load_bid_eq(const void *ctx, uint32_t val)
 {
     const struct load_bid_key *k = ctx;
-    return strcmp(load_bid_name(&k->f->build_ids[val]), k->name) == 0;
+    return strcmp(load_bid_name(&pr_env(k->f)->build_ids[val]), k->name) == 0;
 }
 
 static uint64_t load_bid_hash(const char *name)
@@ -74,8 +75,8 @@ static uint64_t load_bid_hash(const char *name)
 static int load_index_build_ids(struct loader *l)
 {
     const struct pr_file *f = l->f;
-    for (size_t i = 0; i < f->nbuild_ids; i++) {
-        const struct pr_build_id *b = &f->build_ids[i];
+    for (size_t i = l->nbids_indexed; i < pr_env(f)->nbuild_ids; i++, l->nbids_indexed++) {
+        const struct pf_build_id *b = &pr_env(f)->build_ids[i];
         const char *name = load_bid_name(b);
         struct load_bid_key k = {f, name};
         uint32_t old;
@@ -100,8 +101,21 @@ static void load_apply_build_ids(struct loader *l)
         struct load_bid_key k = {l->f, name};
         uint32_t i;
         if (!dso->build_id_size && hw_map_find(&l->bid_map, load_bid_hash(name), load_bid_eq, &k, &i))
-            mach_dso_set_build_id(l->m, dso, l->f->build_ids[i].id, (size_t)l->f->build_ids[i].id_len);
+            mach_dso_set_build_id(l->m, dso, pr_env(l->f)->build_ids[i].id, (size_t)pr_env(l->f)->build_ids[i].id_len);
     }
+}
+
+/* Build ids that came after the binaries they name (a stream sends its table at its end): indexed and
+ * given to every binary that has none yet. 0 or -1 (out of memory). */
+static int load_late_build_ids(struct loader *l)
+{
+    if (pr_env(l->f)->nbuild_ids == l->nbids_indexed)
+        return 0;
+    if (load_index_build_ids(l) < 0)
+        return -1;
+    l->dsos_seen = 0;
+    load_apply_build_ids(l);
+    return 0;
 }
 
 /* ---- stacks ---- */
@@ -180,7 +194,7 @@ static int load_add_sample(struct loader *l, int attr, const struct dec_sample *
     const struct values *v = &l->v;
     memset(l->values, 0, l->p->ntypes * sizeof(*l->values));
     l->values[0] = 1;
-    uint64_t period = values_period(&l->f->attrs[attr].attr, &l->fmts[attr], s);
+    uint64_t period = values_period(&pr_env(l->f)->attrs[attr].attr, &l->fmts[attr], s);
     int64_t weight = period > INT64_MAX ? INT64_MAX : (int64_t)period;
     uint32_t t = (uint32_t)v->type_of_event[attr];
     l->values[t] = weight;
@@ -209,7 +223,7 @@ static int load_sample(struct loader *l, const struct pr_record *rec, struct hw_
     struct dec_sample s;
     struct hw_err why;
     if (dec_sample(&l->fmts[rec->attr], rec->h, rec->h->size, &s, &why) < 0)
-        return hw_errf(err, "%s: sample at byte %llu: %s", l->f->path, (unsigned long long)rec->offset, why.msg);
+        return hw_errf(err, "%s: sample at byte %llu: %s", pr_info(l->f)->path, (unsigned long long)rec->offset, why.msg);
     struct load_info *info = l->info;
     info->sample_records++;
     if (mach_count_sample(l->m, s.pid, err) < 0)
@@ -279,9 +293,9 @@ static int load_switch(struct loader *l, const struct pr_record *rec, struct hw_
 static int load_close_wall(struct loader *l)
 {
     uint64_t end = l->last_record_time;
-    const struct perf_event_attr *a = &l->f->attrs[l->v.wall_clock].attr;
-    if (a->use_clockid && a->clockid == CLOCK_MONOTONIC && l->f->last_sample_time > end)
-        end = l->f->last_sample_time;
+    const struct perf_event_attr *a = &pr_env(l->f)->attrs[l->v.wall_clock].attr;
+    if (a->use_clockid && a->clockid == CLOCK_MONOTONIC && pr_env(l->f)->last_sample_time > end)
+        end = pr_env(l->f)->last_sample_time;
     if (end > l->info->last_time)
         l->info->last_time = end;
     return wall_close_all(l->tracker, end, load_add_interval, l);
@@ -345,9 +359,9 @@ static void load_sym_warning(void *arg, const char *msg)
 static bool load_same_kernel(const struct pr_file *f)
 {
     struct utsname u;
-    if (uname(&u) < 0 || !f->osrelease)
+    if (uname(&u) < 0 || !pr_env(f)->osrelease)
         return false;
-    return strcmp(u.release, f->osrelease) == 0 && (!f->hostname || strcmp(u.nodename, f->hostname) == 0);
+    return strcmp(u.release, pr_env(f)->osrelease) == 0 && (!pr_env(f)->hostname || strcmp(u.nodename, pr_env(f)->hostname) == 0);
 }
 
 static void load_free(struct loader *l)
@@ -371,23 +385,23 @@ static int load_setup(struct loader *l, const struct load_options *opts, struct 
     l->warn = (struct hw_warn){opts->warn, opts->warn_arg};
     l->m = mach_new();
     l->p = prof_new();
-    l->fmts = calloc(f->nattrs ? f->nattrs : 1, sizeof(*l->fmts));
-    l->stacks = calloc(f->nattrs ? f->nattrs : 1, sizeof(*l->stacks));
-    struct values_event *ev = calloc(f->nattrs ? f->nattrs : 1, sizeof(*ev));
+    l->fmts = calloc(pr_env(f)->nattrs ? pr_env(f)->nattrs : 1, sizeof(*l->fmts));
+    l->stacks = calloc(pr_env(f)->nattrs ? pr_env(f)->nattrs : 1, sizeof(*l->stacks));
+    struct values_event *ev = calloc(pr_env(f)->nattrs ? pr_env(f)->nattrs : 1, sizeof(*ev));
     if (!l->m || !l->p || !l->fmts || !l->stacks || !ev || load_index_build_ids(l) < 0) {
         free(ev);
         return hw_err_oom(err);
     }
     if (opts->timeline)
         prof_keep_timeline(l->p);
-    bool unwind = !f->arch || strcmp(f->arch, "x86_64") == 0; /* the registers unwind.c knows */
-    for (size_t i = 0; i < f->nattrs; i++) {
-        dec_format_from_attr(&l->fmts[i], &f->attrs[i].attr);
+    bool unwind = !pr_env(f)->arch || strcmp(pr_env(f)->arch, "x86_64") == 0; /* the registers unwind.c knows */
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++) {
+        dec_format_from_attr(&l->fmts[i], &pr_env(f)->attrs[i].attr);
         l->stacks[i] = (struct stack_config){.regs_user_mask = l->fmts[i].regs_user_mask, .unwind = unwind,
                                              .max = opts->max_stack, .rule = load_cfa_rule};
-        ev[i] = (struct values_event){&f->attrs[i].attr, f->attrs[i].name};
+        ev[i] = (struct values_event){&pr_env(f)->attrs[i].attr, pr_env(f)->attrs[i].name};
     }
-    int rc = values_init(&l->v, l->p, ev, f->nattrs, err);
+    int rc = values_init(&l->v, l->p, ev, pr_env(f)->nattrs, err);
     free(ev);
     if (rc < 0)
         return -1;
@@ -423,13 +437,13 @@ static void load_warn_skipped(struct loader *l)
 {
     if (l->info->unknown_ids)
         hw_warnf(&l->warn, "%s: %llu samples carry an id that names no event of the file; they are left out",
-                 l->f->path, (unsigned long long)l->info->unknown_ids);
+                 pr_info(l->f)->path, (unsigned long long)l->info->unknown_ids);
     if (l->sym_warn.n > LOAD_MAX_SYM_WARNINGS)
         hw_warnf(&l->warn, "%llu more warnings about binaries like the ones above",
                  (unsigned long long)(l->sym_warn.n - LOAD_MAX_SYM_WARNINGS));
     uint64_t bad = mach_malformed(l->m);
     if (bad)
-        hw_warnf(&l->warn, "%s: %llu malformed side-band records (mmap, comm, fork, exit) were skipped", l->f->path,
+        hw_warnf(&l->warn, "%s: %llu malformed side-band records (mmap, comm, fork, exit) were skipped", pr_info(l->f)->path,
                  (unsigned long long)bad);
 }
 
@@ -449,14 +463,14 @@ static int load_records(struct loader *l, const struct load_options *opts, struc
         if (rec.time > l->last_record_time)
             l->last_record_time = rec.time;
         if (opts->progress && (++n & 0xffff) == 0)
-            opts->progress(opts->progress_arg, rec.offset - l->f->data_offset, l->f->data_size);
+            opts->progress(opts->progress_arg, rec.offset - pr_info(l->f)->data_offset, pr_info(l->f)->data_size);
         rc = rec.h->type == PERF_RECORD_SAMPLE ? load_sample(l, &rec, err) : load_sideband(l, &rec, err);
     }
     pr_iter_free(it);
     return rc;
 }
 
-int profile_load(const struct pr_file *f, const struct load_options *opts, struct profile **out,
+int profile_load(struct pr_file *f, const struct load_options *opts, struct profile **out,
                  struct load_info *info, struct hw_err *err)
 {
     struct loader l;
@@ -468,14 +482,14 @@ int profile_load(const struct pr_file *f, const struct load_options *opts, struc
     int rc = load_setup(&l, opts, err);
     if (rc == 0)
         rc = load_records(&l, opts, err);
-    if (rc == 0 && l.v.wall && load_close_wall(&l) < 0)
+    if (rc == 0 && ((l.v.wall && load_close_wall(&l) < 0) || load_late_build_ids(&l) < 0))
         rc = hw_err_oom(err);
     if (rc == 0 && (locs_symbolize(l.locs, err) < 0 || load_pick_main(&l, err) < 0))
         rc = -1;
     if (rc == 0) {
-        if (f->last_sample_time && (!info->first_time || !info->last_time)) {
-            info->first_time = f->first_sample_time;
-            info->last_time = f->last_sample_time;
+        if (pr_env(f)->last_sample_time && (!info->first_time || !info->last_time)) {
+            info->first_time = pr_env(f)->first_sample_time;
+            info->last_time = pr_env(f)->last_sample_time;
         }
         l.p->duration_nanos = (int64_t)(info->last_time - info->first_time);
         uint64_t hits;
@@ -511,12 +525,12 @@ int load_pick_type(const struct profile *p, const struct pr_file *f, const char 
 {
     if (!name)
         return (int)p->default_type;
-    char **names = calloc(f->nattrs ? f->nattrs : 1, sizeof(*names));
+    char **names = calloc(pr_env(f)->nattrs ? pr_env(f)->nattrs : 1, sizeof(*names));
     if (!names)
         return hw_err_oom(err);
-    for (size_t i = 0; i < f->nattrs; i++)
-        names[i] = f->attrs[i].name;
-    int t = prof_find_type(p, name, names, f->nattrs);
+    for (size_t i = 0; i < pr_env(f)->nattrs; i++)
+        names[i] = pr_env(f)->attrs[i].name;
+    int t = prof_find_type(p, name, names, pr_env(f)->nattrs);
     free(names);
     if (t >= 0)
         return t;
@@ -524,7 +538,7 @@ int load_pick_type(const struct profile *p, const struct pr_file *f, const char 
     size_t len = strlen(list);
     for (size_t i = 1; i < p->ntypes && len < sizeof(list) - 2; i++) {
         int ev = p->types[i].event;
-        const char *n = ev >= 0 ? f->attrs[ev].name : p->strings[p->types[i].type];
+        const char *n = ev >= 0 ? pr_env(f)->attrs[ev].name : p->strings[p->types[i].type];
         len += (size_t)snprintf(list + len, sizeof(list) - len, ", %s", n);
     }
     return hw_errf(err, "no event '%s' in this recording (it has: %s)", name, list);

@@ -37,7 +37,7 @@ struct load_info {
  * member's value is the delta of its running total per thread); locations with inline chains;
  * labels pid, tid, comm, cpu. Returns 0 with *out and *info filled (free with prof_free and
  * load_info_free), or -1 with err. */
-int profile_load(const struct pr_file *f, const struct load_options *opts, struct profile **out,
+int profile_load(struct pr_file *f, const struct load_options *opts, struct profile **out,
                  struct load_info *info, struct hw_err *err);
 
 void load_info_free(struct load_info *info);

@@ -46,7 +46,7 @@ struct recording {
     int sigfd;
     sigset_t old_mask;
     bool mask_set;
-    struct sigaction old_int, old_term, old_xfsz;
+    struct sigaction old_stop[4], old_xfsz, old_pipe; /* old_stop: per recorder_stop_signals */
     pid_t *pids;                   /* attach mode: the processes (thread ids mapped to their
                                       process, duplicates dropped) */
     size_t npids;
@@ -72,21 +72,26 @@ static void recorder_ignore_signal(int sig)
     (void)sig;
 }
 
-/* Routes SIGINT and SIGTERM to a signalfd (even when the shell started us with them ignored). */
+/* The signals that end a recording cleanly: ^C, kill, a hangup (the SSH session went), ^\. */
+static const int recorder_stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+/* Routes the stop signals to a signalfd (even when the shell started us with them ignored). */
 static int recorder_catch_signals(struct recording *r, struct hw_err *err)
 {
     struct sigaction sa;
+    sigset_t set;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = recorder_ignore_signal;
-    sigaction(SIGINT, &sa, &r->old_int);
-    sigaction(SIGTERM, &sa, &r->old_term);
-    /* a file size limit (ulimit -f) must fail the write with EFBIG, not kill us mid-file */
+    sigemptyset(&set);
+    for (size_t i = 0; i < HW_ARRAY_SIZE(recorder_stop_signals); i++) {
+        sigaction(recorder_stop_signals[i], &sa, &r->old_stop[i]);
+        sigaddset(&set, recorder_stop_signals[i]);
+    }
+    /* a file size limit (ulimit -f) must fail the write with EFBIG, not kill us mid-file; a reader
+     * of -o - that goes must fail the write with EPIPE */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGXFSZ, &sa, &r->old_xfsz);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    sigaction(SIGPIPE, &sa, &r->old_pipe);
     if (sigprocmask(SIG_BLOCK, &set, &r->old_mask) < 0)
         return hw_errf_errno(err, errno, "cannot block signals");
     r->mask_set = true;
@@ -103,9 +108,10 @@ static void recorder_restore_signals(struct recording *r)
     r->sigfd = -1;
     if (r->mask_set) {
         sigprocmask(SIG_SETMASK, &r->old_mask, NULL);
-        sigaction(SIGINT, &r->old_int, NULL);
-        sigaction(SIGTERM, &r->old_term, NULL);
+        for (size_t i = 0; i < HW_ARRAY_SIZE(recorder_stop_signals); i++)
+            sigaction(recorder_stop_signals[i], &r->old_stop[i], NULL);
         sigaction(SIGXFSZ, &r->old_xfsz, NULL);
+        sigaction(SIGPIPE, &r->old_pipe, NULL);
         r->mask_set = false;
     }
 }
@@ -229,7 +235,7 @@ static long recorder_drain(struct recording *r, struct hw_err *err)
         ringbuf_end(rb);
     }
     if (n > 0) {
-        struct perf_event_header fr = {.type = PD_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
+        struct perf_event_header fr = {.type = PF_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
         if (pd_writer_write(r->writer, &fr, sizeof(fr), err) < 0)
             return -1;
     }
@@ -526,30 +532,15 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
     struct hw_warn w = {r->opts->notice, r->opts->notice_arg};
     if (bidtable_collect(r->bids, r->m, recorder_samples_kernel(&r->set), &bids, &nbids, &w, err) < 0)
         return -1;
-    struct pd_meta meta;
-    struct pd_uname_storage us;
-    pd_meta_from_system(&meta, &us, r->opts->version);
-    meta.argc = r->opts->cmdline_argc;
-    meta.argv = r->opts->cmdline_argv;
-    meta.first_sample_time = r->first_time;
-    meta.last_sample_time = r->last_time;
     /* With CLOCK_MONOTONIC timestamps, the end of the recording is known in the samples' clock:
      * the loader charges threads still waiting then up to it. */
-    if (r->opts->pe.monotonic_clock && r->stop_time > meta.last_sample_time)
-        meta.last_sample_time = r->stop_time;
-    struct hw_buf tracing = {0}; /* the tracepoints' formats, for perf script */
-    if (tracedata_build(r->opts->pe.sys ? r->opts->pe.sys->root : NULL, r->set.attrs,
-                        r->set.nevents, &tracing, err) < 0) {
-        free(bids);
-        return -1;
-    }
-    meta.tracing_data = tracing.data;
-    meta.tracing_data_size = tracing.len;
+    uint64_t last = r->last_time;
+    if (r->opts->pe.monotonic_clock && r->stop_time > last)
+        last = r->stop_time;
     uint64_t size = pd_writer_data_size(r->writer);
-    int rc = pd_writer_finish(r->writer, &meta, bids, nbids, err);
+    int rc = pd_writer_finish(r->writer, r->first_time, last, bids, nbids, err);
     r->writer = NULL;
     free(bids);
-    hw_buf_free(&tracing);
     r->res->file_size = size; /* refined by the caller with stat */
     return rc;
 }
@@ -591,7 +582,7 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
             r->res->command_not_found = true;
             return -1;
         }
-        if (workload_prepare(&r->wl, o->argv, err) < 0)
+        if (workload_prepare(&r->wl, o->argv, strcmp(o->output, "-") == 0, err) < 0)
             return -1;
     }
     if (o->system_wide ? recorder_all_processes(r, err) < 0
@@ -639,7 +630,20 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
         attrs[e] = (struct pd_attr){.attr = r->set.attrs[e], .ids = ids + e * per, .nids = k,
                                     .name = r->set.names[e], .group_size = pe_group_size(&r->set, e)};
     }
-    rc = pd_writer_open(&r->writer, o->output, attrs, r->set.nevents, err);
+    struct pd_meta meta;
+    struct pd_uname_storage us;
+    pd_meta_from_system(&meta, &us, o->version);
+    meta.argc = o->cmdline_argc;
+    meta.argv = o->cmdline_argv;
+    meta.compression_level = o->compression_level;
+    struct hw_buf tracing = {0}; /* the tracepoints' formats, for perf script */
+    rc = tracedata_build(o->pe.sys ? o->pe.sys->root : NULL, r->set.attrs, r->set.nevents, &tracing,
+                         err);
+    meta.tracing_data = tracing.data;
+    meta.tracing_data_size = tracing.len;
+    if (rc == 0)
+        rc = pd_writer_open(&r->writer, o->output, attrs, r->set.nevents, &meta, err);
+    hw_buf_free(&tracing);
     free(attrs);
     free(ids);
     return rc;

@@ -12,7 +12,8 @@
 #include "util.h"
 
 struct recorder_opts {
-    const char *output;            /* final file name */
+    const char *output;            /* file name, "-": a pipe-mode stream on standard output */
+    int compression_level;         /* 0, or 1..22: zstd-compressed records (record -z) */
     struct hw_event_list *events;  /* parsed events; fallbacks modify it */
     struct pe_config pe;
     unsigned mmap_pages;           /* data pages per CPU ring buffer, power of two */
@@ -54,12 +55,13 @@ struct recorder_result {
     bool command_not_found;        /* the command could not be found or executed */
     bool workload_ran;
     int workload_exit;             /* the workload's exit code (128+signal if killed) */
-    int stop_signal;               /* SIGINT/SIGTERM that stopped the recording, or 0 */
+    int stop_signal;               /* SIGINT/SIGTERM/SIGHUP/SIGQUIT that stopped it, or 0 */
     bool duration_expired;         /* --duration ended the recording (and the command) */
 };
 
 /* Records until the workload exits (or all attached processes exit), --duration elapses, or
- * SIGINT/SIGTERM arrives; the file appears under its final name only when complete.
+ * SIGINT/SIGTERM/SIGHUP/SIGQUIT arrives. The output is created before the workload starts, and
+ * holds every record written so far if hwprof is killed (see pd_writer_open).
  * Returns 0 with res filled, or -1 with err (no file is left behind; res->command_not_found tells a
  * missing command apart). Free res with recorder_result_free in both cases. */
 int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, struct hw_err *err);

@@ -288,7 +288,7 @@ int stat_run(const struct stat_opts *o, struct stat_result *res, struct hw_err *
             res->command_not_found = true;
             rc = -1;
         } else {
-            rc = workload_prepare(&s.wl, o->argv, err);
+            rc = workload_prepare(&s.wl, o->argv, false, err);
         }
     }
     if (rc == 0)

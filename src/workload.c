@@ -61,7 +61,7 @@ static int workload_pidfd_open(pid_t pid)
 }
 
 /* In the child: wait for the go byte, then exec; on failure send errno back and exit 127. */
-static void workload_child(int go_rd, int err_wr, char *const argv[])
+static void workload_child(int go_rd, int err_wr, char *const argv[], bool stdout_to_stderr)
 {
     char c;
     ssize_t r;
@@ -72,6 +72,8 @@ static void workload_child(int go_rd, int err_wr, char *const argv[])
         _exit(WORKLOAD_NOT_FOUND); /* hwprof went away before starting us */
     close(go_rd);
     signal(SIGPIPE, SIG_DFL);
+    if (stdout_to_stderr)
+        dup2(STDERR_FILENO, STDOUT_FILENO);
     execvp(argv[0], argv);
     int e = errno;
     ssize_t w = write(err_wr, &e, sizeof(e));
@@ -79,7 +81,8 @@ static void workload_child(int go_rd, int err_wr, char *const argv[])
     _exit(WORKLOAD_NOT_FOUND);
 }
 
-int workload_prepare(struct workload *w, char *const argv[], struct hw_err *err)
+int workload_prepare(struct workload *w, char *const argv[], bool stdout_to_stderr,
+                     struct hw_err *err)
 {
     memset(w, 0, sizeof(*w));
     w->pid = -1;
@@ -106,7 +109,7 @@ int workload_prepare(struct workload *w, char *const argv[], struct hw_err *err)
     if (pid == 0) {
         close(go[1]);
         close(ep[0]);
-        workload_child(go[0], ep[1], argv);
+        workload_child(go[0], ep[1], argv, stdout_to_stderr);
     }
     close(go[0]);
     close(ep[1]);

@@ -22,8 +22,11 @@ struct workload {
 /* Finds argv[0] (on PATH unless it contains '/'). Returns 0, or -1 with err "command not found: X". */
 int workload_check_command(const char *cmd, struct hw_err *err);
 
-/* Forks a child that waits for workload_start and then execs argv. Returns 0 or -1 with err. */
-int workload_prepare(struct workload *w, char *const argv[], struct hw_err *err);
+/* Forks a child that waits for workload_start and then execs argv, with its standard output on
+ * its standard error when stdout_to_stderr (hwprof's own standard output carries a recording, as
+ * perf does for record -o -). Returns 0 or -1 with err. */
+int workload_prepare(struct workload *w, char *const argv[], bool stdout_to_stderr,
+                     struct hw_err *err);
 
 /* Releases the child; waits until it has exec'd. Returns 0, or -1 with err if exec failed (the child
  * is reaped; *exec_errno is set). */

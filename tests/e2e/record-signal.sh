@@ -1,5 +1,5 @@
 #!/bin/bash
-# record-signal.sh - e2e: SIGINT/SIGTERM stop hwprof record cleanly: exit status, complete file with the samples of the CPU time recorded, no temp.
+# record-signal.sh - e2e: SIGINT/SIGTERM/SIGHUP/SIGQUIT stop hwprof record cleanly: exit status, complete file with the samples of the CPU time recorded, no temp.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -45,6 +45,8 @@ stop_run()
 
 stop_run INT
 stop_run TERM
+stop_run HUP  # the terminal or the SSH session went away
+stop_run QUIT
 
 # Attached (-p) recording stopped by SIGINT once the spinner has used 0.3 s of CPU time since
 # hwprof opened its events: exit 0, complete file, the target keeps running.

@@ -1,4 +1,4 @@
-/* spinner.c - test workload: spins until SIGINT/SIGTERM or a timeout; prints "PID ready" first, "PID spun" after the CPU time asked for, and what it measured at the end. */
+/* spinner.c - test workload: spins until SIGINT/SIGTERM/SIGHUP/SIGQUIT or a timeout; prints "PID ready" first, "PID spun" after the CPU time asked for, and what it measured at the end. */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,9 +39,9 @@ NOINLINE unsigned long spinner_loop(double seconds, double spun)
     return x;
 }
 
-/* Usage: spinner [SECONDS [SPUN]]: spins in spinner_loop until SIGINT or SIGTERM, or for SECONDS
-   (default 30) of wall time; "PID spun" after SPUN seconds of CPU time (default: no such line).
-   Prints the truth lines of spinner_loop and main at the end. */
+/* Usage: spinner [SECONDS [SPUN]]: spins in spinner_loop until SIGINT, SIGTERM, SIGHUP or
+   SIGQUIT, or for SECONDS (default 30) of wall time; "PID spun" after SPUN seconds of CPU time
+   (default: no such line). Prints the truth lines of spinner_loop and main at the end. */
 int main(int argc, char **argv)
 {
     workload_main_begin();
@@ -55,6 +55,8 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
 
     printf("%d ready\n", (int)getpid());
     fflush(stdout);

@@ -13,7 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "perfdata.h"
+#include "perffile.h"
 
 /* ---- fields of a byte image, at a byte offset (little-endian hosts, as perf.data files) ---- */
 
@@ -154,7 +154,7 @@ static inline void rec_exit(struct rec *r, uint32_t pid, uint32_t ppid, uint32_t
 
 static inline void rec_round(struct rec *r)
 {
-    rec_begin(r, PD_RECORD_FINISHED_ROUND, 0);
+    rec_begin(r, PF_RECORD_FINISHED_ROUND, 0);
     rec_end(r);
 }
 

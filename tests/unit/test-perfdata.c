@@ -144,10 +144,10 @@ struct feat {
 };
 
 /* Parses the header; fills feats[256] from the table after the data section. */
-static void rd_header(struct rd *f, struct feat feats[PD_FEAT_BITS])
+static void rd_header(struct rd *f, struct feat feats[PF_FEAT_BITS])
 {
-    memset(feats, 0, sizeof(struct feat) * PD_FEAT_BITS);
-    CHECK_EQ_U64(rd_u64(f, 0), PD_MAGIC);
+    memset(feats, 0, sizeof(struct feat) * PF_FEAT_BITS);
+    CHECK_EQ_U64(rd_u64(f, 0), PF_MAGIC);
     CHECK(memcmp(f->p, "PERFILE2", 8) == 0);
     CHECK_EQ_U64(rd_u64(f, 8), 104);
     CHECK_EQ_U64(rd_u64(f, 16), sizeof(struct perf_event_attr) + 16);
@@ -155,7 +155,7 @@ static void rd_header(struct rd *f, struct feat feats[PD_FEAT_BITS])
     CHECK_EQ_U64(rd_u64(f, 64), 0);
     uint64_t table = rd_u64(f, 40) + rd_u64(f, 48);
     size_t n = 0;
-    for (int bit = 0; bit < PD_FEAT_BITS; bit++) {
+    for (int bit = 0; bit < PF_FEAT_BITS; bit++) {
         if (!(rd_u64(f, 72 + (uint64_t)(bit / 64) * 8) >> (bit % 64) & 1))
             continue;
         feats[bit].present = true;
@@ -229,11 +229,41 @@ static void test_roundtrip(const char *dir)
     attrs[1].nids = 1;
     attrs[1].name = "page-faults";
 
+    char *argv[] = {"hwprof", "record", "-o", path, NULL};
+    struct pd_meta meta = {
+        .hostname = "host-x",
+        .osrelease = "6.1.0-test",
+        .version = "hwprof 0.1-test",
+        .arch = "x86_64",
+        .nr_cpus_avail = 4,
+        .nr_cpus_online = 2,
+        .argc = 4,
+        .argv = argv,
+    };
     struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, attrs, 2, &err), 0);
+    mode_t old = umask(022);
+    CHECK_EQ_U64(pd_writer_open(&w, path, attrs, 2, &meta, &err), 0);
+    umask(old);
     if (!w) {
         fprintf(stderr, "open: %s\n", err.msg);
         return;
+    }
+    /* The file is there from the start, private whatever the umask, with a header that says
+     * "not finished": data size 0, no features. */
+    struct stat st;
+    CHECK(stat(path, &st) == 0);
+    CHECK_EQ_U64(st.st_mode & 0777, 0600);
+    CHECK_EQ_U64(count_tmp_files(dir), 0);
+    struct rd early;
+    CHECK(rd_load(&early, path));
+    if (early.ok) {
+        CHECK_EQ_U64(rd_u64(&early, 0), PF_MAGIC);
+        CHECK_EQ_U64(rd_u64(&early, 48), 0);
+        CHECK_EQ_U64(rd_u64(&early, 72) | rd_u64(&early, 80), 0);
+        CHECK_EQ_U64(rd_u64(&early, 56), PF_WRITING_MARK); /* event_types: being written */
+        CHECK_EQ_U64(rd_u64(&early, 64), 0);
+        CHECK_EQ_U64(early.len, rd_u64(&early, 40)); /* ends where the data starts */
+        free(early.p);
     }
     /* The attrs are copied: clobbering the caller's array must not matter. */
     struct pd_attr saved[2];
@@ -261,23 +291,7 @@ static void test_roundtrip(const char *dir)
     CHECK(strstr(err.msg, "internal error") != NULL);
     CHECK_EQ_U64(pd_writer_write(w, recs[0].b, 4, &err), (uint64_t)-1);
     CHECK_EQ_U64(pd_writer_data_size(w), total);
-    /* While writing, only the temporary file exists. */
-    CHECK(access(path, F_OK) != 0);
-    CHECK_EQ_U64(count_tmp_files(dir), 1);
 
-    char *argv[] = {"hwprof", "record", "-o", path, NULL};
-    struct pd_meta meta = {
-        .hostname = "host-x",
-        .osrelease = "6.1.0-test",
-        .version = "hwprof 0.1-test",
-        .arch = "x86_64",
-        .nr_cpus_avail = 4,
-        .nr_cpus_online = 2,
-        .argc = 4,
-        .argv = argv,
-        .first_sample_time = 2000,
-        .last_sample_time = 2002,
-    };
     char long_name[200];
     memset(long_name, 'a', sizeof(long_name));
     long_name[0] = '/';
@@ -293,20 +307,17 @@ static void test_roundtrip(const char *dir)
         bids[1].id[i] = (uint8_t)(0x60 + i);
         bids[2].id[i] = (uint8_t)(0xa0 + i);
     }
-    mode_t old = umask(022);
-    CHECK_EQ_U64(pd_writer_finish(w, &meta, bids, 4, &err), 0);
-    umask(old);
+    CHECK_EQ_U64(pd_writer_finish(w, 2000, 2002, bids, 4, &err), 0);
     CHECK_EQ_U64(count_tmp_files(dir), 0);
-    struct stat st;
     CHECK(stat(path, &st) == 0);
-    CHECK_EQ_U64(st.st_mode & 0777, 0644);
+    CHECK_EQ_U64(st.st_mode & 0777, 0600);
 
     /* ---- read it back ---- */
     struct rd f;
     CHECK(rd_load(&f, path));
     if (!f.ok)
         return;
-    struct feat feats[PD_FEAT_BITS];
+    struct feat feats[PF_FEAT_BITS];
     rd_header(&f, feats);
     const uint64_t asz = sizeof(struct perf_event_attr);
 
@@ -339,11 +350,11 @@ static void test_roundtrip(const char *dir)
     CHECK_EQ_U64(pos, data_off + data_size);
 
     /* Exactly these features, bodies contiguous after the table, ending at EOF. */
-    const int want_bits[] = {PD_FEAT_BUILD_ID, PD_FEAT_HOSTNAME,   PD_FEAT_OSRELEASE,
-                             PD_FEAT_VERSION,  PD_FEAT_ARCH,       PD_FEAT_NRCPUS,
-                             PD_FEAT_CMDLINE,  PD_FEAT_EVENT_DESC, PD_FEAT_SAMPLE_TIME};
+    const int want_bits[] = {PF_FEAT_BUILD_ID, PF_FEAT_HOSTNAME,   PF_FEAT_OSRELEASE,
+                             PF_FEAT_VERSION,  PF_FEAT_ARCH,       PF_FEAT_NRCPUS,
+                             PF_FEAT_CMDLINE,  PF_FEAT_EVENT_DESC, PF_FEAT_SAMPLE_TIME};
     int nbits = 0;
-    for (int b = 0; b < PD_FEAT_BITS; b++)
+    for (int b = 0; b < PF_FEAT_BITS; b++)
         nbits += feats[b].present;
     CHECK_EQ_U64(nbits, HW_ARRAY_SIZE(want_bits));
     uint64_t expect_off = data_off + data_size + HW_ARRAY_SIZE(want_bits) * 16;
@@ -356,27 +367,27 @@ static void test_roundtrip(const char *dir)
     CHECK_EQ_U64(expect_off, f.len);
 
     uint64_t o;
-    o = feats[PD_FEAT_HOSTNAME].offset;
+    o = feats[PF_FEAT_HOSTNAME].offset;
     CHECK_STR(rd_string(&f, &o), "host-x");
-    CHECK_EQ_U64(o, feats[PD_FEAT_HOSTNAME].offset + feats[PD_FEAT_HOSTNAME].size);
-    o = feats[PD_FEAT_OSRELEASE].offset;
+    CHECK_EQ_U64(o, feats[PF_FEAT_HOSTNAME].offset + feats[PF_FEAT_HOSTNAME].size);
+    o = feats[PF_FEAT_OSRELEASE].offset;
     CHECK_STR(rd_string(&f, &o), "6.1.0-test");
-    o = feats[PD_FEAT_VERSION].offset;
+    o = feats[PF_FEAT_VERSION].offset;
     CHECK_STR(rd_string(&f, &o), "hwprof 0.1-test");
-    o = feats[PD_FEAT_ARCH].offset;
+    o = feats[PF_FEAT_ARCH].offset;
     CHECK_STR(rd_string(&f, &o), "x86_64");
-    CHECK_EQ_U64(feats[PD_FEAT_NRCPUS].size, 8);
-    CHECK_EQ_U64(rd_u32(&f, feats[PD_FEAT_NRCPUS].offset), 4);
-    CHECK_EQ_U64(rd_u32(&f, feats[PD_FEAT_NRCPUS].offset + 4), 2);
+    CHECK_EQ_U64(feats[PF_FEAT_NRCPUS].size, 8);
+    CHECK_EQ_U64(rd_u32(&f, feats[PF_FEAT_NRCPUS].offset), 4);
+    CHECK_EQ_U64(rd_u32(&f, feats[PF_FEAT_NRCPUS].offset + 4), 2);
 
-    o = feats[PD_FEAT_CMDLINE].offset;
+    o = feats[PF_FEAT_CMDLINE].offset;
     CHECK_EQ_U64(rd_u32(&f, o), 4);
     o += 4;
     for (int i = 0; i < 4; i++)
         CHECK_STR(rd_string(&f, &o), argv[i]);
-    CHECK_EQ_U64(o, feats[PD_FEAT_CMDLINE].offset + feats[PD_FEAT_CMDLINE].size);
+    CHECK_EQ_U64(o, feats[PF_FEAT_CMDLINE].offset + feats[PF_FEAT_CMDLINE].size);
 
-    o = feats[PD_FEAT_EVENT_DESC].offset;
+    o = feats[PF_FEAT_EVENT_DESC].offset;
     CHECK_EQ_U64(rd_u32(&f, o), 2);
     CHECK_EQ_U64(rd_u32(&f, o + 4), asz);
     o += 8;
@@ -393,11 +404,11 @@ static void test_roundtrip(const char *dir)
             CHECK_EQ_U64(rd_u64(&f, o + j * 8), saved[i].ids[j]);
         o += nids * 8;
     }
-    CHECK_EQ_U64(o, feats[PD_FEAT_EVENT_DESC].offset + feats[PD_FEAT_EVENT_DESC].size);
+    CHECK_EQ_U64(o, feats[PF_FEAT_EVENT_DESC].offset + feats[PF_FEAT_EVENT_DESC].size);
 
     /* build ids: 3 entries (the id-less one is skipped) */
-    o = feats[PD_FEAT_BUILD_ID].offset;
-    uint64_t end = o + feats[PD_FEAT_BUILD_ID].size;
+    o = feats[PF_FEAT_BUILD_ID].offset;
+    uint64_t end = o + feats[PF_FEAT_BUILD_ID].size;
     for (int i = 0; i < 3; i++) {
         const struct pd_build_id *b = &bids[i];
         size_t flen = (strlen(b->filename) + 1 + 63) / 64 * 64;
@@ -406,7 +417,7 @@ static void test_roundtrip(const char *dir)
         memcpy(&misc, f.p + o + 4, 2);
         memcpy(&size, f.p + o + 6, 2);
         CHECK_EQ_U64(misc, (b->kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER) |
-                               PD_RECORD_MISC_BUILD_ID_SIZE);
+                               PF_RECORD_MISC_BUILD_ID_SIZE);
         CHECK_EQ_U64(size, 36 + flen);
         CHECK_EQ_U64((int32_t)rd_u32(&f, o + 8), -1);
         CHECK(memcmp(f.p + o + 12, b->id, (size_t)b->id_len) == 0);
@@ -421,9 +432,9 @@ static void test_roundtrip(const char *dir)
     }
     CHECK_EQ_U64(o, end);
 
-    CHECK_EQ_U64(feats[PD_FEAT_SAMPLE_TIME].size, 16);
-    CHECK_EQ_U64(rd_u64(&f, feats[PD_FEAT_SAMPLE_TIME].offset), 2000);
-    CHECK_EQ_U64(rd_u64(&f, feats[PD_FEAT_SAMPLE_TIME].offset + 8), 2002);
+    CHECK_EQ_U64(feats[PF_FEAT_SAMPLE_TIME].size, 16);
+    CHECK_EQ_U64(rd_u64(&f, feats[PF_FEAT_SAMPLE_TIME].offset), 2000);
+    CHECK_EQ_U64(rd_u64(&f, feats[PF_FEAT_SAMPLE_TIME].offset + 8), 2002);
     CHECK(f.ok);
     free(f.p);
     unlink(path);
@@ -441,9 +452,16 @@ static void test_big_and_replace(const char *dir)
     uint64_t id = 7;
     struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = NULL};
     struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return;
+    /* the older file is kept as NAME.old, as perf does */
+    char old_path[600];
+    snprintf(old_path, sizeof(old_path), "%s.old", path);
+    struct rd old_f;
+    CHECK(rd_load(&old_f, old_path));
+    CHECK(old_f.ok && old_f.len == 13 && memcmp(old_f.p, "old contents\n", 13) == 0);
+    free(old_f.p);
     uint64_t chain[64];
     for (int i = 0; i < 64; i++)
         chain[i] = 0x1000 + (uint64_t)i;
@@ -457,18 +475,19 @@ static void test_big_and_replace(const char *dir)
     }
     CHECK(total > 3 * (1u << 20));
     CHECK_EQ_U64(pd_writer_data_size(w), total);
-    CHECK_EQ_U64(pd_writer_finish(w, NULL, NULL, 0, &err), 0);
+    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), 0);
 
     struct rd f;
     CHECK(rd_load(&f, path));
     if (!f.ok)
         return;
-    struct feat feats[PD_FEAT_BITS];
+    struct feat feats[PF_FEAT_BITS];
     rd_header(&f, feats);
-    for (int b = 0; b < PD_FEAT_BITS; b++)
+    for (int b = 0; b < PF_FEAT_BITS; b++)
         CHECK(!feats[b].present);
     uint64_t data_off = rd_u64(&f, 40);
     CHECK_EQ_U64(rd_u64(&f, 48), total);
+    CHECK_EQ_U64(rd_u64(&f, 56) | rd_u64(&f, 64), 0); /* event_types: no "being written" mark */
     CHECK_EQ_U64(f.len, data_off + total); /* empty feature table */
     uint64_t pos = data_off;
     uint32_t seen = 0;
@@ -489,6 +508,7 @@ static void test_big_and_replace(const char *dir)
     CHECK(f.ok);
     free(f.p);
     unlink(path);
+    unlink(old_path);
 }
 
 static void test_errors(const char *dir)
@@ -500,7 +520,7 @@ static void test_errors(const char *dir)
     struct pd_writer *w = (struct pd_writer *)&err; /* must be reset to NULL on failure */
 
     snprintf(path, sizeof(path), "%s/no/such/dir/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(w == NULL);
     CHECK(strstr(err.msg, "cannot create") != NULL);
     CHECK(strstr(err.msg, path) != NULL);
@@ -511,17 +531,17 @@ static void test_errors(const char *dir)
     snprintf(path, sizeof(path), "%s/plain", dir);
     CHECK(write_text(path, "x"));
     snprintf(path, sizeof(path), "%s/plain/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "Not a directory") != NULL);
     snprintf(path, sizeof(path), "%s/plain", dir);
     unlink(path);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* The output is a directory or a device: refused before anything is created, and the
-     * device is left alone (a rename over /dev/null would replace it by a regular file). */
-    CHECK_EQ_U64(pd_writer_open(&w, dir, &attr, 1, &err), (uint64_t)-1);
+     * device is left alone (it must not be moved to NAME.old or truncated). */
+    CHECK_EQ_U64(pd_writer_open(&w, dir, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "a directory") != NULL);
-    CHECK_EQ_U64(pd_writer_open(&w, "/dev/null", &attr, 1, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, "/dev/null", &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "not a regular file") != NULL);
     struct stat st;
     CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
@@ -529,11 +549,11 @@ static void test_errors(const char *dir)
 
     /* No attributes. */
     snprintf(path, sizeof(path), "%s/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 0, NULL, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* Abort leaves nothing behind. */
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     struct rec r;
     rec_round(&r);
     CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), 0);
@@ -558,7 +578,7 @@ static int efbig_child(const char *dir)
     snprintf(path, sizeof(path), "%s/limited.data", dir);
 
     struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return 1;
     uint64_t chain[8] = {0};
@@ -576,11 +596,11 @@ static int efbig_child(const char *dir)
     struct rec r;
     rec_round(&r);
     CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), (uint64_t)-1);
-    CHECK_EQ_U64(pd_writer_finish(w, NULL, NULL, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* 100 KiB stays in the buffer; the failure shows up in finish. */
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, &err), 0);
+    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return 1;
     for (int i = 0; i < 1000; i++) {
@@ -589,7 +609,7 @@ static int efbig_child(const char *dir)
         CHECK_EQ_U64(pd_writer_write(w, s.b, s.len, &err), 0);
     }
     err.msg[0] = 0;
-    CHECK_EQ_U64(pd_writer_finish(w, NULL, NULL, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "File too large") != NULL);
     CHECK_EQ_U64(count_files(dir), 0);
     return check_failures ? 1 : 0;
@@ -625,7 +645,7 @@ static void test_meta_from_system(void)
     CHECK(m.nr_cpus_online >= 1);
     CHECK(m.nr_cpus_online <= m.nr_cpus_avail);
     CHECK_EQ_U64(m.nr_cpus_online, (uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
-    CHECK(m.argc == 0 && m.argv == NULL && m.last_sample_time == 0);
+    CHECK(m.argc == 0 && m.argv == NULL && m.compression_level == 0);
     pd_meta_from_system(&m, &u, NULL);
     CHECK(m.version == NULL);
 }
@@ -658,8 +678,13 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
     const uint64_t id = 1001, base = 0x555555554000ULL, t0 = 1000000000ULL;
     const uint32_t pid = 4242;
     struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
+    struct pd_meta meta;
+    struct pd_uname_storage u;
+    pd_meta_from_system(&meta, &u, "hwprof-test");
+    meta.argc = argc;
+    meta.argv = argv;
     struct pd_writer *w;
-    if (pd_writer_open(&w, out, &attr, 1, &err) < 0) {
+    if (pd_writer_open(&w, out, &attr, 1, &meta, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }
@@ -687,14 +712,7 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
         pd_writer_abort(w);
         return 1;
     }
-    struct pd_meta meta;
-    struct pd_uname_storage u;
-    pd_meta_from_system(&meta, &u, "hwprof-test");
-    meta.argc = argc;
-    meta.argv = argv;
-    meta.first_sample_time = t0 + 1000;
-    meta.last_sample_time = t;
-    if (pd_writer_finish(w, &meta, bid.id_len > 0 ? &bid : NULL, bid.id_len > 0, &err) < 0) {
+    if (pd_writer_finish(w, t0 + 1000, t, bid.id_len > 0 ? &bid : NULL, bid.id_len > 0, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }
@@ -710,7 +728,7 @@ static int mode_fill(const char *out, const char *bytes)
     uint64_t id = 1;
     struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
     struct pd_writer *w;
-    if (pd_writer_open(&w, out, &attr, 1, &err) < 0) {
+    if (pd_writer_open(&w, out, &attr, 1, NULL, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }
@@ -724,7 +742,7 @@ static int mode_fill(const char *out, const char *bytes)
             return 1;
         }
     }
-    if (pd_writer_finish(w, NULL, NULL, 0, &err) < 0) {
+    if (pd_writer_finish(w, 0, 0, NULL, 0, &err) < 0) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);
         return 1;
     }

@@ -180,7 +180,7 @@ static int write_recording(const char *path, const struct recs *rs, struct attrs
     }
     struct pd_writer *w;
     struct hw_err err;
-    if (pd_writer_open(&w, path, attrs, 2, &err) < 0) {
+    if (pd_writer_open(&w, path, attrs, 2, NULL, &err) < 0) {
         fprintf(stderr, "pd_writer_open: %s\n", err.msg);
         return -1;
     }
@@ -191,8 +191,7 @@ static int write_recording(const char *path, const struct recs *rs, struct attrs
             return -1;
         }
     }
-    struct pd_meta meta = {.first_sample_time = T0, .last_sample_time = last_time};
-    if (pd_writer_finish(w, &meta, NULL, 0, &err) < 0) {
+    if (pd_writer_finish(w, T0, last_time, NULL, 0, &err) < 0) {
         fprintf(stderr, "pd_writer_finish: %s\n", err.msg);
         return -1;
     }
@@ -214,7 +213,7 @@ static bool load(const char *name, const struct recs *rs, struct attrs_opts o, u
     struct hw_err err;
     if (write_recording(path, rs, o, last_time) < 0)
         return false;
-    if (pr_open(&out->f, path, &err) < 0) {
+    if (pr_open(&out->f, path, NULL, &err) < 0) {
         fprintf(stderr, "pr_open: %s\n", err.msg);
         return false;
     }
