@@ -120,6 +120,11 @@ static void *volatile frame_sink;
    tests/lib.sh's load_truth reads them. Keys are "FUNCTION.cpu_ns" (thread CPU time in calls of
    FUNCTION), "FUNCTION.wall_ns", "FUNCTION.calls", "process.cpu_ns" and the like. */
 
+/* The functions below run outside the sampled phases (at the start and the end of main): kept
+   out of line, so a sample in them names them whether the binary's debug information is intact
+   or not (an inlined copy would be charged to main without it). */
+#define WORKLOAD_HELPER static NOINLINE __attribute__((unused))
+
 /* The thread CPU time and wall time spent in a phase, and how often it ran. */
 struct workload_phase {
     double cpu, wall; /* seconds */
@@ -153,7 +158,7 @@ struct workload_phase {
 
 /* Prints the truth line "truth KEY VALUE" (VALUE rounded to an integer) and flushes stdout, so
    the line is there even if the workload is killed later. */
-static inline void workload_truth(const char *key, double value)
+WORKLOAD_HELPER void workload_truth(const char *key, double value)
 {
     printf("truth %s %.0f\n", key, value);
     fflush(stdout);
@@ -161,7 +166,7 @@ static inline void workload_truth(const char *key, double value)
 
 /* Prints the truth lines "NAME.cpu_ns", "NAME.calls" and, when it was measured, "NAME.wall_ns"
    of a phase. */
-static inline void workload_truth_phase(const char *name, const struct workload_phase *ph)
+WORKLOAD_HELPER void workload_truth_phase(const char *name, const struct workload_phase *ph)
 {
     char key[128];
     snprintf(key, sizeof(key), "%s.cpu_ns", name);
@@ -175,7 +180,7 @@ static inline void workload_truth_phase(const char *name, const struct workload_
 }
 
 /* The page faults of the process so far (minor and major). */
-static inline long workload_faults(void)
+WORKLOAD_HELPER long workload_faults(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -189,7 +194,7 @@ static struct {
 } workload_main0 __attribute__((unused));
 
 /* Call first in main: notes the process CPU time, faults and wall time for workload_truth_main. */
-static inline void workload_main_begin(void)
+WORKLOAD_HELPER void workload_main_begin(void)
 {
     workload_main0.cpu = workload_process_cpu_seconds();
     workload_main0.faults = workload_faults();
@@ -201,7 +206,7 @@ static inline void workload_main_begin(void)
    in their call chain measure in a single-threaded workload, and the wall time since) and
    "process.cpu_ns" (all of it, with the dynamic loader's start-up and what the process ran before
    its exec). */
-static inline void workload_truth_main(void)
+WORKLOAD_HELPER void workload_truth_main(void)
 {
     double cpu = workload_process_cpu_seconds();
     long faults = workload_faults();
@@ -213,7 +218,7 @@ static inline void workload_truth_main(void)
 
 /* A duration in seconds from argv[INDEX] (atof: no checks), or FALLBACK when there is no such
    argument. */
-static inline double workload_arg_seconds(int argc, char **argv, int index, double fallback)
+WORKLOAD_HELPER double workload_arg_seconds(int argc, char **argv, int index, double fallback)
 {
     return argc > index ? atof(argv[index]) : fallback;
 }
