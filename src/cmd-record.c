@@ -486,7 +486,7 @@ int cmd_record(int argc, char **argv)
         .cmdline_argv = cmdline,
         .version = "hwprof " PACKAGE_VERSION,
         .cache_dir = cache_dir,
-        .notice = record_notice,
+        .notice = a.quiet ? NULL : record_notice, /* -q: no notices either */
     };
     struct recorder_result res;
     int rc = recorder_run(&opts, &res, &err);

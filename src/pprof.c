@@ -90,8 +90,11 @@ struct pprof_writer {
     uint32_t *str_order; /* written index -> old id */
     uint32_t nused;
     uint32_t key_id[PPROF_NKEYS]; /* string id of each label key */
-    /* which locations, functions and mappings the kept samples reference */
-    unsigned char *loc_used, *fn_used, *map_used;
+    /* which locations and functions the kept samples reference */
+    unsigned char *loc_used, *fn_used;
+    /* per mapping: 0 when no kept sample references it, else its id in the output, which is its
+       position there (from 1, the main binary first) */
+    uint32_t *map_id;
 };
 
 /* ---- protobuf encoding into w->buf ---- */
@@ -333,6 +336,19 @@ static inline bool pprof_has_ids(const struct prof_sample *s)
     return s->pid || s->tid || s->comm;
 }
 
+/* Gives the referenced mappings (map_id 1) their ids: their positions in the output, the main
+ * binary first (pprof takes the first mapping for it), then the others in profile order. */
+static void pprof_number_mappings(struct pprof_writer *w)
+{
+    const struct profile *p = w->p;
+    uint32_t next = 1;
+    if (p->main_mapping < p->nmappings && w->map_id[p->main_mapping])
+        w->map_id[p->main_mapping] = next++;
+    for (size_t i = 0; i < p->nmappings; i++)
+        if (w->map_id[i] && i != p->main_mapping)
+            w->map_id[i] = next++;
+}
+
 /* Marks the locations, functions, mappings and strings the kept samples reference, and numbers
  * the strings in the order they are met (the most often referenced first: label keys and comms). */
 static void pprof_mark(struct pprof_writer *w)
@@ -371,12 +387,13 @@ static void pprof_mark(struct pprof_writer *w)
             continue;
         const struct prof_location *l = &p->locations[i];
         if (l->mapping != PROF_NONE)
-            w->map_used[l->mapping] = 1;
+            w->map_id[l->mapping] = 1;
         for (uint32_t j = 0; j < l->nlines; j++)
             w->fn_used[p->lines[l->first_line + j].function] = 1;
     }
+    pprof_number_mappings(w);
     for (size_t i = 0; i < p->nmappings; i++) {
-        if (w->map_used[i]) {
+        if (w->map_id[i]) {
             pprof_use_str(w, p->mappings[i].filename);
             pprof_use_str(w, p->mappings[i].build_id);
         }
@@ -472,7 +489,7 @@ static void pprof_mapping(struct pprof_writer *w, size_t i)
 {
     const struct prof_mapping *m = &w->p->mappings[i];
     size_t at = pb_begin(w, PROFILE_MAPPING);
-    pb_opt(w, MAPPING_ID, i + 1);
+    pb_opt(w, MAPPING_ID, w->map_id[i]);
     pb_opt(w, MAPPING_START, m->start);
     pb_opt(w, MAPPING_LIMIT, m->limit);
     pb_opt(w, MAPPING_OFFSET, m->offset);
@@ -491,7 +508,7 @@ static void pprof_location(struct pprof_writer *w, size_t i)
     size_t at = pb_begin(w, PROFILE_LOCATION);
     pb_opt(w, LOCATION_ID, i + 1);
     if (l->mapping != PROF_NONE)
-        pb_opt(w, LOCATION_MAPPING_ID, (uint64_t)l->mapping + 1);
+        pb_opt(w, LOCATION_MAPPING_ID, w->map_id[l->mapping]);
     pb_opt(w, LOCATION_ADDRESS, l->address);
     for (uint32_t j = 0; j < l->nlines; j++) {
         const struct prof_line *ln = &w->p->lines[l->first_line + j];
@@ -528,11 +545,11 @@ static int pprof_encode(struct pprof_writer *w)
         if (pprof_maybe_flush(w) < 0)
             return -1;
     }
-    /* pprof takes the first mapping for the main binary */
-    if (p->main_mapping < p->nmappings && w->map_used[p->main_mapping])
+    /* in the order pprof_number_mappings gave them ids */
+    if (p->main_mapping < p->nmappings && w->map_id[p->main_mapping])
         pprof_mapping(w, p->main_mapping);
     for (size_t i = 0; i < p->nmappings; i++)
-        if (w->map_used[i] && i != p->main_mapping)
+        if (w->map_id[i] && i != p->main_mapping)
             pprof_mapping(w, i);
     if (pprof_maybe_flush(w) < 0)
         return -1;
@@ -591,8 +608,8 @@ int pprof_write(const struct profile *p, const bool *keep, const struct pprof_op
     w.str_order = malloc(w.nall * sizeof(*w.str_order));
     w.loc_used = calloc(p->nlocations + 1, 1);
     w.fn_used = calloc(p->nfunctions + 1, 1);
-    w.map_used = calloc(p->nmappings + 1, 1);
-    if (!w.str_new || !w.str_order || !w.loc_used || !w.fn_used || !w.map_used ||
+    w.map_id = calloc(p->nmappings + 1, sizeof(*w.map_id));
+    if (!w.str_new || !w.str_order || !w.loc_used || !w.fn_used || !w.map_id ||
         hw_buf_reserve(&w.buf, PPROF_FLUSH_AT + 4096) < 0) {
         hw_errf(err, "out of memory while encoding the pprof profile");
         goto out;
@@ -632,6 +649,6 @@ out:
     free(w.str_order);
     free(w.loc_used);
     free(w.fn_used);
-    free(w.map_used);
+    free(w.map_id);
     return rc;
 }

@@ -6,9 +6,12 @@
 # hwprof run in seconds (default 120).
 #
 # Sample tables: perf_samples FILE > TABLE writes one line per sample, tab-separated:
-#   comm  pid  tid  event  frames
+#   comm  pid  tid  event  frames  [period]
 # where frames are the sample's symbols, leaf first, joined by ';' (just the sample's own symbol
-# when the file has no callchains). The count_* helpers read such tables. Event names match when
+# when the file has no callchains). The count_* and period_where helpers read such tables.
+#
+# Sampling tests compare what they count with what the workload measured of itself: the
+# helpers of tests/truth-lib.sh (sourced at the end). Event names match when
 # the table's event contains the given name (so "page-faults" matches "perf::page-faults:u").
 #
 # Helpers that can fail (fail/skip exit the shell) must not run inside $(...): redirect to a file.
@@ -208,6 +211,48 @@ is_running()
     [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
+# task_cpu_ns TID: the CPU time thread TID has used so far, in nanoseconds (the first field of
+# /proc/TID/schedstat; for a process, its main thread's), or 0 when it is gone.
+task_cpu_ns()
+{
+    local ns
+    read -r ns _ <"/proc/$1/schedstat" 2>/dev/null || ns=0
+    echo "${ns:-0}"
+}
+
+# now_ns: the wall clock in nanoseconds, for differences.
+now_ns()
+{
+    date +%s%N
+}
+
+# wait_perf_fds PID SECONDS: waits until process PID (hwprof) holds a perf_event file descriptor,
+# that is, has opened its events (looking every 20 ms); fails after SECONDS.
+wait_perf_fds()
+{
+    local n=$(($2 * 50))
+    until ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event'; do
+        is_running "$1" || fail "process $1 exited before it opened a perf event"
+        [ "$n" -gt 0 ] || fail "process $1 opened no perf event within $2 s"
+        sleep 0.02
+        n=$((n - 1))
+    done
+}
+
+# wait_task_cpu TID NS SECONDS: waits until thread TID has used NS more nanoseconds of CPU time
+# than when called; fails after SECONDS of wall time.
+wait_task_cpu()
+{
+    local want tenths=$(($3 * 10))
+    want=$(($(task_cpu_ns "$1") + $2))
+    while [ "$(task_cpu_ns "$1")" -lt "$want" ]; do
+        is_running "$1" || fail "thread $1 exited before it used $2 ns more CPU time"
+        [ "$tenths" -gt 0 ] || fail "thread $1 did not use $2 ns more CPU time within $3 s"
+        sleep 0.1
+        tenths=$((tenths - 1))
+    done
+}
+
 # wait_for_line FILE PATTERN SECONDS: waits until FILE has a line matching the grep PATTERN.
 wait_for_line()
 {
@@ -259,13 +304,19 @@ perf_report_raw()
     cat "$T/.perf-report.out"
 }
 
-# perf_samples FILE: prints FILE's samples as a table (see the top of this file).
+# perf_samples FILE [period]: prints FILE's samples as a table (see the top of this file); with
+# "period", each line has the sample's period as a sixth column (the events of FILE must record
+# periods: not with a fixed -c period).
 perf_samples()
 {
-    perf_script_raw "$1" -F comm,pid,tid,event,ip,sym >"$T/.samples.raw"
-    awk -v OFS='\t' '
+    local fields=comm,pid,tid,event,ip,sym
+    [ "${2:-}" != period ] || fields=comm,pid,tid,period,event,ip,sym
+    perf_script_raw "$1" -F "$fields" >"$T/.samples.raw"
+    awk -v OFS='\t' -v withperiod="${2:-}" '
         function flush() {
-            if (have)
+            if (have && withperiod == "period")
+                print comm, pid, tid, ev, (frames == "" ? "[unknown]" : frames), period
+            else if (have)
                 print comm, pid, tid, ev, (frames == "" ? "[unknown]" : frames)
             have = 0
         }
@@ -295,6 +346,8 @@ perf_samples()
             split($i, pt, "/")
             pid = pt[1]
             tid = pt[2]
+            if (withperiod == "period")
+                period = $(++i)
             ev = $(i + 1)
             sub(/:$/, "", ev)
             if (i + 2 <= NF) {
@@ -313,6 +366,13 @@ perf_samples()
 count_where()
 {
     awk -F '\t' "{ leaf = \$5; sub(/;.*/, \"\", leaf) } ($2) { n++ } END { print n + 0 }" "$1"
+}
+
+# period_where TABLE AWK-CONDITION: the sum of the periods (column 6 of a perf_samples FILE period
+# table) of the samples matching the condition, as for count_where.
+period_where()
+{
+    awk -F '\t' "{ leaf = \$5; sub(/;.*/, \"\", leaf) } ($2) { n += \$6 } END { printf \"%.0f\\n\", n }" "$1"
 }
 
 # count_samples TABLE [EVENT]: number of samples (of EVENT).
@@ -395,6 +455,14 @@ assert_only_files()
     fi
 }
 
+# summary_samples NAME EVENT: the N of hwprof's summary line "hwprof: ...EVENT...: N samples, M
+# lost" in $T/NAME.err (0 when there is none).
+summary_samples()
+{
+    sed -n "s/^hwprof: [^ ]*$2[^ ]*: \([0-9][0-9]*\) samples, [0-9][0-9]* lost.*/\1/p" "$T/$1.err" |
+        awk '{ n += $1 } END { print n + 0 }'
+}
+
 # assert_summary NAME EVENT: fails unless hwprof's stderr ($T/NAME.err) has a summary line
 # "hwprof: ...EVENT...: N samples, M lost".
 assert_summary()
@@ -404,3 +472,7 @@ assert_summary()
         fail "$1: no summary line 'hwprof: $2: N samples, M lost' on stderr"
     }
 }
+
+# The comparisons with the workloads' own measurements.
+# shellcheck source=tests/truth-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/truth-lib.sh"

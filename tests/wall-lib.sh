@@ -73,6 +73,19 @@ check_wall_is_sum()
     }
 }
 
+# expect_wall WHAT VALUE WALL CPU CALLS: fails unless VALUE (ns of wall-clock time charged to a
+# phase: a folded sum) is the WALL ns the workload measured for it (CALLS calls, CPU ns on a CPU).
+# The on-CPU part is sampled, a period (PERIOD, see clock_period) a sample: Z standard errors of
+# its sample count, two periods and COUNT_SLACK of it; the off-CPU part is exact, but for 0.1 ms a
+# call for the clock reads around it; SHARE_SLACK of the whole for the rest.
+expect_wall()
+{
+    local tol
+    tol=$(awk -v w="$3" -v c="$4" -v k="$5" -v p="$PERIOD" -v z="$SHARE_Z" -v cs="$COUNT_SLACK" \
+        -v ss="$SHARE_SLACK" 'BEGIN { printf "%.0f\n", p * (z * sqrt(c / p) + 2) + cs * c + k * 1e5 + ss * w }')
+    expect_near "$1 (ns)" "$2" "$3" "$tol"
+}
+
 # secs NS: NS nanoseconds in seconds with 3 decimals.
 secs()
 {

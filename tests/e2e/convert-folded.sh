@@ -31,6 +31,9 @@ sum()
 
 run_hwprof rec record -e cpu-clock -o f.data -- "$PROGS/split"
 expect_rc rec 0
+# split measures the CPU time of its work_three and work_one calls.
+load_truth rec.out
+need_truth work_three.cpu_ns work_one.cpu_ns
 run_report rep -i f.data --stdio -n 0
 
 # --- --format folded, default sample index: the first event (cpu-clock, in nanoseconds) ---
@@ -44,7 +47,10 @@ assert_between "sum of the folded values / hwprof report's Total (ns)" "$(ratio 
 three=$(sum f.folded '$0 ~ /;main;work_three$/')
 one=$(sum f.folded '$0 ~ /;main;work_one$/')
 note "main;work_three $three ns, main;work_one $one ns"
-assert_between "main;work_three / main;work_one" "$(ratio "$three" "$one")" 2.1 3.9
+clock_period f.data
+expect_pair "main;work_three's share of main;work_three + main;work_one (ns)" "$three" "$one" \
+    "$(calc "($three + $one) / $PERIOD")" \
+    "$(calc "$(truth work_three.cpu_ns) / ($(truth work_three.cpu_ns) + $(truth work_one.cpu_ns))")"
 assert_between "work_three's share of the folded total" "$(ratio "$three" "$(sum f.folded)")" \
     "$(awk -v p="$(row_field rep.tsv work_three 2)" 'BEGIN { print p / 100 - 0.002 }')" \
     "$(awk -v p="$(row_field rep.tsv work_three 2)" 'BEGIN { print p / 100 + 0.002 }')"
@@ -92,15 +98,20 @@ assert_between "inline: sum of the folded values / report Total" \
 # --- --sample-index page-faults of a two-event recording ---
 run_hwprof frec record -e cpu-clock,page-faults -o pf.data -- "$PROGS/faulter"
 expect_rc frec 0
+# faulter prints how many pages it faulted in, and main's faults.
+load_truth frec.out
+need_truth touch_pages.faults main.faults
 run_hwprof pfold convert -i pf.data -o pf.folded --sample-index page-faults
 expect_rc pfold 0
 check_folded pf.folded faulter
 run_report prep -i pf.data --stdio -n 0 --sample-index page-faults
 pftotal=$(report_value "$(report_header prep.out Total)")
-touch=$(sum pf.folded '$0 ~ /;touch_pages$/')
-note "page-faults: folded sum $(sum pf.folded), report Total $pftotal, touch_pages leaf $touch"
+touch=$(sum pf.folded '$0 ~ /;main;touch_pages$/')
+infmain=$(sum pf.folded '$0 ~ /;main(;|$)/')
+note "page-faults: folded sum $(sum pf.folded), report Total $pftotal, main;touch_pages leaf $touch, under main $infmain"
 assert_between "page-faults: sum of the folded values / report Total" "$(ratio "$(sum pf.folded)" "$pftotal")" 0.99 1.01
-assert_ge "touch_pages' share of the page faults" "$(ratio "$touch" "$(sum pf.folded)")" 0.6
+expect_share "main;touch_pages' share of the page faults under main" "$touch" "$infmain" \
+    "$(calc "$(truth touch_pages.faults) / $(truth main.faults)")" "$(summary_samples frec page-faults)"
 # The default is the first event, cpu-clock: other values.
 run_hwprof pdef convert -i pf.data -o pdef.folded
 expect_rc pdef 0

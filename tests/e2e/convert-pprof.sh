@@ -14,6 +14,9 @@ cd "$T"
 
 run_hwprof rec record -e cpu-clock -o f.data -- "$PROGS/split"
 expect_rc rec 0
+# split measures the CPU time of its work_three and work_one calls and of main.
+load_truth rec.out
+need_truth work_three.cpu_ns work_one.cpu_ns
 perf_samples f.data >s.tsv
 pid=$(awk -F '\t' '$1 == "split" { print $2; exit }' s.tsv)
 [ -n "$pid" ] || fail "perf script shows no sample of comm split"
@@ -41,8 +44,11 @@ has_row top.tsv work_three && has_row top.tsv work_one || {
     show top
     fail "go tool pprof -top does not list work_three and work_one"
 }
-assert_between "pprof: work_three flat% / work_one flat%" "$(ratio "$three" "$one")" 2.1 3.9
-assert_ge "pprof: main cum%" "$(row_field top.tsv main 5)" 95
+n=$(summary_samples rec cpu-clock)
+expect_pair "pprof: work_three's share of work_three + work_one (flat%)" "$three" "$one" \
+    "$(calc "($three + $one) * $n / 100")" \
+    "$(calc "$(truth work_three.cpu_ns) / ($(truth work_three.cpu_ns) + $(truth work_one.cpu_ns))")"
+expect_main_cum "pprof: main cum%" "$(row_field top.tsv main 5)" "$n"
 
 # Every named function of the report: the same flat% (both print 2 decimals) and flat value (the
 # report prints 3 significant digits).

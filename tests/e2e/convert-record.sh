@@ -6,19 +6,27 @@ set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/report-lib.sh"
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/pprof-lib.sh"
 
-# check_split NAME FILE: fails unless go tool pprof -top FILE shows split's 3:1 of work_three and
-# work_one under main.
+# check_split NAME FILE RUN: fails unless go tool pprof -top FILE (output in $T/NAME-top.*) shows
+# split's split of work_three and work_one under main, as split measured it in the hwprof run RUN
+# (its $T/RUN.out and .err).
 check_split()
 {
-    pprof "$1" -top -nodefraction=0 "$2"
-    pprof_rows "$1" >"$T/$1.tsv"
+    local n three one
+    load_truth "$T/$3.out"
+    need_truth work_three.cpu_ns work_one.cpu_ns
+    n=$(summary_samples "$3" '')
+    pprof "$1-top" -top -nodefraction=0 "$2"
+    pprof_rows "$1-top" >"$T/$1.tsv"
     has_row "$T/$1.tsv" work_three && has_row "$T/$1.tsv" work_one || {
-        show "$1"
+        show "$1-top"
         fail "$2: go tool pprof -top does not list work_three and work_one"
     }
-    assert_between "$2: work_three flat% / work_one flat%" \
-        "$(ratio "$(row_field "$T/$1.tsv" work_three 2)" "$(row_field "$T/$1.tsv" work_one 2)")" 2.1 3.9
-    assert_ge "$2: main cum%" "$(row_field "$T/$1.tsv" main 5)" 95
+    three=$(row_field "$T/$1.tsv" work_three 2)
+    one=$(row_field "$T/$1.tsv" work_one 2)
+    expect_pair "$2: work_three's share of work_three + work_one (flat%)" "$three" "$one" \
+        "$(calc "($three + $one) * $n / 100")" \
+        "$(calc "$(truth work_three.cpu_ns) / ($(truth work_three.cpu_ns) + $(truth work_one.cpu_ns))")"
+    expect_main_cum "$2: main cum%" "$(row_field "$T/$1.tsv" main 5)" "$n"
 }
 
 require_perf_events
@@ -38,7 +46,7 @@ grep -q '^split: ' rec.out || {
 assert_summary rec ''
 assert_only_files one out.pb.gz
 [ "$(od -An -tx1 -N2 one/out.pb.gz | tr -d ' ')" = 1f8b ] || fail "out.pb.gz is not gzip'd"
-check_split one one/out.pb.gz
+check_split one one/out.pb.gz rec
 pprof raw -raw one/out.pb.gz
 # The default event: cycles, or cpu-clock without a hardware PMU.
 grep -Eq '^ *samples/count +[^ ]+/[^ ]+\[dflt\] *$' raw.out || {
@@ -52,7 +60,7 @@ grep '^Comment: ' raw.out | grep -q 'record.*split' ||
 run_hwprof keep record --keep-data -e cpu-clock -o keep/out.pb.gz -- "$PROGS/split"
 expect_rc keep 0
 assert_only_files keep out.pb.gz out.data
-check_split keep keep/out.pb.gz
+check_split keep keep/out.pb.gz keep
 run_report kept -i keep/out.data --stdio -n 0
 has_row kept.tsv work_three || fail "hwprof report of the kept keep/out.data shows no work_three"
 perf_samples keep/out.data >kept-samples.tsv
@@ -76,7 +84,7 @@ cmp -s t1.txt t2.txt || {
     fail "hwprof record -o p.pb.gz in the current directory failed"
 }
 assert_only_files rel p.pb.gz
-check_split relp rel/p.pb.gz
+check_split relp rel/p.pb.gz rel
 run_hwprof plain record -e cpu-clock -o rel/x.data -- "$PROGS/split"
 expect_rc plain 0
 assert_only_files rel p.pb.gz x.data

@@ -160,13 +160,14 @@ note "memory bounds: ulimit -v $([ "$ULIMIT_OK" = 1 ] && echo yes || echo no)," 
     "/usr/bin/time $([ "$HAVE_TIME" = 1 ] && echo yes || echo no)"
 
 # hrun NAME VMEM_KB ARGS...: runs hwprof ARGS (stdin /dev/null, stdout/stderr to NAME.out and
-# NAME.err) under timeout 10, ulimit -v VMEM_KB when possible, and /usr/bin/time; sets RC. Fails on
-# a hang and on a peak RSS of 200 MB or more.
+# NAME.err) under timeout 60 (a hang; a busy machine may slow a report of these small files to
+# seconds), ulimit -v VMEM_KB when possible, and /usr/bin/time; sets RC. Fails on a hang and on a
+# peak RSS of 200 MB or more.
 hrun()
 {
     local name=$1 kb=$2 rss
     shift 2
-    local cmd=(timeout -k 5 10 "${HWPROF_AS[@]}" "$HWPROF" "$@")
+    local cmd=(timeout -k 5 60 "${HWPROF_AS[@]}" "$HWPROF" "$@")
     [ "$HAVE_TIME" = 0 ] || cmd=(/usr/bin/time -f %M -o "$T/$name.rss" "${cmd[@]}")
     RC=0
     (
@@ -175,7 +176,7 @@ hrun()
     ) </dev/null >"$T/$name.out" 2>"$T/$name.err" || RC=$?
     [ "$RC" != 124 ] && [ "$RC" != 137 ] || {
         show "$name"
-        fail "$name: hwprof $* did not finish within 10 s"
+        fail "$name: hwprof $* did not finish within 60 s"
     }
     expect_no_sanitizer "$name"
     if [ "$HAVE_TIME" = 1 ]; then

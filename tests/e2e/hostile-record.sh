@@ -161,11 +161,12 @@ else
     rate=$(cat /proc/sys/kernel/perf_event_max_sample_rate)
     hz=$((rate < 10000 ? rate : 10000))
 
-    # The disk fills during the recording (~1 MB/s at 10 kHz): hwprof stops, kills the 10 s
-    # workload and exits with an error well before the workload would have ended.
-    start_bg "$HWPROF" record -e cpu-clock -F "$hz" -o "$FULL/f.data" -- "$PROGS/spinner" 10 \
+    # The disk fills during the recording (~1 MB per second of the spinner's CPU time at 10 kHz):
+    # hwprof stops, kills the 60 s workload and exits with an error before the workload ends.
+    start_bg "$HWPROF" record -e cpu-clock -F "$hz" -o "$FULL/f.data" -- "$PROGS/spinner" 60 \
         </dev/null >full-rec.out 2>full-rec.err
-    wait_bg "$BG_PID" 8
+    wait_bg "$BG_PID" 60
+    ! grep -q 'time is up' full-rec.out || fail "full-rec: the workload ran to its end: the disk never filled"
     expect_rc_nonzero full-rec
     expect_error full-rec "$NOSPACE" "'$NOSPACE'"
     expect_error full-rec "$ADVICE" "advice (free space, write elsewhere with -o)"
@@ -173,9 +174,10 @@ else
     expect_spinner_gone full-rec
 
     # The same with a .pb.gz output: the recording kept for the conversion goes too.
-    start_bg "$HWPROF" record -e cpu-clock -F "$hz" -o "$FULL/f.pb.gz" -- "$PROGS/spinner" 10 \
+    start_bg "$HWPROF" record -e cpu-clock -F "$hz" -o "$FULL/f.pb.gz" -- "$PROGS/spinner" 60 \
         </dev/null >full-pb.out 2>full-pb.err
-    wait_bg "$BG_PID" 8
+    wait_bg "$BG_PID" 60
+    ! grep -q 'time is up' full-pb.out || fail "full-pb: the workload ran to its end: the disk never filled"
     expect_rc_nonzero full-pb
     expect_error full-pb "$NOSPACE" "'$NOSPACE'"
     expect_error full-pb "$ADVICE" "advice (free space, write elsewhere with -o)"
@@ -184,9 +186,9 @@ else
 
     # A disk that is full before hwprof starts.
     dd if=/dev/zero of="$FULL/filler" bs=4k 2>/dev/null || true
-    start_bg "$HWPROF" record -e cpu-clock -o "$FULL/g.data" -- "$PROGS/spinner" 10 \
+    start_bg "$HWPROF" record -e cpu-clock -o "$FULL/g.data" -- "$PROGS/spinner" 60 \
         </dev/null >full-pre.out 2>full-pre.err
-    wait_bg "$BG_PID" 8
+    wait_bg "$BG_PID" 60
     expect_rc_nonzero full-pre
     expect_error full-pre "$NOSPACE" "'$NOSPACE'"
     expect_error full-pre "$ADVICE" "advice (free space, write elsewhere with -o)"

@@ -27,8 +27,11 @@ run_hwprof cyc record -e cycles -o out1/cycles.data -- "$PROGS/hot"
 expect_rc cyc 0
 assert_only_files out1 cycles.data
 assert_file_complete out1/cycles.data
-assert_ge "samples recorded with -e cycles" "$NSAMPLES" 100
+# hot measures the CPU time of its hot_function calls and of main.
+load_truth cyc.out
+need_truth hot_function.cpu_ns main.cpu_ns
 perf_samples out1/cycles.data >cyc.tsv
+nmain=$(count_chain cyc.tsv main)
 if [ "$pmu" = no ]; then
     n=$(fallback_lines cyc.err)
     [ "$n" = 1 ] || {
@@ -42,9 +45,17 @@ if [ "$pmu" = no ]; then
     assert_summary cyc cpu-clock
     [ "$(count_samples cyc.tsv cpu-clock)" = "$NSAMPLES" ] ||
         fail "-e cycles fell back, yet not all samples are cpu-clock samples"
+    clock_period out1/cycles.data
+    expect_count_ge "samples through main recorded with -e cycles" "$nmain" \
+        "$(calc "$(truth main.cpu_ns) / $PERIOD")"
+else
+    # 999 samples a second of CPU time, as the kernel adjusts the period at each tick (a loose
+    # bound: the adjustment lags).
+    COUNT_SLACK=0.3 expect_count_ge "samples through main recorded with -e cycles" "$nmain" \
+        "$(calc "$(truth main.cpu_ns) * 999 / 1e9")"
 fi
-assert_ge "hot_function leaf fraction with -e cycles" \
-    "$(fraction "$(count_leaf cyc.tsv hot_function)" "$NSAMPLES")" 0.5
+expect_share "hot_function leaf share of the samples through main with -e cycles" \
+    "$(count_leaf cyc.tsv hot_function)" "$nmain" "$(calc "$(truth hot_function.cpu_ns) / $(truth main.cpu_ns)")"
 
 # --- default event (cycles) falls back the same way ---
 run_hwprof def record -o out2/default.data -- "$PROGS/hot"

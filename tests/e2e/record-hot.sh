@@ -1,5 +1,5 @@
 #!/bin/bash
-# record-hot.sh - e2e: hwprof record of the hot workload: sample count, 4:1 hot/cold split, callchains.
+# record-hot.sh - e2e: hwprof record of the hot workload: sample count, the hot/cold split hot measured, callchains.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -23,17 +23,24 @@ grep -Eq '^hwprof: wrote .*hot\.data \([0-9.]+ ?[A-Za-z]+\)' rec.err || {
     fail "no 'hwprof: wrote out/hot.data (SIZE)' line on stderr"
 }
 
+# hot measures the CPU time of its hot_function and cold_function calls and of main.
+load_truth rec.out
+need_truth hot_function.cpu_ns cold_function.cpu_ns main.cpu_ns
+clock_period out/hot.data
 perf_samples out/hot.data >s.tsv
 total=$(count_where s.tsv '$1 == "hot"')
+nmain=$(count_where s.tsv '$1 == "hot" && index(";" $5 ";", ";main;")')
 hot=$(count_where s.tsv '$1 == "hot" && leaf == "hot_function"')
 cold=$(count_where s.tsv '$1 == "hot" && leaf == "cold_function"')
 chain=$(count_chain_prefix s.tsv "hot_function;run_work;main")
 note "samples of comm hot: $total, hot_function leaf: $hot, cold_function leaf: $cold," \
     "hot_function<-run_work<-main: $chain"
 
-assert_ge "samples of comm hot" "$total" 100
-assert_between "hot_function leaf fraction" "$(fraction "$hot" "$total")" 0.65 0.95
-assert_between "cold_function leaf fraction" "$(fraction "$cold" "$total")" 0.05 0.35
+expect_count_ge "samples of comm hot under main" "$nmain" "$(calc "$(truth main.cpu_ns) / $PERIOD")"
+expect_share "hot_function leaf share of the samples under main" "$hot" "$nmain" \
+    "$(calc "$(truth hot_function.cpu_ns) / $(truth main.cpu_ns)")"
+expect_share "cold_function leaf share of the samples under main" "$cold" "$nmain" \
+    "$(calc "$(truth cold_function.cpu_ns) / $(truth main.cpu_ns)")"
 # A sample in hot_function's two-instruction prologue may miss run_work: allow a few.
 assert_ge "fraction of hot_function samples with callchain hot_function<-run_work<-main" \
     "$(fraction "$chain" "$hot")" 0.9

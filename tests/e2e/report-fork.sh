@@ -27,9 +27,13 @@ check_table all.tsv
 parent=$(row_field all.tsv parent_spin 2)
 child=$(row_field all.tsv child_spin 2)
 note "flat% parent_spin $parent, child_spin $child"
-# Both spin 0.5 s of CPU time on their own CPU.
-assert_ge "parent_spin flat%" "$parent" 25
-assert_ge "child_spin flat%" "$child" 25
+# Both spin 0.5 s of CPU time and measure it: each has its share of the two.
+load_truth rec.out
+need_truth parent_spin.cpu_ns child_spin.cpu_ns
+n=$(report_header all.out Samples)
+expect_pair "parent_spin's share of parent_spin + child_spin (flat%)" "$parent" "$child" \
+    "$(calc "($parent + $child) * $n / 100")" \
+    "$(calc "$(truth parent_spin.cpu_ns) / ($(truth parent_spin.cpu_ns) + $(truth child_spin.cpu_ns))")"
 
 # only NAME WANT OTHER PCT: $T/NAME.tsv shows WANT (with flat% PCT, as unfiltered) but not OTHER.
 only()

@@ -60,15 +60,19 @@ same_report()
     [ ! -s "$1-b.err" ] || { show "$1-b"; fail "$1: warnings reading $3"; }
 }
 
-# check_split NAME: the table of NAME.out shows split's 3:1 split of work_three and work_one.
+# check_split NAME OUTPUT: the table of NAME.out shows split's split of work_three and work_one, as
+# split measured it (its truth lines are in the file OUTPUT).
 check_split()
 {
     report_rows "$1.out" >"$1.tsv"
     local three one
     three=$(row_field "$1.tsv" work_three 2)
     one=$(row_field "$1.tsv" work_one 2)
-    assert_between "$1: work_three flat% / work_one flat%" "$(ratio "$three" "$one")" 2.1 3.9
-    note "$1: flat% work_three $three, work_one $one"
+    load_truth "$2"
+    need_truth work_three.cpu_ns work_one.cpu_ns
+    expect_pair "$1: work_three's share of work_three + work_one (flat%)" "$three" "$one" \
+        "$(calc "($three + $one) * $(report_header "$1.out" Samples) / 100")" \
+        "$(calc "$(truth work_three.cpu_ns) / ($(truth work_three.cpu_ns) + $(truth work_one.cpu_ns))")"
 }
 
 # perf_count FILE: the number of samples perf script prints of FILE ("-": standard input).
@@ -97,12 +101,12 @@ same_counts()
 }
 
 # --- perf record -z: hwprof counts the samples perf counts ---
-perf record -q -z -g -e cpu-clock -o pz.data -- "$PROGS/split" >/dev/null 2>pz.err ||
+perf record -q -z -g -e cpu-clock -o pz.data -- "$PROGS/split" >pz-split.out 2>pz.err ||
     fail "perf record -z failed: $(head -1 pz.err)"
 [ "$(first_record pz.data 81)" -gt 0 ] # PERF_RECORD_COMPRESSED records are there
 same_counts pz pz.data
 report_of pz pz.data
-check_split pz
+check_split pz pz-split.out
 
 # --- perf record -o -: the stream on standard input, and saved to a file ---
 perf record -q -g -e cpu-clock -o - -- "$PROGS/split" >pp.stream 2>pp.err ||
@@ -110,10 +114,11 @@ perf record -q -g -e cpu-clock -o - -- "$PROGS/split" >pp.stream 2>pp.err ||
 perf inject -i - -o pp-file.data <pp.stream 2>/dev/null || fail "perf inject could not read the stream"
 same_report pp -pp.stream pp-file.data
 same_report ppf pp.stream pp-file.data
-check_split pp-a
-perf record -q -z -g -e cpu-clock -o - -- "$PROGS/split" 2>/dev/null | "$HWPROF" report -i - --stdio -n 0 \
+# (With -o -, perf gives the workload's standard output to its standard error.)
+check_split pp-a pp.err
+perf record -q -z -g -e cpu-clock -o - -- "$PROGS/split" 2>ppz-rec.err | "$HWPROF" report -i - --stdio -n 0 \
     >ppz.out 2>ppz.err || { show ppz; fail "perf record -z -o - | hwprof report -i - failed"; }
-check_split ppz
+check_split ppz ppz-rec.err
 
 # --- hwprof record -z: smaller, read by perf and by hwprof alike ---
 run_hwprof hz record -z -g -e cpu-clock -o hz.data -- "$PROGS/split"
@@ -121,7 +126,7 @@ expect_rc hz 0
 [ "$(first_record hz.data 81)" -gt 0 ]
 same_counts hz hz.data
 report_of hz-r hz.data
-check_split hz-r
+check_split hz-r hz.out
 hz_n=$(awk '/^hwprof: cpu-clock: / { print $3 }' hz.err)
 [ "$(perf_count hz.data)" = "$hz_n" ] || fail "perf report counts $(perf_count hz.data) samples in hz.data, hwprof record wrote $hz_n"
 run_hwprof hp record -g -e cpu-clock -o hp.data -- "$PROGS/split"
@@ -136,7 +141,7 @@ note "hwprof record -z: $small bytes for $hz_n samples, $plain bytes for $hp_n w
 "$HWPROF" record -q -g -e cpu-clock -o - -- "$PROGS/split" >hs.stream 2>hs.err || { cat hs.err >&2; fail "hwprof record -o - failed"; }
 [ "$(u64 hs.stream 8)" = 16 ] || fail "hwprof record -o - did not write a pipe-mode header"
 report_of hs-pipe -hs.stream
-check_split hs-pipe
+check_split hs-pipe hs.err
 perf inject -i - -o hs-file.data <hs.stream 2>hs-inject.err || { cat hs-inject.err >&2; fail "perf inject could not read hwprof's stream"; }
 same_report hs -hs.stream hs-file.data
 hs_n=$(report_header hs-pipe.out Samples)

@@ -34,7 +34,12 @@ cp "$NB/f.data" user.data
 assert_file_complete user.data
 perf_samples user.data >user.tsv
 hot=$(count_where user.tsv '$1 == "hot"')
-assert_ge "samples of the hot workload" "$hot" 50
+# User-space samples only: the CPU time hot measured in its two (user-space) loops.
+load_truth user.out
+need_truth hot_function.cpu_ns cold_function.cpu_ns
+clock_period user.data
+expect_count_ge "samples of the hot workload" "$hot" \
+    "$(calc "($(truth hot_function.cpu_ns) + $(truth cold_function.cpu_ns)) / $PERIOD")"
 perf_script_raw user.data -F ip,sym,dso >user.script
 kaddr=$(grep -Eoi '\<ffff[89a-f][0-9a-f]{11}\>' user.script | head -1 || true)
 [ -z "$kaddr" ] || fail "user: kernel address $kaddr in the recording made at perf_event_paranoid 2"

@@ -69,9 +69,14 @@ grep -q '^wall-sleep: 40 rounds' p1.out || {
     fail "p1: the workload did not run to completion"
 }
 cp "$NB/w1.data" w1.data
-# The 40 sleeps of 10 ms, with their kernel frames.
+# The 40 sleeps of 10 ms, with their kernel frames, as long as the workload measured them.
+load_truth p1.out
+need_truth sleep_work.wall_ns sleep_work.cpu_ns sleep_work.calls
+clock_period w1.data
 wall_folded p1off w1.data off-cpu
 sn=$(folded_sum_re p1off.folded ";main;sleep_work;$(fn_re nanosleep);.*;do_nanosleep;(__)?schedule;")
 note "--wall as nobody at paranoid 1: off-cpu in main;sleep_work;nanosleep;...;do_nanosleep;schedule $(ms "$sn")"
-assert_between "paranoid 1, as nobody: off-cpu in main;sleep_work;...;do_nanosleep;schedule (s)" "$(secs "$sn")" 0.38 0.8
+expect_wall "paranoid 1, as nobody: off-cpu in main;sleep_work;...;do_nanosleep;schedule" "$sn" \
+    "$(($(truth sleep_work.wall_ns) - $(truth sleep_work.cpu_ns)))" "$(truth sleep_work.cpu_ns)" \
+    "$(truth sleep_work.calls)"
 exit 0

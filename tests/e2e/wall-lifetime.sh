@@ -10,49 +10,56 @@ require_perf_events
 require_prog wall-lifetime
 cd "$T"
 
-# Each thread prints "TID LIFETIME_NS" (CLOCK_MONOTONIC from its start to its end).
+# Each thread prints "TID LIFETIME_NS" (CLOCK_MONOTONIC from its start to its end) and the wall
+# and CPU time of its busy and sleeping phases and of its whole run.
 wall_record rec l.data wall-lifetime
 grep -E '^[0-9]+ [0-9]+$' rec.out >lives.txt || true
 [ "$(wc -l <lives.txt)" = 3 ] || {
     show rec
     fail "the workload printed $(wc -l <lives.txt) lines 'TID LIFETIME_NS', expected 3"
 }
+load_truth rec.out
+clock_period l.data
 
-longest=0
 while read -r tid life; do
+    need_truth "life_thread.$tid.wall_ns" "life_thread.$tid.cpu_ns" "life_busy.$tid.wall_ns" \
+        "life_busy.$tid.cpu_ns" "life_busy.$tid.calls" "life_sleep.$tid.wall_ns" "life_sleep.$tid.cpu_ns" \
+        "life_sleep.$tid.calls"
     wall_folded "w$tid" l.data wall --tid "$tid"
-    w=$(folded_sum "w$tid.folded")
-    note "thread $tid: wall $(ms "$w"), lifetime $(ms "$life")"
-    # Within 15%, and 20 ms for the thread's start and exit outside its own clock readings.
-    assert_le "thread $tid: |wall - lifetime| (ns)" "$(abs_diff "$w" "$life")" \
-        "$(awk -v l="$life" 'BEGIN { printf "%.0f\n", l * 0.15 + 20e6 }')"
-    # The thread alternates 10 ms busy (on a CPU or, on a busy machine, waiting for one) and 10 ms
-    # asleep: both halves are there.
     wall_folded "o$tid" l.data off-cpu --tid "$tid"
+    w=$(folded_sum "w$tid.folded")
+    lt=$(folded_sum_re "w$tid.folded" ';life_thread;')
+    note "thread $tid: wall $(ms "$w"), in life_thread $(ms "$lt"), lifetime $(ms "$life")"
+    calls=$(($(truth "life_busy.$tid.calls") + $(truth "life_sleep.$tid.calls")))
+    # The thread is charged its run in life_thread, as long as it measured it.
+    expect_wall "thread $tid: wall in life_thread" "$lt" "$(truth "life_thread.$tid.wall_ns")" \
+        "$(truth "life_thread.$tid.cpu_ns")" "$calls"
+    # Its start and its exit, outside life_thread, are short: it is not charged past its exit
+    # (the other threads and main live on for 300 ms and more).
+    expect_wall "thread $tid: wall outside life_thread" "$((w - lt))" 0 0 2
+    # The thread alternates 10 ms busy (on a CPU or, on a busy machine, waiting for one) and 10 ms
+    # asleep: both as long as it measured.
     b=$(folded_sum_re "w$tid.folded" ';life_thread;life_busy;')
     o=$(folded_sum_re "o$tid.folded" ';life_thread;life_sleep;')
     note "thread $tid: wall in life_busy $(ms "$b"), off-cpu in life_sleep $(ms "$o")"
-    assert_between "thread $tid: wall in life_busy / lifetime" "$(ratio "$b" "$life")" 0.3 0.7
-    assert_between "thread $tid: off-cpu in life_sleep / lifetime" "$(ratio "$o" "$life")" 0.3 0.7
-    [ "$life" -gt "$longest" ] && longest=$life
+    expect_wall "thread $tid: wall in life_busy" "$b" "$(truth "life_busy.$tid.wall_ns")" \
+        "$(truth "life_busy.$tid.cpu_ns")" "$(truth "life_busy.$tid.calls")"
+    expect_wall "thread $tid: off-cpu in life_sleep" "$o" \
+        "$(($(truth "life_sleep.$tid.wall_ns") - $(truth "life_sleep.$tid.cpu_ns")))" \
+        "$(truth "life_sleep.$tid.cpu_ns")" "$(truth "life_sleep.$tid.calls")"
 done <lives.txt
 
-# Three different lifetimes: the wall sums differ as much (a thread is not charged past its exit).
+# The main thread waits in pthread_join for the longest-lived one: its wall in main is what main
+# measured, at least the longest lifetime.
+main=$(sed -n 's/^wall-lifetime: main \([0-9]*\)$/\1/p' rec.out)
+[ -n "$main" ] || fail "the workload printed no 'wall-lifetime: main PID'"
+need_truth main.wall_ns main.cpu_ns
+wall_folded m l.data wall --tid "$main"
+mw=$(folded_sum_re m.folded ';main;')
 sort -n -k2 lives.txt >sorted.txt
-read -r t1 _ < <(sed -n 1p sorted.txt)
-read -r t3 _ < <(sed -n 3p sorted.txt)
-r=$(ratio "$(folded_sum "w$t3.folded")" "$(folded_sum "w$t1.folded")")
-note "wall of the longest-lived thread / the shortest-lived: $r"
-assert_between "wall of the ~900 ms thread / the ~300 ms thread" "$r" 2.3 3.7
-
-# The main thread waits in pthread_join for the longest-lived one.
-wall_folded all l.data wall
-total=$(folded_sum all.folded)
-sum=$(awk '{ s += $2 } END { printf "%.0f\n", s }' lives.txt)
-note "total wall $(ms "$total"), the threads' lifetimes add up to $(ms "$sum"), the longest $(ms "$longest")"
-# All 4 threads: the 3 lifetimes plus main's, which lasts at least the longest.
-assert_ge "total wall - the 3 lifetimes (main's wall) / the longest lifetime" \
-    "$(ratio "$((total - sum))" "$longest")" 0.85
-assert_le "total wall - the 3 lifetimes (main's wall) / the longest lifetime" \
-    "$(ratio "$((total - sum))" "$longest")" 1.3
+read -r _ longest < <(sed -n 3p sorted.txt)
+note "main: wall in main $(ms "$mw"), main measured $(ms "$(truth main.wall_ns)"), the longest lifetime $(ms "$longest")"
+# (main.cpu_ns counts the threads too: a looser tolerance.)
+expect_wall "main thread: wall in main" "$mw" "$(truth main.wall_ns)" "$(truth main.cpu_ns)" 4
+assert_ge "main thread: wall in main - the longest lifetime (ns)" "$((mw - longest))" 0
 exit 0

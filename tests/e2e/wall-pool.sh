@@ -21,6 +21,10 @@ grep -q '^wall-pool: main [0-9]*, 6 threads' rec.out || {
 main=$(sed -n 's/^wall-pool: main \([0-9]*\),.*/\1/p' rec.out)
 tids=$(sed -n 's/^pool thread \([0-9]*\)$/\1/p' rec.out)
 [ "$(echo "$tids" | sort -u | wc -w)" = 6 ] || fail "the workload printed [$(tr '\n' ' ' <<<"$tids")] as its 6 pool threads"
+# Each pool thread measures its pool_idle calls, main its main_work call.
+load_truth rec.out
+need_truth main_work.cpu_ns main.cpu_ns process.cpu_ns
+clock_period p.data
 
 # --- off-cpu: pool_idle -> pthread_cond_wait ---
 run_report off -i p.data --stdio -n 0 --sample-index off-cpu
@@ -36,18 +40,22 @@ pw=$(folded_sum_re fo.folded ";pool_thread;pool_idle;$WAIT;")
 note "off-cpu: total $(ms "$o"), pool_thread;pool_idle;pthread_cond_wait $(ms "$pw")"
 assert_ge "off-cpu: share of pool_thread;pool_idle;pthread_cond_wait" "$(ratio "$pw" "$o")" 0.6
 
-# --- cpu: main_work ---
+# --- cpu: main_work, its share of the process's CPU time ---
 run_report cpu -i p.data --stdio -n 0 --sample-index cpu
 note "cpu: main_work cum $(row_field cpu.tsv main_work 5)%"
-assert_ge "cpu: main_work cum%" "$(row_field cpu.tsv main_work 5)" 80
+n=$(calc "int($(report_value "$(report_header cpu.out Total)") / $PERIOD + 0.5)")
+SHARE_SLACK=$(calc "$SHARE_SLACK + 0.02") expect_share_ge "cpu: main_work cum% / 100" \
+    "$(row_field cpu.tsv main_work 5)" 100 "$(calc "$(truth main_work.cpu_ns) / $(truth process.cpu_ns)")" "$n"
 
-# --- each pool thread idles through main's 0.5 s of work ---
+# --- each pool thread idles through main's 0.5 s of work, as long as it measured ---
 for t in $tids; do
+    need_truth "pool_idle.$t.wall_ns" "pool_idle.$t.cpu_ns" "pool_idle.$t.calls"
     wall_folded "t$t" p.data off-cpu --tid "$t"
     v=$(folded_sum_re "t$t.folded" ";pool_idle;$WAIT;")
     note "pool thread $t: off-cpu in pool_idle;pthread_cond_wait $(ms "$v")"
-    assert_between "pool thread $t: off-cpu in pool_idle;pthread_cond_wait (s)" \
-        "$(awk -v n="$v" 'BEGIN { printf "%.3f\n", n / 1e9 }')" 0.35 0.75
+    expect_wall "pool thread $t: off-cpu in pool_idle;pthread_cond_wait" "$v" \
+        "$(($(truth "pool_idle.$t.wall_ns") - $(truth "pool_idle.$t.cpu_ns")))" "$(truth "pool_idle.$t.cpu_ns")" \
+        "$(truth "pool_idle.$t.calls")"
 done
 # The main thread has no pool_idle time.
 wall_folded tmain p.data off-cpu --tid "$main"

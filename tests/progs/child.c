@@ -1,4 +1,4 @@
-/* child.c - test workload exec'd by forkexec: main -> child_spin() for 0.5 s of CPU time. */
+/* child.c - test workload exec'd by forkexec: main -> child_spin() for 0.5 s of CPU time; prints the CPU time it took. */
 #include <stdio.h>
 
 #include "workload.h"
@@ -16,14 +16,16 @@ NOINLINE unsigned long child_spin(double seconds)
 
     FORCE_FRAME();
     do {
-        WORKLOAD_BURN(x, 200000);
+        WORKLOAD_BURN(x, WORKLOAD_CHECK_STEPS);
     } while (workload_thread_cpu_seconds() < end);
     return x;
 }
 
 int main(int argc, char **argv)
 {
-    sink = child_spin(workload_arg_seconds(argc, argv, 1, 0.5));
+    struct workload_phase spin = {0};
+    sink = WORKLOAD_PHASE_CPU(&spin, child_spin(workload_arg_seconds(argc, argv, 1, 0.5)));
     printf("child: checksum %lx\n", sink);
+    workload_truth_phase("child_spin", &spin);
     return 0;
 }

@@ -18,8 +18,11 @@ NOINLINE unsigned long dlopener_run(dl_hot_fn fn, double seconds)
     return fn(seconds) + 1;
 }
 
+/* Usage: dlopener PATH/libdl-target.so [SECONDS]: runs the library's dl_hot for SECONDS (default
+   0.4) of CPU time. Prints the truth lines of dlopener_run (the call of dl_hot) and main. */
 int main(int argc, char **argv)
 {
+    workload_main_begin();
     if (argc < 2) {
         fprintf(stderr, "usage: dlopener PATH/libdl-target.so [SECONDS]\n");
         return 2;
@@ -35,8 +38,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "dlopener: %s\n", dlerror());
         return 1;
     }
-    sink = dlopener_run(fn, seconds);
+    struct workload_phase run = {0};
+    sink = WORKLOAD_PHASE_CPU(&run, dlopener_run(fn, seconds));
     printf("dlopener: checksum %lx\n", sink);
+    workload_truth_phase("dlopener_run", &run);
+    workload_truth_main();
     /* Keep the library mapped until exit, so its samples' mapping stays valid. */
     return 0;
 }

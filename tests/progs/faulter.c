@@ -1,4 +1,4 @@
-/* faulter.c - test workload: touch_pages() page-faults fresh memory between compute_loop() runs. */
+/* faulter.c - test workload: touch_pages() page-faults fresh memory and compute_loop() computes, in the CPU-time proportion asked for; prints what each took. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -11,6 +11,7 @@ unsigned long touch_pages(size_t bytes, size_t page);
 unsigned long compute_loop(unsigned long seed, int n);
 
 #define FAULTER_REGION (2UL << 20)
+#define FAULTER_STEPS (WORKLOAD_CHECK_STEPS / 5) /* xorshift steps per compute_loop call */
 
 static volatile unsigned long sink;
 
@@ -45,24 +46,37 @@ NOINLINE unsigned long compute_loop(unsigned long seed, int n)
     return x;
 }
 
+/* Usage: faulter [COMPUTE [TOUCH]]: calls compute_loop and touch_pages until compute_loop has
+   used COMPUTE seconds (default 0.3) and touch_pages TOUCH seconds (default 0.2) of this thread's
+   CPU time, each time the one further behind its goal, so the split of the time is the one asked
+   for however much a page fault costs here. Prints the truth lines of both phases, the pages
+   touch_pages faulted in ("touch_pages.faults") and main's. */
 int main(int argc, char **argv)
 {
-    double seconds = workload_arg_seconds(argc, argv, 1, 0.5);
+    workload_main_begin();
+    double compute_goal = workload_arg_seconds(argc, argv, 1, 0.3);
+    double touch_goal = workload_arg_seconds(argc, argv, 2, 0.2);
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    double end = workload_process_cpu_seconds() + seconds;
-    unsigned long acc = 0, rounds = 0;
+    struct workload_phase compute = {0}, touch = {0};
+    unsigned long acc = 0;
 
-    do {
-        unsigned long t = touch_pages(FAULTER_REGION, page);
+    while (compute.cpu < compute_goal || touch.cpu < touch_goal) {
+        if (compute.cpu / compute_goal <= touch.cpu / touch_goal) {
+            acc += WORKLOAD_PHASE_CPU(&compute, compute_loop(acc, FAULTER_STEPS));
+            continue;
+        }
+        unsigned long t = WORKLOAD_PHASE_CPU(&touch, touch_pages(FAULTER_REGION, page));
         if (t == 0) {
             fprintf(stderr, "faulter: mmap of %lu bytes failed\n", FAULTER_REGION);
             return 1;
         }
         acc += t;
-        acc += compute_loop(acc, 300000);
-        rounds++;
-    } while (workload_process_cpu_seconds() < end);
+    }
     sink = acc;
-    printf("faulter: %lu rounds, checksum %lx\n", rounds, sink);
+    printf("faulter: %lu + %lu rounds, checksum %lx\n", compute.calls, touch.calls, sink);
+    workload_truth_phase("compute_loop", &compute);
+    workload_truth_phase("touch_pages", &touch);
+    workload_truth("touch_pages.faults", (double)(touch.calls * (FAULTER_REGION / page)));
+    workload_truth_main();
     return 0;
 }

@@ -1,4 +1,4 @@
-/* forkexec.c - test workload: forks a child that execs `child` while the parent spins. */
+/* forkexec.c - test workload: forks a child that execs `child` while the parent spins; prints the CPU time parent_spin() took. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@ NOINLINE unsigned long parent_spin(double seconds)
 
     FORCE_FRAME();
     do {
-        WORKLOAD_BURN(x, 200000);
+        WORKLOAD_BURN(x, WORKLOAD_CHECK_STEPS);
     } while (workload_thread_cpu_seconds() < end);
     return x;
 }
@@ -67,12 +67,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "forkexec: cannot run %s: %s\n", child, strerror(errno));
         _exit(127);
     }
-    sink = parent_spin(seconds);
+    struct workload_phase spin = {0};
+    sink = WORKLOAD_PHASE_CPU(&spin, parent_spin(seconds));
     if (waitpid(pid, &status, 0) < 0) {
         fprintf(stderr, "forkexec: waitpid: %s\n", strerror(errno));
         return 2;
     }
     printf("forkexec: checksum %lx, child pid %d status %d\n", sink, (int)pid, status);
+    workload_truth_phase("parent_spin", &spin);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return 1;
     return 0;

@@ -8,7 +8,7 @@ unsigned long caller_a(double seconds);
 unsigned long caller_b(double seconds);
 
 /* Work units per call; volatile so the compiler cannot specialise the loops. */
-static volatile unsigned long unit_ops = 20000;
+static volatile unsigned long unit_ops = WORKLOAD_CHECK_STEPS / 8;
 static volatile unsigned long sink;
 
 /* CPU time used by this thread. A function of this file, not workload_thread_cpu_seconds(): GCC
@@ -43,7 +43,8 @@ NOINLINE unsigned long caller_a(double seconds)
 
     FORCE_FRAME();
     do {
-        acc += inline_outer(acc);
+        for (int i = 0; i < 8; i++) /* 8 calls per clock read: WORKLOAD_CHECK_STEPS */
+            acc += inline_outer(acc + (unsigned long)i);
     } while (inline_cpu_seconds() < end);
     return acc;
 }
@@ -56,16 +57,24 @@ NOINLINE unsigned long caller_b(double seconds)
 
     FORCE_FRAME();
     do {
-        acc ^= inline_outer(acc + 7);
+        for (int i = 0; i < 8; i++)
+            acc ^= inline_outer(acc + 7 + (unsigned long)i);
     } while (inline_cpu_seconds() < end);
     return acc;
 }
 
+/* Usage: inline [SECONDS]: runs caller_a, then caller_b, SECONDS / 2 (default 0.25) of CPU time
+   each. Prints the truth lines of both and main's. */
 int main(int argc, char **argv)
 {
+    workload_main_begin();
     double seconds = workload_arg_seconds(argc, argv, 1, 0.5);
+    struct workload_phase a = {0}, b = {0};
 
-    sink = caller_a(seconds / 2) + caller_b(seconds / 2);
+    sink = WORKLOAD_PHASE_CPU(&a, caller_a(seconds / 2)) + WORKLOAD_PHASE_CPU(&b, caller_b(seconds / 2));
     printf("inline: checksum %lx\n", sink);
+    workload_truth_phase("caller_a", &a);
+    workload_truth_phase("caller_b", &b);
+    workload_truth_main();
     return 0;
 }

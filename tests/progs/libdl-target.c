@@ -4,7 +4,7 @@
 /* Exported: dlopener looks it up with dlsym. */
 unsigned long dl_hot(double seconds);
 
-static volatile unsigned long unit_ops = 20000;
+static volatile unsigned long unit_ops = WORKLOAD_CHECK_STEPS;
 
 /* Spins for SECONDS of CPU time; returns a checksum. */
 NOINLINE unsigned long dl_hot(double seconds)

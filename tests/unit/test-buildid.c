@@ -1,6 +1,7 @@
 /* test-buildid.c - unit tests for buildid.c: synthetic and hostile ELF files, self, kernel. */
 #include "buildid.h"
 #include "check.h"
+#include "records.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -82,19 +83,10 @@ static void put_phdr64(struct img *m, size_t idx, uint32_t type, uint64_t off, u
     img_put(m, sizeof(Elf64_Ehdr) + idx * sizeof(p), &p, sizeof(p));
 }
 
-static bool write_file(const char *path, const void *p, size_t n)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return false;
-    bool ok = write(fd, p, n) == (ssize_t)n;
-    return close(fd) == 0 && ok;
-}
-
 /* Writes m to path and reads its build id. */
 static int read_img(const char *path, const struct img *m, size_t len, uint8_t id[20])
 {
-    CHECK(write_file(path, m->b, len));
+    CHECK(write_file(path, m->b, len) == 0);
     errno = 0;
     return buildid_read_file(path, id);
 }
@@ -278,12 +270,12 @@ static void test_not_elf(const char *dir)
     uint8_t id[20];
     snprintf(path, sizeof(path), "%s/text", dir);
     const char text[] = "#!/bin/sh\necho this is not an ELF file\n";
-    CHECK(write_file(path, text, sizeof(text) - 1));
+    CHECK(write_file(path, text, sizeof(text) - 1) == 0);
     errno = 0;
     CHECK_EQ_U64(buildid_read_file(path, id), (uint64_t)-1);
     CHECK_EQ_U64(errno, EINVAL);
 
-    CHECK(write_file(path, "", 0));
+    CHECK(write_file(path, "", 0) == 0);
     errno = 0;
     CHECK_EQ_U64(buildid_read_file(path, id), (uint64_t)-1);
     CHECK_EQ_U64(errno, EINVAL);

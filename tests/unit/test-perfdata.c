@@ -2,6 +2,7 @@
 #include "buildid.h"
 #include "check.h"
 #include "perfdata.h"
+#include "records.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,93 +22,7 @@
     (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |                \
      PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
 
-/* ---- record encoder (sample_type SAMPLE_TYPE, sample_id_all) ---- */
-
-struct rec {
-    unsigned char b[4096];
-    size_t len;
-};
-
-static void rec_put(struct rec *r, const void *p, size_t n)
-{
-    memcpy(r->b + r->len, p, n);
-    r->len += n;
-}
-
-static void rec_u32(struct rec *r, uint32_t v)
-{
-    rec_put(r, &v, 4);
-}
-
-static void rec_u64(struct rec *r, uint64_t v)
-{
-    rec_put(r, &v, 8);
-}
-
-/* A NUL-terminated string padded with zeros to a multiple of 8. */
-static void rec_str(struct rec *r, const char *s)
-{
-    size_t n = strlen(s) + 1;
-    rec_put(r, s, n);
-    while (r->len % 8)
-        r->b[r->len++] = 0;
-}
-
-static void rec_begin(struct rec *r, uint32_t type, uint16_t misc)
-{
-    struct perf_event_header h = {type, misc, 0};
-    memset(r, 0, sizeof(*r));
-    rec_put(r, &h, sizeof(h));
-}
-
-static void rec_end(struct rec *r)
-{
-    uint16_t size = (uint16_t)r->len;
-    memcpy(r->b + 6, &size, 2);
-}
-
-/* The sample_id_all trailer for SAMPLE_TYPE: pid, tid, time, cpu, res, identifier. */
-static void rec_trailer(struct rec *r, uint32_t pid, uint32_t tid, uint64_t time, uint32_t cpu,
-                        uint64_t id)
-{
-    rec_u32(r, pid);
-    rec_u32(r, tid);
-    rec_u64(r, time);
-    rec_u32(r, cpu);
-    rec_u32(r, 0);
-    rec_u64(r, id);
-}
-
-static void enc_comm(struct rec *r, uint32_t pid, uint32_t tid, const char *comm, uint64_t time,
-                     uint64_t id)
-{
-    rec_begin(r, PERF_RECORD_COMM, PERF_RECORD_MISC_COMM_EXEC);
-    rec_u32(r, pid);
-    rec_u32(r, tid);
-    rec_str(r, comm);
-    rec_trailer(r, pid, tid, time, 0, id);
-    rec_end(r);
-}
-
-static void enc_mmap2(struct rec *r, uint32_t pid, uint64_t addr, uint64_t len, uint64_t pgoff,
-                      const struct stat *st, const char *file, uint64_t time, uint64_t id)
-{
-    rec_begin(r, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
-    rec_u32(r, pid);
-    rec_u32(r, pid);
-    rec_u64(r, addr);
-    rec_u64(r, len);
-    rec_u64(r, pgoff);
-    rec_u32(r, st ? major(st->st_dev) : 8);
-    rec_u32(r, st ? minor(st->st_dev) : 1);
-    rec_u64(r, st ? st->st_ino : 1234);
-    rec_u64(r, 0); /* ino_generation */
-    rec_u32(r, PROT_READ | PROT_EXEC);
-    rec_u32(r, MAP_PRIVATE);
-    rec_str(r, file);
-    rec_trailer(r, pid, pid, time, 0, id);
-    rec_end(r);
-}
+/* ---- record encoder (sample_type SAMPLE_TYPE, sample_id_all; records.h has the rest) ---- */
 
 static void enc_sample(struct rec *r, uint64_t id, uint64_t ip, uint32_t pid, uint32_t tid,
                        uint64_t time, uint32_t cpu, uint64_t period, const uint64_t *chain,
@@ -125,24 +40,6 @@ static void enc_sample(struct rec *r, uint64_t id, uint64_t ip, uint32_t pid, ui
     rec_u64(r, nchain);
     for (size_t i = 0; i < nchain; i++)
         rec_u64(r, chain[i]);
-    rec_end(r);
-}
-
-static void enc_exit(struct rec *r, uint32_t pid, uint32_t ppid, uint64_t time, uint64_t id)
-{
-    rec_begin(r, PERF_RECORD_EXIT, 0);
-    rec_u32(r, pid);
-    rec_u32(r, ppid);
-    rec_u32(r, pid);
-    rec_u32(r, ppid);
-    rec_u64(r, time);
-    rec_trailer(r, pid, pid, time, 0, id);
-    rec_end(r);
-}
-
-static void enc_round(struct rec *r)
-{
-    rec_begin(r, PF_RECORD_FINISHED_ROUND, 0);
     rec_end(r);
 }
 
@@ -376,13 +273,13 @@ static void test_roundtrip(const char *dir)
     struct rec recs[8];
     size_t nrecs = 0;
     uint64_t chain[4] = {PERF_CONTEXT_USER, 0x401000, 0x401234, 0x401500};
-    enc_comm(&recs[nrecs++], 100, 100, "prog", 1000, 101);
-    enc_mmap2(&recs[nrecs++], 100, 0x400000, 0x3000, 0, NULL, "/usr/bin/prog", 1001, 101);
+    rec_comm(&recs[nrecs++], PERF_RECORD_MISC_COMM_EXEC, 100, 100, "prog", 1000, 0, 101);
+    rec_mmap2(&recs[nrecs++], 100, 0x400000, 0x3000, 0, NULL, "/usr/bin/prog", 1001, 101);
     enc_sample(&recs[nrecs++], 101, 0x401000, 100, 100, 2000, 0, 250000, chain, 4);
     enc_sample(&recs[nrecs++], 201, 0x401010, 100, 101, 2001, 1, 1, chain, 2);
     enc_sample(&recs[nrecs++], 102, 0x401020, 100, 100, 2002, 1, 250000, chain, 3);
-    enc_round(&recs[nrecs++]);
-    enc_exit(&recs[nrecs++], 100, 1, 3000, 102);
+    rec_round(&recs[nrecs++]);
+    rec_exit(&recs[nrecs++], 100, 1, 100, 1, 3000, 102);
     uint64_t total = 0;
     for (size_t i = 0; i < nrecs; i++) {
         CHECK_EQ_U64(pd_writer_write(w, recs[i].b, recs[i].len, &err), 0);
@@ -658,7 +555,7 @@ static void test_errors(const char *dir)
     /* Abort leaves nothing behind. */
     CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     struct rec r;
-    enc_round(&r);
+    rec_round(&r);
     CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), 0);
     CHECK_EQ_U64(count_files(dir), 1);
     pd_writer_abort(w);
@@ -697,7 +594,7 @@ static int efbig_child(const char *dir)
     CHECK(strstr(err.msg, "ulimit") != NULL);
     /* After an error, further writes are refused; finish fails and cleans up. */
     struct rec r;
-    enc_round(&r);
+    rec_round(&r);
     CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), (uint64_t)-1);
     CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
@@ -793,10 +690,10 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
     }
     struct rec r;
     int rc = 0;
-    enc_comm(&r, pid, pid, "hwprof-test", t0, id);
+    rec_comm(&r, PERF_RECORD_MISC_COMM_EXEC, pid, pid, "hwprof-test", t0, 0, id);
     rc |= pd_writer_write(w, r.b, r.len, &err);
     uint64_t len = ((uint64_t)st.st_size + 4095) & ~4095ULL;
-    enc_mmap2(&r, pid, base, len, 0, &st, binary, t0 + 1, id);
+    rec_mmap2(&r, pid, base, len, 0, &st, binary, t0 + 1, id);
     rc |= pd_writer_write(w, r.b, r.len, &err);
     uint64_t ip = base + func_addr;
     uint64_t chain[3] = {PERF_CONTEXT_USER, ip, base + func_addr + 1};
@@ -806,9 +703,9 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
         enc_sample(&r, id, ip, pid, pid, t, 0, 250000, chain, 3);
         rc |= pd_writer_write(w, r.b, r.len, &err);
     }
-    enc_round(&r);
+    rec_round(&r);
     rc |= pd_writer_write(w, r.b, r.len, &err);
-    enc_exit(&r, pid, pid - 1, t + 1000, id);
+    rec_exit(&r, pid, pid - 1, pid, pid - 1, t + 1000, id);
     rc |= pd_writer_write(w, r.b, r.len, &err);
     if (rc) {
         fprintf(stderr, "test-perfdata: %s\n", err.msg);

@@ -3,6 +3,7 @@
 #include "decode.h"
 #include "perfdata.h"
 #include "perfreader.h"
+#include "records.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,66 +40,6 @@ static const char *tpath(const char *name)
     return p;
 }
 
-/* ---- byte helpers ---- */
-
-static uint64_t get_u64(const unsigned char *b, size_t off)
-{
-    uint64_t v;
-    memcpy(&v, b + off, 8);
-    return v;
-}
-
-static void put_u64(unsigned char *b, size_t off, uint64_t v)
-{
-    memcpy(b + off, &v, 8);
-}
-
-static uint32_t get_u32(const unsigned char *b, size_t off)
-{
-    uint32_t v;
-    memcpy(&v, b + off, 4);
-    return v;
-}
-
-static void put_u32(unsigned char *b, size_t off, uint32_t v)
-{
-    memcpy(b + off, &v, 4);
-}
-
-static void put_u16(unsigned char *b, size_t off, uint16_t v)
-{
-    memcpy(b + off, &v, 2);
-}
-
-static int write_file(const char *path, const void *p, size_t n)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    ssize_t w = n ? write(fd, p, n) : 0;
-    close(fd);
-    return w == (ssize_t)n ? 0 : -1;
-}
-
-static unsigned char *load_file(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    unsigned char *p = malloc((size_t)st.st_size + 1);
-    if (p && read(fd, p, (size_t)st.st_size) != st.st_size) {
-        free(p);
-        p = NULL;
-    }
-    close(fd);
-    *len = (size_t)st.st_size;
-    return p;
-}
-
 /* Finds the section of feature bit in a perf.data image. */
 static bool feat_find(const unsigned char *b, size_t len, int bit, size_t *off, size_t *size)
 {
@@ -114,44 +55,11 @@ static bool feat_find(const unsigned char *b, size_t len, int bit, size_t *off, 
     return *off + *size <= len;
 }
 
-/* ---- record encoder: sample_type ST with sample_id_all ---- */
-
-struct rec {
-    unsigned char b[1024];
-    size_t len;
-};
-
-static void rec_put(struct rec *r, const void *p, size_t n)
-{
-    memcpy(r->b + r->len, p, n);
-    r->len += n;
-}
-
-static void rec_u32(struct rec *r, uint32_t v)
-{
-    rec_put(r, &v, 4);
-}
-
-static void rec_u64(struct rec *r, uint64_t v)
-{
-    rec_put(r, &v, 8);
-}
-
-static void rec_start(struct rec *r, uint32_t type, uint16_t misc)
-{
-    struct perf_event_header h = {type, misc, 0};
-    r->len = 0;
-    rec_put(r, &h, sizeof(h));
-}
-
-static void rec_finish(struct rec *r)
-{
-    put_u16(r->b, 6, (uint16_t)r->len);
-}
+/* ---- record encoder: sample_type ST with sample_id_all (records.h has the rest) ---- */
 
 static void mk_sample(struct rec *r, uint64_t id, uint64_t ip, uint64_t time, uint32_t cpu)
 {
-    rec_start(r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+    rec_begin(r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
     rec_u64(r, id);
     rec_u64(r, ip);
     rec_u32(r, 77);
@@ -164,31 +72,7 @@ static void mk_sample(struct rec *r, uint64_t id, uint64_t ip, uint64_t time, ui
     rec_u64(r, PERF_CONTEXT_USER);
     rec_u64(r, ip);
     rec_u64(r, ip + 0x10);
-    rec_finish(r);
-}
-
-static void mk_comm(struct rec *r, uint32_t pid, const char *comm, uint64_t time, uint32_t cpu,
-                    uint64_t id)
-{
-    rec_start(r, PERF_RECORD_COMM, 0);
-    rec_u32(r, pid);
-    rec_u32(r, pid);
-    rec_put(r, comm, strlen(comm) + 1);
-    while (r->len % 8)
-        r->b[r->len++] = 0;
-    rec_u32(r, pid); /* trailer: tid, time, cpu, identifier */
-    rec_u32(r, pid);
-    rec_u64(r, time);
-    rec_u32(r, cpu);
-    rec_u32(r, 0);
-    rec_u64(r, id);
-    rec_finish(r);
-}
-
-static void mk_round(struct rec *r)
-{
-    rec_start(r, PF_RECORD_FINISHED_ROUND, 0);
-    rec_finish(r);
+    rec_end(r);
 }
 
 static struct perf_event_attr mk_attr(uint32_t type, uint64_t config)
@@ -358,17 +242,17 @@ enum { NREC = 11, NREC_OUT = 9 }; /* the two FINISHED_ROUNDs are not returned */
 
 static void build_main_records(struct rec *recs)
 {
-    mk_comm(&recs[0], 1000, "synth", 0, 0, 0); /* synthesized: id 0 */
+    rec_comm(&recs[0], 0, 1000, 1000, "synth", 0, 0, 0); /* synthesized: id 0 */
     mk_sample(&recs[1], 11, 0x100, 100, 0);
     mk_sample(&recs[2], 21, 0x300, 300, 0);
     mk_sample(&recs[3], 11, 0x500, 500, 0);
-    mk_round(&recs[4]);
+    rec_round(&recs[4]);
     mk_sample(&recs[5], 12, 0x200, 200, 1);
     mk_sample(&recs[6], 22, 0x301, 300, 1); /* same time as recs[2]: file order */
-    mk_comm(&recs[7], 1001, "prog", 250, 1, 12);
+    rec_comm(&recs[7], 0, 1001, 1001, "prog", 250, 1, 12);
     mk_sample(&recs[8], 999, 0x999, 700, 1); /* an id no attribute lists */
     mk_sample(&recs[9], 12, 0x50, 50, 1);
-    mk_round(&recs[10]);
+    rec_round(&recs[10]);
 }
 
 static void test_main_file(void)
@@ -665,10 +549,10 @@ static unsigned char *make_small(size_t *len)
                            .argv = argv};
     struct pd_build_id bid = {.pid = -1, .kernel = true, .id_len = 4, .filename = "[k]"};
     struct rec recs[SMALL_NREC];
-    mk_comm(&recs[0], 5, "c", 2, 0, 7);
+    rec_comm(&recs[0], 0, 5, 5, "c", 2, 0, 7);
     mk_sample(&recs[1], 7, 0x10, 3, 0);
     mk_sample(&recs[2], 7, 0x20, 1, 1);
-    mk_round(&recs[3]);
+    rec_round(&recs[3]);
     if (write_perfdata(path, &attr, 1, recs, SMALL_NREC, &meta, 1, 3, &bid, 1) < 0)
         return NULL;
     return load_file(path, len);
@@ -1093,11 +977,11 @@ static void test_raw_files(void)
 
     /* AUXTRACE: its payload follows the record and is skipped */
     struct rec aux;
-    rec_start(&aux, 71, 0);
+    rec_begin(&aux, 71, 0);
     rec_u64(&aux, 24); /* payload size */
     for (int i = 0; i < 4; i++)
         rec_u64(&aux, 0);
-    rec_finish(&aux);
+    rec_end(&aux);
     dlen = 0;
     memcpy(data, aux.b, aux.len);
     dlen += aux.len;
@@ -1363,7 +1247,7 @@ static int write_rounds(const char *path, const struct pd_meta *meta, bool late)
                 mk_sample(&r, 7, t, t, (uint32_t)cpu); /* ip = time: the order is visible */
                 rc = pd_writer_write(w, r.b, r.len, &err);
             }
-        mk_round(&r);
+        rec_round(&r);
         if (rc == 0)
             rc = pd_writer_write(w, r.b, r.len, &err);
     }

@@ -1033,7 +1033,72 @@ static void test_write_error(void)
     prof_free(p);
 }
 
-/* --write DIR: leaves DIR/test.pb and DIR/test.pb.gz (build()) for tests/unit/pprof-check.sh. */
+/* Checks that the mappings of d are /bin/prog, then the files NAMES[0..n) in this order, with ids
+ * 1, 2, ... (their positions), and that every location of an address in a mapping's range refers
+ * to that mapping by its id. */
+static void check_mapping_ids(const struct d_prof *d, const char *const *names, size_t n)
+{
+    d_check_structure(d);
+    CHECK_EQ_U64(d->nmaps, n + 1);
+    for (size_t i = 0; i < d->nmaps && i <= n; i++) {
+        CHECK_EQ_U64(d->maps[i].id, i + 1);
+        CHECK_STR(d_str(d, d->maps[i].filename), i == 0 ? "/bin/prog" : names[i - 1]);
+    }
+    for (size_t i = 0; i < d->nlocs; i++) {
+        const struct d_loc *l = &d->locs[i];
+        const struct d_map *m = d_map(d, l->mapping);
+        CHECK(m != NULL && l->address >= m->start && l->address < m->limit);
+    }
+}
+
+/* The main binary's mapping is not the profile's first, and an unreferenced one sits among the
+ * others: the output lists the main binary first, and the ids are the output positions (1, 2, 3,
+ * with no gap), which the locations use. */
+static void test_mapping_ids(void)
+{
+    struct profile *p = prof_new();
+    CHECK(p != NULL);
+    CHECK(prof_add_type(p, "samples", "count", -1) == 0);
+    p->default_type = 0;
+    CHECK(prof_mapping(p, 0x7f0000000000, 0x7f0000200000, 0, "/lib/libc.so.6", "") == 0);
+    CHECK(prof_mapping(p, 0x7f1000000000, 0x7f1000001000, 0, "/unused.so", "") == 1);
+    CHECK(prof_mapping(p, 0x400000, 0x401000, 0, "/bin/prog", "0123abcd") == 2);
+    CHECK(prof_mapping(p, 0x7f2000000000, 0x7f2000030000, 0, "/lib/ld.so", "") == 3);
+    p->main_mapping = 2;
+    uint32_t fn = (uint32_t)prof_function(p, "f", NULL, "", 0);
+    struct prof_line line[] = {{fn, 0}};
+    int64_t llibc = prof_add_location(p, 0, 0x7f0000001000, line, 1);
+    int64_t lprog = prof_add_location(p, 2, 0x400100, line, 1);
+    int64_t lld = prof_add_location(p, 3, 0x7f2000000100, line, 1);
+    CHECK(llibc >= 0 && lprog >= 0 && lld >= 0);
+    uint32_t s0[] = {(uint32_t)llibc, (uint32_t)lprog}, s1[] = {(uint32_t)lld, (uint32_t)lprog};
+    int64_t v[] = {1};
+    CHECK(prof_add_sample(p, s0, 2, v, NULL) >= 0);
+    CHECK(prof_add_sample(p, s1, 2, v, NULL) >= 0);
+
+    struct pprof_options o = {.labels = true};
+    struct hw_err err = {""};
+    size_t n = 0;
+    struct d_prof d;
+    unsigned char *data = write_mem(p, NULL, &o, &n, &err);
+    CHECK(data != NULL);
+    d_decode(&d, data, n);
+    check_mapping_ids(&d, (const char *const[]){"/lib/libc.so.6", "/lib/ld.so"}, 2);
+    d_free(&d);
+    free(data);
+
+    /* Only the sample through ld.so kept: libc's mapping goes, ld.so's becomes id 2. */
+    bool keep[] = {false, true};
+    data = write_mem(p, keep, &o, &n, &err);
+    CHECK(data != NULL);
+    d_decode(&d, data, n);
+    check_mapping_ids(&d, (const char *const[]){"/lib/ld.so"}, 1);
+    d_free(&d);
+    free(data);
+    prof_free(p);
+}
+
+/* --write DIR: leaves DIR/test.pb and DIR/test.pb.gz (build()) for tests/e2e/pprof-check.sh. */
 static int write_files(const char *dir)
 {
     struct profile *p = build();
@@ -1065,5 +1130,6 @@ int main(int argc, char **argv)
     test_long_fields();
     test_large();
     test_write_error();
+    test_mapping_ids();
     return check_done("test-pprof");
 }

@@ -9,6 +9,7 @@
 #include "perfreader.h"
 #include "profile.h"
 #include "profile_load.h"
+#include "records.h"
 
 /* Formats as record --wall writes them: the clock event (frequency, so PERIOD) and the
  * context-switches event (period 1), both with the user registers and stack. */
@@ -26,12 +27,7 @@
 
 static char tmpdir[64];
 
-/* ---- records ---- */
-
-struct rec {
-    _Alignas(8) unsigned char b[1024];
-    size_t len;
-};
+/* ---- records (records.h builds them) ---- */
 
 /* The records of one file, in file order. */
 struct recs {
@@ -39,70 +35,28 @@ struct recs {
     size_t n;
 };
 
-static void put(struct rec *r, const void *p, size_t n)
-{
-    memcpy(r->b + r->len, p, n);
-    r->len += n;
-}
-
-static void put_u32(struct rec *r, uint32_t v)
-{
-    put(r, &v, 4);
-}
-
-static void put_u64(struct rec *r, uint64_t v)
-{
-    put(r, &v, 8);
-}
-
+/* The next record of rs, begun with TYPE and MISC. */
 static struct rec *start(struct recs *rs, uint32_t type, uint16_t misc)
 {
     struct rec *r = &rs->r[rs->n++];
-    struct perf_event_header h = {type, misc, 0};
-    r->len = 0;
-    put(r, &h, sizeof(h));
+    rec_begin(r, type, misc);
     return r;
 }
 
-static void finish(struct rec *r)
-{
-    uint16_t size = (uint16_t)r->len;
-    memcpy(r->b + 6, &size, 2);
-}
-
-/* The sample_id_all trailer of BASE_ST: pid/tid, time, cpu, identifier. */
+/* The sample_id_all trailer of BASE_ST, with the clock event's id. */
 static void trailer(struct rec *r, uint32_t pid, uint32_t tid, uint64_t time, uint32_t cpu)
 {
-    put_u32(r, pid);
-    put_u32(r, tid);
-    put_u64(r, time);
-    put_u32(r, cpu);
-    put_u32(r, 0);
-    put_u64(r, CLOCK_ID);
+    rec_trailer(r, pid, tid, time, cpu, CLOCK_ID);
 }
 
 static void comm(struct recs *rs, uint32_t pid, uint32_t tid, const char *name, uint64_t time)
 {
-    struct rec *r = start(rs, PERF_RECORD_COMM, 0);
-    put_u32(r, pid);
-    put_u32(r, tid);
-    put(r, name, strlen(name) + 1);
-    while (r->len % 8)
-        r->b[r->len++] = 0;
-    trailer(r, pid, tid, time, 0);
-    finish(r);
+    rec_comm(&rs->r[rs->n++], 0, pid, tid, name, time, 0, CLOCK_ID);
 }
 
 static void task_exit(struct recs *rs, uint32_t pid, uint32_t tid, uint64_t time)
 {
-    struct rec *r = start(rs, PERF_RECORD_EXIT, 0);
-    put_u32(r, pid);
-    put_u32(r, pid); /* ppid */
-    put_u32(r, tid);
-    put_u32(r, tid);
-    put_u64(r, time);
-    trailer(r, pid, tid, time, 0);
-    finish(r);
+    rec_exit(&rs->r[rs->n++], pid, pid, tid, tid, time, CLOCK_ID);
 }
 
 /* A SWITCH record: out (preempted or not) or in; the trailer names the thread. */
@@ -111,7 +65,7 @@ static void sw(struct recs *rs, bool out, bool preempt, uint32_t pid, uint32_t t
     uint16_t misc = (out ? PERF_RECORD_MISC_SWITCH_OUT : 0) | (preempt ? PERF_RECORD_MISC_SWITCH_OUT_PREEMPT : 0);
     struct rec *r = start(rs, PERF_RECORD_SWITCH, misc);
     trailer(r, pid, tid, time, cpu);
-    finish(r);
+    rec_end(r);
 }
 
 /* A SWITCH_CPU_WIDE record (perf record -a --switch-events): the trailer names the thread leaving
@@ -121,10 +75,10 @@ static void sw_cpu_wide(struct recs *rs, bool out, bool preempt, uint32_t pid, u
 {
     uint16_t misc = (out ? PERF_RECORD_MISC_SWITCH_OUT : 0) | (preempt ? PERF_RECORD_MISC_SWITCH_OUT_PREEMPT : 0);
     struct rec *r = start(rs, PERF_RECORD_SWITCH_CPU_WIDE, misc);
-    put_u32(r, 0); /* the idle task on the other side */
-    put_u32(r, 0);
+    rec_u32(r, 0); /* the idle task on the other side */
+    rec_u32(r, 0);
     trailer(r, pid, tid, time, cpu);
-    finish(r);
+    rec_end(r);
 }
 
 /* What a sample copied of the user state (PERF_SAMPLE_REGS_USER / STACK_USER), if anything. */
@@ -142,56 +96,40 @@ static void sample(struct recs *rs, bool kernel, uint32_t pid, uint32_t tid, uin
                    const struct user_state *u)
 {
     struct rec *r = start(rs, PERF_RECORD_SAMPLE, kernel ? PERF_RECORD_MISC_KERNEL : PERF_RECORD_MISC_USER);
-    put_u64(r, period ? CLOCK_ID : SWITCH_ID);
-    put_u64(r, nchain > 1 ? chain[1] : 0);
-    put_u32(r, pid);
-    put_u32(r, tid);
-    put_u64(r, time);
-    put_u32(r, cpu);
-    put_u32(r, 0);
+    rec_u64(r, period ? CLOCK_ID : SWITCH_ID);
+    rec_u64(r, nchain > 1 ? chain[1] : 0);
+    rec_u32(r, pid);
+    rec_u32(r, tid);
+    rec_u64(r, time);
+    rec_u32(r, cpu);
+    rec_u32(r, 0);
     if (period)
-        put_u64(r, period);
-    put_u64(r, nchain);
+        rec_u64(r, period);
+    rec_u64(r, nchain);
     for (size_t i = 0; i < nchain; i++)
-        put_u64(r, chain[i]);
+        rec_u64(r, chain[i]);
     if (user_fields) {
-        put_u64(r, u ? PERF_SAMPLE_REGS_ABI_64 : PERF_SAMPLE_REGS_ABI_NONE);
+        rec_u64(r, u ? PERF_SAMPLE_REGS_ABI_64 : PERF_SAMPLE_REGS_ABI_NONE);
         if (u) {
-            put_u64(r, u->bp); /* mask order: bp (6), sp (7), ip (8) */
-            put_u64(r, u->sp);
-            put_u64(r, u->ip);
+            rec_u64(r, u->bp); /* mask order: bp (6), sp (7), ip (8) */
+            rec_u64(r, u->sp);
+            rec_u64(r, u->ip);
         }
         uint64_t size = u ? 8 * (uint64_t)u->nstack : 0;
-        put_u64(r, size);
+        rec_u64(r, size);
         if (size) {
             for (size_t i = 0; i < u->nstack; i++)
-                put_u64(r, u->stack[i]);
-            put_u64(r, size); /* dyn_size */
+                rec_u64(r, u->stack[i]);
+            rec_u64(r, size); /* dyn_size */
         }
     }
-    finish(r);
+    rec_end(r);
 }
 
 static void mmap2(struct recs *rs, uint32_t pid, uint64_t start_addr, uint64_t len, uint64_t pgoff,
                   const char *path, uint64_t time)
 {
-    struct rec *r = start(rs, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
-    put_u32(r, pid);
-    put_u32(r, pid);
-    put_u64(r, start_addr);
-    put_u64(r, len);
-    put_u64(r, pgoff);
-    put_u32(r, 0); /* maj, min */
-    put_u32(r, 0);
-    put_u64(r, 0); /* ino, generation */
-    put_u64(r, 0);
-    put_u32(r, PROT_READ | PROT_EXEC);
-    put_u32(r, MAP_PRIVATE);
-    put(r, path, strlen(path) + 1);
-    while (r->len % 8)
-        r->b[r->len++] = 0;
-    trailer(r, pid, pid, time, 0);
-    finish(r);
+    rec_mmap2(&rs->r[rs->n++], pid, start_addr, len, pgoff, NULL, path, time, CLOCK_ID);
 }
 
 /* ---- files ---- */
@@ -204,7 +142,7 @@ struct attrs_opts {
 };
 
 /* Writes rs with the two attrs into path, HEADER_SAMPLE_TIME [T0, last_time]. Returns 0 or -1. */
-static int write_file(const char *path, const struct recs *rs, struct attrs_opts o, uint64_t last_time)
+static int write_recording(const char *path, const struct recs *rs, struct attrs_opts o, uint64_t last_time)
 {
     struct perf_event_attr clk, cs;
     memset(&clk, 0, sizeof(clk));
@@ -273,7 +211,7 @@ static bool load(const char *name, const struct recs *rs, struct attrs_opts o, u
     snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
     memset(out, 0, sizeof(*out));
     struct hw_err err;
-    if (write_file(path, rs, o, last_time) < 0)
+    if (write_recording(path, rs, o, last_time) < 0)
         return false;
     if (pr_open(&out->f, path, NULL, &err) < 0) {
         fprintf(stderr, "pr_open: %s\n", err.msg);
@@ -646,7 +584,7 @@ static void test_not_wall(void)
             uint64_t period = 4000;
             memcpy(r->b + 48, &period, 8);
             r->len += 8;
-            finish(r);
+            rec_end(r);
         }
     }
     ok = load("nowall-freq.data", rs, (struct attrs_opts){.context_switch = true, .switch_freq = true}, END,
