@@ -95,17 +95,25 @@ document.getElementById('fg').addEventListener('load', function () {
   var out = document.getElementById('out'), lines = [];
   try {
     var w = this.contentWindow, doc = w.document, $ = function (s) { return doc.querySelector(s); };
-    var f = $('.f[data-name="work_big"]'), r = f.getBoundingClientRect();
+    // the widest frame of that name (a stray sample may put a thin copy elsewhere in the graph)
+    var widest = function (s) {
+      var best = null;
+      doc.querySelectorAll(s).forEach(function (e) {
+        if (!best || parseFloat(e.getAttribute('data-pct')) > parseFloat(best.getAttribute('data-pct'))) best = e;
+      });
+      return best;
+    };
+    var f = widest('.f[data-name="work_big"]'), r = f.getBoundingClientRect();
     var at = {bubbles: true, clientX: r.left + 5, clientY: r.top + 5};
     f.dispatchEvent(new w.MouseEvent('mousemove', at));
     lines.push('tip=' + $('#tip').style.display + ' ' + $('#tip').textContent);
     f.dispatchEvent(new w.MouseEvent('click', at));
-    lines.push('zoomed=' + $('.f[data-name="work_big"]:not(.anc)').style.width + ' ' + $('#graph').clientWidth);
+    lines.push('zoomed=' + widest('.f[data-name="work_big"]:not(.anc)').style.width + ' ' + $('#graph').clientWidth);
     lines.push('status=' + $('#status').textContent);
     var sel = $('#type');
     sel.value = '0';
     sel.dispatchEvent(new w.Event('change'));
-    lines.push('samples=' + $('.f[data-name="work_big"]').getAttribute('aria-label'));
+    lines.push('samples=' + widest('.f[data-name="work_big"]').getAttribute('aria-label'));
   } catch (e) { lines.push('error=' + e); }
   out.textContent = lines.join('\n');
 });
