@@ -347,24 +347,18 @@ int buildid_read_kernel(uint8_t id[HW_BUILD_ID_MAX])
     int fd = open(BUILDID_KERNEL_NOTES, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    size_t cap = 4096, len = 0;
-    unsigned char *buf = malloc(cap);
+    struct hw_buf buf = {0};
     int r = -1;
-    if (!buf)
-        goto out;
     for (;;) {
-        if (len == cap) {
-            if (cap >= BUILDID_MAX_AREA) {
-                errno = EFBIG;
-                goto out;
-            }
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                goto out;
-            buf = nb;
-            cap *= 2;
+        if (buf.len >= BUILDID_MAX_AREA) {
+            errno = EFBIG;
+            goto out;
         }
-        ssize_t n = read(fd, buf + len, cap - len);
+        if (hw_buf_reserve(&buf, 4096) < 0) {
+            errno = ENOMEM;
+            goto out;
+        }
+        ssize_t n = read(fd, buf.data + buf.len, buf.cap - buf.len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -372,18 +366,13 @@ int buildid_read_kernel(uint8_t id[HW_BUILD_ID_MAX])
         }
         if (n == 0)
             break;
-        len += (size_t)n;
+        buf.len += (size_t)n;
     }
-    r = buildid_from_notes(buf, len, id);
-out:
-    if (r < 0) {
-        int saved = errno;
-        free(buf);
-        close(fd);
-        errno = saved;
-        return -1;
-    }
-    free(buf);
+    r = buildid_from_notes(buf.data, buf.len, id);
+out:;
+    int saved = errno;
+    hw_buf_free(&buf);
     close(fd);
+    errno = saved;
     return r;
 }

@@ -215,3 +215,10 @@ int cli_parse_seconds(const char *opt, const char *s, double *out, struct hw_err
         return hw_errf(err, "invalid value '%s' for %s: give seconds, e.g. 10 or 0.5", s, opt);
     return 0;
 }
+
+void cli_print_oom(FILE *out)
+{
+    struct hw_err err = {{0}};
+    hw_err_oom(&err);
+    fprintf(out, "hwprof: %s\n", err.msg);
+}

@@ -57,6 +57,9 @@ int cli_next(struct cli_parser *p, const char **value, struct hw_err *err);
 /* Prints usage, description and the option table. */
 void cli_print_help(FILE *out, const char *prog, const struct cli_command *cmd);
 
+/* Prints "hwprof: " and hw_err_oom's message to out: for subcommands that ran out of memory. */
+void cli_print_oom(FILE *out);
+
 /* Values of options that several commands share. Each returns 0, or -1 with an error naming
  * opt (e.g. "--pid") and what to give. */
 

@@ -40,7 +40,7 @@ enum {
 /* --wall: the events it samples (the second, context-switches, at every switch) and the user stack
  * bytes copied with each sample, enough for the frameless libc functions between a system call and
  * the first function with a frame pointer. */
-#define RECORD_WALL_EVENTS "cpu-clock,context-switches"
+#define RECORD_WALL_EVENTS     "cpu-clock,context-switches"
 #define RECORD_WALL_USER_STACK 512
 
 /* -g takes the next word when it names a call-graph mode (with its parameters: "dwarf,16384"); lbr
@@ -53,13 +53,15 @@ static const char *const call_graph_modes[] = {"fp", "dwarf", "lbr", NULL};
 #define RECORD_FP_USER_STACK 512
 /* -g dwarf: perf's default stack copy, and the largest the kernel takes (a u16 size, 8-aligned). */
 #define RECORD_DWARF_USER_STACK 8192
-#define RECORD_MAX_USER_STACK 65528
+#define RECORD_MAX_USER_STACK   65528
 
 static const struct cli_option record_options[] = {
     {OPT_EVENT, 'e', "event", CLI_REQUIRED_ARG, "EVENTS",
      "events to sample, comma-separated; {a,b} is a group (default: cycles)", NULL, NULL},
-    {OPT_FREQ, 'F', "freq", CLI_REQUIRED_ARG, "HZ", "samples per second (default: 999)", NULL, NULL},
-    {OPT_COUNT, 'c', "count", CLI_REQUIRED_ARG, "PERIOD", "sample every PERIOD events instead", NULL, NULL},
+    {OPT_FREQ, 'F', "freq", CLI_REQUIRED_ARG, "HZ", "samples per second (default: 999)", NULL,
+     NULL},
+    {OPT_COUNT, 'c', "count", CLI_REQUIRED_ARG, "PERIOD", "sample every PERIOD events instead",
+     NULL, NULL},
     {OPT_CALL_GRAPH, 'g', "call-graph", CLI_OPTIONAL_WORD, "MODE",
      "callchains: fp[,SIZE] (frame pointers, repaired from a SIZE-byte stack copy, default 512; "
      "the default) or dwarf[,SIZE] (unwound from a stack copy, default 8192)",
@@ -70,10 +72,11 @@ static const struct cli_option record_options[] = {
      "or .folded name converts at the end",
      NULL, NULL},
     {OPT_COMPRESS, 'z', "compression-level", CLI_OPTIONAL_WORD, "LEVEL",
-     "compress the records with zstd (perf record -z), LEVEL 1 (the default, fastest) to 22",
-     NULL, NULL},
+     "compress the records with zstd (perf record -z), LEVEL 1 (the default, fastest) to 22", NULL,
+     NULL},
     {OPT_KEEP_DATA, 0, "keep-data", CLI_NO_ARG, NULL,
-     "with a .pb.gz/.pb/.folded output, keep the perf.data recording too (as NAME.data)", NULL, NULL},
+     "with a .pb.gz/.pb/.folded output, keep the perf.data recording too (as NAME.data)", NULL,
+     NULL},
     {OPT_PID, 'p', "pid", CLI_REQUIRED_ARG, "PID[,PID...]",
      "attach to running processes instead of running a command", NULL, NULL},
     {OPT_ALL_CPUS, 'a', "all-cpus", CLI_NO_ARG, NULL,
@@ -81,8 +84,8 @@ static const struct cli_option record_options[] = {
     {OPT_CPU, 'C', "cpu", CLI_REQUIRED_ARG, "CPUS",
      "record every process on these CPUs only, e.g. 0-3,8 (system-wide)", NULL, NULL},
     {OPT_DURATION, 'd', "duration", CLI_REQUIRED_ARG, "SECONDS", "stop after SECONDS", NULL, NULL},
-    {OPT_WALL, 0, "wall", CLI_NO_ARG, NULL, "wall-clock profile: on-CPU and off-CPU time of every thread",
-     NULL, NULL},
+    {OPT_WALL, 0, "wall", CLI_NO_ARG, NULL,
+     "wall-clock profile: on-CPU and off-CPU time of every thread", NULL, NULL},
     {OPT_NO_BUILDID_CACHE, 'N', "no-buildid-cache", CLI_NO_ARG, NULL,
      "keep no copies of the sampled binaries in the build-id cache (~/.debug)", NULL, NULL},
     {OPT_NO_FALLBACK, 0, "no-fallback", CLI_NO_ARG, NULL,
@@ -116,15 +119,15 @@ struct record_args {
     const char *events;
     uint64_t freq, period;
     bool callchain, no_fallback, quiet, help, keep_data, wall, strict_freq;
-    bool dwarf;                    /* -g dwarf */
-    bool no_buildid_cache;         /* -N */
-    uint32_t user_stack;           /* bytes of user stack copied with each sample */
+    bool dwarf;            /* -g dwarf */
+    bool no_buildid_cache; /* -N */
+    uint32_t user_stack;   /* bytes of user stack copied with each sample */
     bool events_given;
     const char *output;
     pid_t *pids;
     size_t npids;
-    bool system_wide;              /* -a or -C */
-    int *cpus;                     /* -C: the CPUs (malloc'd), else NULL */
+    bool system_wide; /* -a or -C */
+    int *cpus;        /* -C: the CPUs (malloc'd), else NULL */
     size_t ncpus;
     double duration;
     unsigned mmap_pages;
@@ -153,14 +156,16 @@ static int record_parse_call_graph(struct record_args *a, const char *v, struct 
         a->dwarf = true;
         a->user_stack = RECORD_DWARF_USER_STACK;
     } else {
-        return hw_errf(err, "unsupported call-graph mode '%.*s' (supported: fp, dwarf)", (int)len, mode);
+        return hw_errf(err, "unsupported call-graph mode '%.*s' (supported: fp, dwarf)", (int)len,
+                       mode);
     }
     if (mode[len] == ',') {
         uint64_t n;
-        if (hw_parse_u64(mode + len + 1, &n) < 0 || n > RECORD_MAX_USER_STACK || (a->dwarf && n == 0))
-            return hw_errf(err,
-                           "invalid stack size '%s' in -g %s: give bytes, at most %d%s", mode + len + 1, mode,
-                           RECORD_MAX_USER_STACK, a->dwarf ? " and more than 0" : "");
+        if (hw_parse_u64(mode + len + 1, &n) < 0 || n > RECORD_MAX_USER_STACK ||
+            (a->dwarf && n == 0))
+            return hw_errf(err, "invalid stack size '%s' in -g %s: give bytes, at most %d%s",
+                           mode + len + 1, mode, RECORD_MAX_USER_STACK,
+                           a->dwarf ? " and more than 0" : "");
         a->user_stack = (uint32_t)HW_ALIGN(n, 8);
     }
     return 0;
@@ -243,7 +248,10 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
             if (record_parse_positive("--mmap-pages", v, &n, err) < 0)
                 return -1;
             if (n & (n - 1) || n > (1u << 20))
-                return hw_errf(err, "invalid value '%s' for --mmap-pages: give a power of two such as 64 or 128", v);
+                return hw_errf(
+                    err,
+                    "invalid value '%s' for --mmap-pages: give a power of two such as 64 or 128",
+                    v);
             a->mmap_pages = (unsigned)n;
             break;
         case OPT_QUIET:
@@ -252,8 +260,9 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
         case OPT_COMPRESS:
             n = COMP_LEVEL_DEFAULT;
             if (v && (hw_parse_u64(v, &n) < 0 || n < 1 || n > (uint64_t)comp_level_max()))
-                return hw_errf(err, "invalid value '%s' for --compression-level: give a level from 1 to %d",
-                               v, comp_level_max());
+                return hw_errf(
+                    err, "invalid value '%s' for --compression-level: give a level from 1 to %d", v,
+                    comp_level_max());
             a->compression_level = (int)n;
             break;
         case OPT_KEEP_DATA:
@@ -269,11 +278,15 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
     if (have_freq && a->period)
         return hw_errf(err, "give either --freq or --count, not both");
     if (a->wall && a->events_given)
-        return hw_errf(err, "--wall chooses its own events (cpu-clock and context-switches): leave out -e");
+        return hw_errf(
+            err, "--wall chooses its own events (cpu-clock and context-switches): leave out -e");
     if (a->wall && !a->callchain)
-        return hw_errf(err, "--wall records where threads wait from their callchains: leave out --no-callchain");
+        return hw_errf(
+            err,
+            "--wall records where threads wait from their callchains: leave out --no-callchain");
     if (strcmp(a->output, "-") == 0 && a->keep_data)
-        return hw_errf(err, "--keep-data keeps the recording of a converted output: leave it out with -o -");
+        return hw_errf(
+            err, "--keep-data keeps the recording of a converted output: leave it out with -o -");
     return p.index;
 }
 
@@ -283,17 +296,18 @@ static void record_note_user_only(const struct hw_event_list *events)
 {
     for (size_t i = 0; i < events->n; i++)
         if (!events->ev[i].plm_explicit) {
-            fprintf(stderr,
-                    "hwprof: recording user space only (kernel.perf_event_paranoid is %d): run as root "
-                    "or lower it to 1 for kernel frames\n",
-                    pe_paranoid());
+            fprintf(
+                stderr,
+                "hwprof: recording user space only (kernel.perf_event_paranoid is %d): run as root "
+                "or lower it to 1 for kernel frames\n",
+                pe_paranoid());
             return;
         }
 }
 
 /* The events of --wall: cpu-clock at the sampling rate, context-switches at every switch. Wall mode
- * needs kernel sampling: a context switch happens in the kernel, and the kernel drops switch samples of
- * user-only events. Returns 0 or -1 with err. */
+ * needs kernel sampling: a context switch happens in the kernel, and the kernel drops switch
+ * samples of user-only events. Returns 0 or -1 with err. */
 static int record_wall_events(bool kernel, struct hw_event_list *events, struct hw_err *err)
 {
     if (!kernel)
@@ -339,7 +353,8 @@ static void record_print_summary(const struct recorder_result *res, const char *
         if (s->tracking)
             continue;
         if (s->member) {
-            fprintf(stderr, "hwprof: %s: read at each %s sample\n", s->name, leader ? leader : "leader");
+            fprintf(stderr, "hwprof: %s: read at each %s sample\n", s->name,
+                    leader ? leader : "leader");
             continue;
         }
         leader = s->name;
@@ -356,7 +371,8 @@ static void record_print_summary(const struct recorder_result *res, const char *
                     s->name, (unsigned long long)s->lost_samples);
     }
     if (res->lost_unattributed)
-        fprintf(stderr, "hwprof: %llu more samples lost\n", (unsigned long long)res->lost_unattributed);
+        fprintf(stderr, "hwprof: %llu more samples lost\n",
+                (unsigned long long)res->lost_unattributed);
     uint64_t throttled = 0;
     for (size_t e = 0; e < res->nevents; e++)
         throttled += res->events[e].tracking ? 0 : res->events[e].throttled;
@@ -390,15 +406,23 @@ static void record_convert_warn(void *arg, const char *msg)
 /* Converts the finished recording into the requested output. Returns 0 or -1 with err. */
 static int record_convert(const char *data, const char *output, struct hw_err *err)
 {
-    struct convert_options o = {.input = data, .output = output, .format = CONVERT_AUTO, .labels = true,
-                                .version = "hwprof " PACKAGE_VERSION, .warn = record_convert_warn};
+    struct convert_options o = {.input = data,
+                                .output = output,
+                                .format = CONVERT_AUTO,
+                                .labels = true,
+                                .version = "hwprof " PACKAGE_VERSION,
+                                .warn = record_convert_warn};
     return convert_file(&o, err);
 }
 
 int cmd_record(int argc, char **argv)
 {
-    struct record_args a = {.events = "cycles", .freq = 999, .callchain = true, .output = "hwprof.data",
-                            .mmap_pages = 128, .user_stack = RECORD_FP_USER_STACK};
+    struct record_args a = {.events = "cycles",
+                            .freq = 999,
+                            .callchain = true,
+                            .output = "hwprof.data",
+                            .mmap_pages = 128,
+                            .user_stack = RECORD_FP_USER_STACK};
     struct hw_err err = {{0}};
     int cmd_at = record_parse(&a, argc, argv, &err);
     if (cmd_at < 0) {
@@ -424,17 +448,18 @@ int cmd_record(int argc, char **argv)
         return HW_EXIT_ERROR;
     }
     if (!a.system_wide && have_cmd == (a.npids > 0)) {
-        fprintf(stderr, "hwprof: %s\n", have_cmd ? "give either a command or --pid, not both"
-                                                 : "no command given: 'hwprof record [options] -- COMMAND', "
-                                                   "'hwprof record -p PID' or 'hwprof record -a'");
+        fprintf(stderr, "hwprof: %s\n",
+                have_cmd ? "give either a command or --pid, not both"
+                         : "no command given: 'hwprof record [options] -- COMMAND', "
+                           "'hwprof record -p PID' or 'hwprof record -a'");
         record_args_free(&a);
         return HW_EXIT_USAGE;
     }
 
     struct hw_event_list events = {0};
     bool kernel = pe_kernel_allowed();
-    if (events_init(&err) < 0 ||
-        (a.wall ? record_wall_events(kernel, &events, &err) : events_parse(a.events, kernel, &events, &err)) < 0) {
+    if (events_init(&err) < 0 || (a.wall ? record_wall_events(kernel, &events, &err)
+                                         : events_parse(a.events, kernel, &events, &err)) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
         record_args_free(&a);
         return HW_EXIT_ERROR;
@@ -444,7 +469,7 @@ int cmd_record(int argc, char **argv)
     /* the file's CMDLINE feature: "hwprof record ..." */
     char **cmdline = calloc((size_t)argc + 2, sizeof(*cmdline));
     if (!cmdline) {
-        fprintf(stderr, "hwprof: out of memory\n");
+        cli_print_oom(stderr);
         events_free(&events);
         record_args_free(&a);
         return HW_EXIT_ERROR;
@@ -455,25 +480,32 @@ int cmd_record(int argc, char **argv)
     bool converting = convert_format_of(a.output) != CONVERT_AUTO;
     char *data_path = converting ? record_data_path(a.output, a.keep_data) : hw_strdup(a.output);
     if (!data_path) {
-        fprintf(stderr, "hwprof: out of memory\n");
+        cli_print_oom(stderr);
         free(cmdline);
         events_free(&events);
         record_args_free(&a);
         return HW_EXIT_ERROR;
     }
-    /* copies of the sampled binaries in perf's build-id cache, as perf record keeps them (-N: none) */
+    /* copies of the sampled binaries in perf's build-id cache, as perf record keeps them (-N: none)
+     */
     char *cache_dir = a.no_buildid_cache ? NULL : bidcache_default_dir();
     struct recorder_opts opts = {
         .output = data_path,
         .compression_level = a.compression_level,
         .events = &events,
-        .pe = {.freq = a.freq, .period = a.period, .callchain = a.callchain,
-               .enable_on_exec = a.npids == 0 && !a.system_wide, .no_fallback = a.no_fallback,
+        .pe = {.freq = a.freq,
+               .period = a.period,
+               .callchain = a.callchain,
+               .enable_on_exec = a.npids == 0 && !a.system_wide,
+               .no_fallback = a.no_fallback,
                .strict_freq = a.strict_freq,
-               .wakeup_bytes = a.mmap_pages * 4096u / 4, .switch_records = a.wall,
-               .monotonic_clock = a.wall, .dwarf = a.dwarf,
-               .user_stack = a.wall && !a.dwarf && a.user_stack < RECORD_WALL_USER_STACK ? RECORD_WALL_USER_STACK
-                                                                                      : a.user_stack},
+               .wakeup_bytes = a.mmap_pages * 4096u / 4,
+               .switch_records = a.wall,
+               .monotonic_clock = a.wall,
+               .dwarf = a.dwarf,
+               .user_stack = a.wall && !a.dwarf && a.user_stack < RECORD_WALL_USER_STACK
+                                 ? RECORD_WALL_USER_STACK
+                                 : a.user_stack},
         .mmap_pages = a.mmap_pages,
         .pids = a.pids,
         .npids = a.npids,

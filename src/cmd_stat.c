@@ -226,7 +226,7 @@ static int stat_count(const struct stat_args *a, struct hw_event_list *events, c
             return code;
         }
         if (!acc && !(acc = calloc(res.n ? res.n : 1, sizeof(*acc)))) {
-            fprintf(stderr, "hwprof: out of memory\n");
+            cli_print_oom(stderr);
             stat_result_free(&res);
             return HW_EXIT_ERROR;
         }
@@ -265,7 +265,7 @@ static int stat_count(const struct stat_args *a, struct hw_event_list *events, c
         rc = statfmt_human(&out, c, last.n, &run);
     }
     if (rc < 0) {
-        fprintf(stderr, "hwprof: out of memory\n");
+        cli_print_oom(stderr);
         code = HW_EXIT_ERROR;
     } else {
         fwrite(out.data, 1, out.len, stderr); /* perf stat writes its counts to stderr too */

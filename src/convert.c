@@ -36,14 +36,9 @@ static const struct {
     const char *suffix;
     enum convert_format format;
 } convert_suffixes[] = {
-    {".pb.gz", CONVERT_PPROF_GZ},
-    {".pb", CONVERT_PPROF},
-    {".folded", CONVERT_FOLDED},
-    {".txt", CONVERT_FOLDED},
-    {".html", CONVERT_HTML},
-    {".htm", CONVERT_HTML},
-    {".trace.json", CONVERT_TRACE},
-    {".json", CONVERT_TRACE},
+    {".pb.gz", CONVERT_PPROF_GZ},   {".pb", CONVERT_PPROF},   {".folded", CONVERT_FOLDED},
+    {".txt", CONVERT_FOLDED},       {".html", CONVERT_HTML},  {".htm", CONVERT_HTML},
+    {".trace.json", CONVERT_TRACE}, {".json", CONVERT_TRACE},
 };
 
 /* The index in convert_suffixes of path's ending, or -1. */
@@ -74,15 +69,15 @@ size_t convert_name_base(const char *path)
 static int convert_write_error(struct hw_err *err, int e, const char *path)
 {
     if (e == ENOSPC || e == EDQUOT || e == EFBIG)
-        return hw_errf(err, "cannot write %s: %s (free some space, or write elsewhere with -o)", path,
-                       strerror(e));
+        return hw_errf(err, "cannot write %s: %s (free some space, or write elsewhere with -o)",
+                       path, strerror(e));
     return hw_errf_errno(err, e, "cannot write %s", path);
 }
 
 /* An output file written under a temporary name and renamed into place when complete. */
 struct convert_out {
     FILE *f;
-    char *tmp;             /* NULL for stdout */
+    char *tmp; /* NULL for stdout */
 };
 
 static int convert_out_open(struct convert_out *o, const char *path, struct hw_err *err)
@@ -98,7 +93,7 @@ static int convert_out_open(struct convert_out *o, const char *path, struct hw_e
                        S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
     if (asprintf(&o->tmp, "%s.tmp-XXXXXX", path) < 0) {
         o->tmp = NULL;
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
@@ -171,7 +166,8 @@ static int convert_write_pprof(const struct profile *p, const bool *keep, const 
         comments[n++] = cmd;
     }
     if (pr_env(f)->hostname) {
-        snprintf(host, sizeof(host), "host: %s%s%s", pr_env(f)->hostname, pr_env(f)->osrelease ? ", Linux " : "",
+        snprintf(host, sizeof(host), "host: %s%s%s", pr_env(f)->hostname,
+                 pr_env(f)->osrelease ? ", Linux " : "",
                  pr_env(f)->osrelease ? pr_env(f)->osrelease : "");
         comments[n++] = host;
     }
@@ -180,7 +176,8 @@ static int convert_write_pprof(const struct profile *p, const bool *keep, const 
     snprintf(lost, sizeof(lost), "lost samples: %llu", (unsigned long long)info->lost);
     comments[n++] = lost;
     struct stat st;
-    int64_t end = stat(o->input, &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
+    int64_t end =
+        stat(o->input, &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec : 0;
     struct pprof_options po = {
         .labels = o->labels,
         .comments = comments,
@@ -202,8 +199,8 @@ static const char *convert_title(const struct pr_file *f, const struct load_info
 
 /* The HTML flame graph or the trace-event timeline. */
 static int convert_write_picture(const struct profile *p, const bool *keep, const struct pr_file *f,
-                                 const struct load_info *info, size_t type, enum convert_format fmt, FILE *out,
-                                 struct hw_err *err)
+                                 const struct load_info *info, size_t type, enum convert_format fmt,
+                                 FILE *out, struct hw_err *err)
 {
     if (fmt == CONVERT_TRACE) {
         struct timeline_options to = {.type = type, .title = convert_title(f, info)};
@@ -216,11 +213,14 @@ static int convert_write_picture(const struct profile *p, const bool *keep, cons
         names[i] = pr_env(f)->attrs[i].name;
     char sub[4096], dur[32];
     top_format_value(dur, sizeof(dur), p->duration_nanos, "nanoseconds");
-    snprintf(sub, sizeof(sub), "%s%s%s, %llu samples, %llu lost", pr_env(f)->cmdline ? pr_env(f)->cmdline : "",
-             pr_env(f)->cmdline ? " \u00b7 " : "", dur, (unsigned long long)info->sample_records,
-             (unsigned long long)info->lost);
-    struct flame_options fo = {.type = type, .title = convert_title(f, info), .subtitle = sub,
-                               .event_names = names, .nevents = pr_env(f)->nattrs};
+    snprintf(sub, sizeof(sub), "%s%s%s, %llu samples, %llu lost",
+             pr_env(f)->cmdline ? pr_env(f)->cmdline : "", pr_env(f)->cmdline ? " \u00b7 " : "",
+             dur, (unsigned long long)info->sample_records, (unsigned long long)info->lost);
+    struct flame_options fo = {.type = type,
+                               .title = convert_title(f, info),
+                               .subtitle = sub,
+                               .event_names = names,
+                               .nevents = pr_env(f)->nattrs};
     int rc = flame_write_html(p, keep, &fo, out, err);
     free(names);
     return rc;
@@ -233,9 +233,11 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
         fmt = named; /* --format pprof with x.pb: the name asks for it uncompressed */
     if (fmt == CONVERT_AUTO) {
         if (strcmp(o->output, "-") != 0)
-            return hw_errf(err, "cannot tell the format of '%s' from its name: use .pb.gz, .pb, .folded, "
-                                ".txt, .html or .trace.json, or give --format",
-                           o->output);
+            return hw_errf(
+                err,
+                "cannot tell the format of '%s' from its name: use .pb.gz, .pb, .folded, "
+                ".txt, .html or .trace.json, or give --format",
+                o->output);
         fmt = CONVERT_PPROF_GZ;
     }
     struct pr_file *f = NULL;
@@ -243,15 +245,19 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
     struct load_info info = {0};
     bool *keep = NULL;
     struct convert_out out = {0};
-    struct load_options lo = {.debuginfod = o->debuginfod, .warn = o->warn, .warn_arg = o->warn_arg,
-                              .timeline = fmt == CONVERT_TRACE, .max_stack = o->max_stack,
-                              .progress = o->progress, .progress_arg = o->progress_arg};
+    struct load_options lo = {.debuginfod = o->debuginfod,
+                              .warn = o->warn,
+                              .warn_arg = o->warn_arg,
+                              .timeline = fmt == CONVERT_TRACE,
+                              .max_stack = o->max_stack,
+                              .progress = o->progress,
+                              .progress_arg = o->progress_arg};
     int rc = pr_open(&f, o->input, &(struct hw_warn){o->warn, o->warn_arg}, err);
     if (rc == 0)
         rc = load_profile(f, &lo, &p, &info, err);
     if (rc == 0 && o->filter && !filter_is_empty(o->filter)) {
         keep = calloc(p->nsamples ? p->nsamples : 1, sizeof(*keep));
-        rc = keep ? filter_apply(o->filter, p, keep, err) : hw_errf(err, "out of memory");
+        rc = keep ? filter_apply(o->filter, p, keep, err) : hw_err_oom(err);
     }
     int type = 0;
     if (rc == 0 && (type = load_pick_type(p, f, o->sample_index, err)) < 0)

@@ -8,16 +8,15 @@ int filter_set_comms(struct filter *f, const char *list, struct hw_err *err)
 {
     char *copy = hw_strdup(list);
     if (!copy)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char **n = realloc(f->comms, (f->ncomms + 1) * sizeof(*n));
-        if (n)
-            f->comms = n;
-        char *name = n ? hw_strdup(tok) : NULL;
+        size_t cap = f->ncomms; /* the list is short: no capacity is kept */
+        char *name =
+            hw_grow(&f->comms, &cap, f->ncomms + 1, sizeof(*f->comms)) < 0 ? NULL : hw_strdup(tok);
         if (!name) {
             free(copy);
-            return hw_errf(err, "out of memory");
+            return hw_err_oom(err);
         }
         f->comms[f->ncomms++] = name;
     }
@@ -27,25 +26,26 @@ int filter_set_comms(struct filter *f, const char *list, struct hw_err *err)
     return 0;
 }
 
-int filter_set_ids(uint32_t **ids, size_t *n, const char *list, const char *what, struct hw_err *err)
+int filter_set_ids(uint32_t **ids, size_t *n, const char *list, const char *what,
+                   struct hw_err *err)
 {
     char *copy = hw_strdup(list);
     if (!copy)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     char *save = NULL;
     int rc = 0;
     for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
         uint64_t v;
         if (hw_parse_u64(tok, &v) < 0 || v > UINT32_MAX) {
-            rc = hw_errf(err, "invalid value '%s' for %s: give numbers separated by commas", tok, what);
+            rc = hw_errf(err, "invalid value '%s' for %s: give numbers separated by commas", tok,
+                         what);
             break;
         }
-        uint32_t *nv = realloc(*ids, (*n + 1) * sizeof(*nv));
-        if (!nv) {
-            rc = hw_errf(err, "out of memory");
+        size_t cap = *n; /* the list is short: no capacity is kept */
+        if (hw_grow(ids, &cap, *n + 1, sizeof(**ids)) < 0) {
+            rc = hw_err_oom(err);
             break;
         }
-        *ids = nv;
         (*ids)[(*n)++] = (uint32_t)v;
     }
     free(copy);
@@ -58,7 +58,7 @@ int filter_set_regex(regex_t **re, const char *pattern, const char *what, struct
 {
     regex_t *r = malloc(sizeof(*r));
     if (!r)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     int rc = regcomp(r, pattern, REG_EXTENDED | REG_NOSUB);
     if (rc != 0) {
         char msg[256];
@@ -145,10 +145,10 @@ int filter_apply(const struct filter *f, const struct profile *p, bool *keep, st
 {
     unsigned char *focus = NULL, *ignore = NULL;
     if (f->focus && !(focus = calloc(p->nfunctions + 1, 1)))
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     if (f->ignore && !(ignore = calloc(p->nfunctions + 1, 1))) {
         free(focus);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
     for (size_t i = 0; i < p->nsamples; i++) {
         const struct prof_sample *s = &p->samples[i];

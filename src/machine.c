@@ -27,7 +27,7 @@ struct mach_space {
 
 struct mach_proc {
     uint32_t pid;
-    struct mach_space *space;  /* NULL: no mappings */
+    struct mach_space *space; /* NULL: no mappings */
     bool have_program;
     struct mach_program program;
     uint64_t samples;
@@ -35,21 +35,21 @@ struct mach_proc {
 
 struct mach_thread {
     uint32_t tid;
-    const char *name;          /* interned, NULL: none */
+    const char *name; /* interned, NULL: none */
 };
 
 struct machine {
-    struct mach_space kernel;  /* never shared */
+    struct mach_space kernel; /* never shared */
     struct mach_proc *procs;
     size_t nprocs, cap_procs;
-    struct hw_map proc_map;    /* pid -> index into procs */
+    struct hw_map proc_map; /* pid -> index into procs */
     struct mach_thread *threads;
     size_t nthreads, cap_threads;
-    struct hw_map thread_map;  /* tid -> index into threads */
-    struct mach_dso **dsos;    /* in order of first appearance */
+    struct hw_map thread_map; /* tid -> index into threads */
+    struct mach_dso **dsos;   /* in order of first appearance */
     size_t ndsos, cap_dsos;
-    struct hw_map dso_map;     /* path -> index into dsos */
-    char **names;              /* interned thread names */
+    struct hw_map dso_map; /* path -> index into dsos */
+    char **names;          /* interned thread names */
     size_t nnames, cap_names;
     struct hw_map name_map;
     uint64_t malformed;
@@ -138,11 +138,12 @@ static struct mach_proc *mach_proc_find(const struct machine *m, uint32_t pid)
 {
     struct mach_key k = {m, pid, NULL};
     uint32_t i;
-    return hw_map_find(&m->proc_map, mach_pid_hash(pid), mach_proc_eq, &k, &i) ? &m->procs[i] : NULL;
+    return hw_map_find(&m->proc_map, mach_pid_hash(pid), mach_proc_eq, &k, &i) ? &m->procs[i]
+                                                                               : NULL;
 }
 
-/* The process pid, created empty if unknown. NULL with err when out of memory. Creating one may move
- * the others: earlier pointers into procs become invalid. */
+/* The process pid, created empty if unknown. NULL with err when out of memory. Creating one may
+ * move the others: earlier pointers into procs become invalid. */
 static struct mach_proc *mach_proc_get(struct machine *m, uint32_t pid, struct hw_err *err)
 {
     struct mach_proc *p = mach_proc_find(m, pid);
@@ -161,7 +162,8 @@ static struct mach_thread *mach_thread_find(const struct machine *m, uint32_t ti
 {
     struct mach_key k = {m, tid, NULL};
     uint32_t i;
-    return hw_map_find(&m->thread_map, mach_pid_hash(tid), mach_thread_eq, &k, &i) ? &m->threads[i] : NULL;
+    return hw_map_find(&m->thread_map, mach_pid_hash(tid), mach_thread_eq, &k, &i) ? &m->threads[i]
+                                                                                   : NULL;
 }
 
 static struct mach_thread *mach_thread_get(struct machine *m, uint32_t tid, struct hw_err *err)
@@ -211,7 +213,7 @@ static struct mach_dso *mach_dso_get(struct machine *m, const char *path, struct
         hw_map_insert(&m->dso_map, h, (uint32_t)m->ndsos) < 0) {
         free(d);
         free(copy);
-        hw_errf(err, "out of memory recording binary %s; profile fewer processes", path);
+        hw_err_oom_while(err, "recording binary %s; profile fewer processes", path);
         return NULL;
     }
     d->path = copy;
@@ -239,7 +241,7 @@ static struct mach_space *mach_space_own(struct mach_proc *p, struct hw_err *err
         c->maps = malloc(s->n * sizeof(*c->maps));
         if (!c->maps) {
             free(c);
-            hw_errf(err, "out of memory copying the mappings of process %u", p->pid);
+            hw_err_oom_while(err, "copying the mappings of process %u", p->pid);
             return NULL;
         }
         memcpy(c->maps, s->maps, s->n * sizeof(*c->maps));
@@ -288,12 +290,13 @@ static const struct mach_map *mach_space_find(const struct mach_space *s, uint64
 {
     if (!s)
         return NULL;
-    size_t i = hw_bsearch_le(s->maps, s->n, sizeof(*s->maps), offsetof(struct mach_map, start), addr);
+    size_t i =
+        hw_bsearch_le(s->maps, s->n, sizeof(*s->maps), offsetof(struct mach_map, start), addr);
     return i < s->n && addr < s->maps[i].end ? &s->maps[i] : NULL;
 }
 
-int mach_mmap(struct machine *m, int32_t pid, uint64_t start, uint64_t len, uint64_t pgoff, uint32_t prot,
-              const char *path, struct hw_err *err)
+int mach_mmap(struct machine *m, int32_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+              uint32_t prot, const char *path, struct hw_err *err)
 {
     if (len == 0)
         return 0;
@@ -310,7 +313,7 @@ int mach_mmap(struct machine *m, int32_t pid, uint64_t start, uint64_t len, uint
     if (pid == -1) {
         d->kernel = true;
         if (mach_space_insert(&m->kernel, &map) < 0)
-            return hw_errf(err, "out of memory adding a kernel mapping of %s", path);
+            return hw_err_oom_while(err, "adding a kernel mapping of %s", path);
         return 0;
     }
     struct mach_proc *p = mach_proc_get(m, (uint32_t)pid, err);
@@ -319,7 +322,7 @@ int mach_mmap(struct machine *m, int32_t pid, uint64_t start, uint64_t len, uint
         return -1;
     long at = mach_space_insert(s, &map);
     if (at < 0)
-        return hw_errf(err, "out of memory adding a mapping of %s to process %d", path, (int)pid);
+        return hw_err_oom_while(err, "adding a mapping of %s to process %d", path, (int)pid);
     if (!p->have_program && path[0] == '/' && (prot & PROT_EXEC)) {
         const struct mach_map *mm = &s->maps[at];
         p->have_program = true;
@@ -328,7 +331,8 @@ int mach_mmap(struct machine *m, int32_t pid, uint64_t start, uint64_t len, uint
     return 0;
 }
 
-int mach_comm(struct machine *m, uint32_t pid, uint32_t tid, const char *comm, bool exec, struct hw_err *err)
+int mach_comm(struct machine *m, uint32_t pid, uint32_t tid, const char *comm, bool exec,
+              struct hw_err *err)
 {
     const char *name = mach_intern(m, comm, err);
     struct mach_thread *t = name ? mach_thread_get(m, tid, err) : NULL;
@@ -346,7 +350,8 @@ int mach_comm(struct machine *m, uint32_t pid, uint32_t tid, const char *comm, b
     return 0;
 }
 
-int mach_fork(struct machine *m, uint32_t ppid, uint32_t ptid, uint32_t pid, uint32_t tid, struct hw_err *err)
+int mach_fork(struct machine *m, uint32_t ppid, uint32_t ptid, uint32_t pid, uint32_t tid,
+              struct hw_err *err)
 {
     const struct mach_thread *parent = mach_thread_find(m, ptid);
     const char *name = parent ? parent->name : NULL;
@@ -402,8 +407,8 @@ int mach_process(struct machine *m, const struct dec_format *fmt, const void *re
         if (dec_mmap(rec, body, &mm, NULL) < 0 && dec_mmap(rec, len, &mm, NULL) < 0)
             break;
         int32_t pid = mm.kernel ? -1 : (int32_t)mm.pid;
-        if (mach_mmap(m, pid, mm.start, mm.len, mm.pgoff, mm.has_mmap2 ? mm.prot : PROT_EXEC, mm.filename,
-                      err) < 0)
+        if (mach_mmap(m, pid, mm.start, mm.len, mm.pgoff, mm.has_mmap2 ? mm.prot : PROT_EXEC,
+                      mm.filename, err) < 0)
             return -1;
         const struct mach_map *map = mach_find(m, pid, mm.start);
         if (map && mm.has_mmap2) {
@@ -413,7 +418,8 @@ int mach_process(struct machine *m, const struct dec_format *fmt, const void *re
             if (!d->ino)
                 d->maj = mm.maj, d->min = mm.min, d->ino = mm.ino;
         }
-        *chg = (struct mach_change){.type = h->type, .pid = mm.pid, .tid = mm.tid, .space = pid, .start = mm.start};
+        *chg = (struct mach_change){
+            .type = h->type, .pid = mm.pid, .tid = mm.tid, .space = pid, .start = mm.start};
         return 0;
     }
     case PERF_RECORD_COMM: {
@@ -434,7 +440,8 @@ int mach_process(struct machine *m, const struct dec_format *fmt, const void *re
             return -1;
         if (h->type == PERF_RECORD_EXIT)
             mach_exit(m, t.pid, t.tid);
-        *chg = (struct mach_change){.type = h->type, .pid = t.pid, .tid = t.tid, .ppid = t.ppid, .ptid = t.ptid};
+        *chg = (struct mach_change){
+            .type = h->type, .pid = t.pid, .tid = t.tid, .ppid = t.ppid, .ptid = t.ptid};
         return 0;
     }
     default:
@@ -464,7 +471,8 @@ bool mach_mark_hit(struct machine *m, int32_t pid, uint64_t addr)
     return true;
 }
 
-void mach_dso_set_build_id(struct machine *m, const struct mach_dso *dso, const uint8_t *id, size_t len)
+void mach_dso_set_build_id(struct machine *m, const struct mach_dso *dso, const uint8_t *id,
+                           size_t len)
 {
     if (!len || len > HW_BUILD_ID_MAX || dso->index >= m->ndsos || m->dsos[dso->index] != dso)
         return;

@@ -70,8 +70,8 @@ enum {
     PPROF_KEY_STATE,
     PPROF_NKEYS
 };
-static const char *const pprof_key_names[PPROF_NKEYS] = {"thread_id", "pid", "thread_name", "comm",
-                                                         "cpu", "state"};
+static const char *const pprof_key_names[PPROF_NKEYS] = {"thread_id", "pid", "thread_name",
+                                                         "comm",      "cpu", "state"};
 
 struct pprof_writer {
     const struct profile *p;
@@ -252,8 +252,8 @@ static int pprof_write_out(struct pprof_writer *w, const void *data, size_t n)
 static int pprof_flush(struct pprof_writer *w, bool finish)
 {
     if (w->oom)
-        return hw_errf(w->err, "out of memory while encoding the pprof profile; "
-                               "filter the samples (--pid, --comm) to make it smaller");
+        return hw_err_oom_while(w->err, "encoding the pprof profile; "
+                                        "filter the samples (--pid, --comm) to make it smaller");
     if (!w->zinit) {
         int rc = pprof_write_out(w, w->buf.data, w->buf.len);
         w->buf.len = 0;
@@ -582,7 +582,7 @@ static int pprof_encode(struct pprof_writer *w)
     if (ncomments) {
         int64_t *c = malloc(ncomments * sizeof(*c));
         if (!c)
-            return hw_errf(w->err, "out of memory while encoding the pprof profile");
+            return hw_err_oom_while(w->err, "encoding the pprof profile");
         for (size_t i = 0; i < p->ncomments; i++)
             c[i] = (int64_t)pprof_str(w, p->comments[i]);
         for (size_t i = 0; i < w->o->ncomments; i++)
@@ -611,7 +611,7 @@ int pprof_write(const struct profile *p, const bool *keep, const struct pprof_op
     w.map_id = calloc(p->nmappings + 1, sizeof(*w.map_id));
     if (!w.str_new || !w.str_order || !w.loc_used || !w.fn_used || !w.map_id ||
         hw_buf_reserve(&w.buf, PPROF_FLUSH_AT + 4096) < 0) {
-        hw_errf(err, "out of memory while encoding the pprof profile");
+        hw_err_oom_while(err, "encoding the pprof profile");
         goto out;
     }
     w.str_order[0] = 0;
@@ -621,7 +621,7 @@ int pprof_write(const struct profile *p, const bool *keep, const struct pprof_op
     if (w.o->gzip) {
         w.zout = malloc(PPROF_ZCHUNK);
         if (!w.zout) {
-            hw_errf(err, "out of memory while encoding the pprof profile");
+            hw_err_oom_while(err, "encoding the pprof profile");
             goto out;
         }
         /* windowBits 15 + 16: a gzip header and trailer instead of zlib's */

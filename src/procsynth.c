@@ -18,8 +18,8 @@ static void synth_put(unsigned char *buf, size_t *len, const void *p, size_t n)
     *len += n;
 }
 
-void synth_trailer(unsigned char *buf, size_t *len, uint64_t sample_type, uint32_t pid, uint32_t tid,
-                   uint64_t time, uint64_t id, uint32_t cpu)
+void synth_trailer(unsigned char *buf, size_t *len, uint64_t sample_type, uint32_t pid,
+                   uint32_t tid, uint64_t time, uint64_t id, uint32_t cpu)
 {
     if (sample_type & PERF_SAMPLE_TID) {
         synth_put(buf, len, &pid, 4);
@@ -83,7 +83,8 @@ int synth_kernel_mmap(const struct synth_ctx *ctx, struct hw_err *err)
         return 0; /* addresses hidden (kptr_restrict) */
     unsigned char buf[256];
     size_t len = sizeof(struct perf_event_header);
-    struct perf_event_header h = {.type = PERF_RECORD_MMAP, .misc = PERF_RECORD_MISC_KERNEL, .size = 0};
+    struct perf_event_header h = {
+        .type = PERF_RECORD_MMAP, .misc = PERF_RECORD_MISC_KERNEL, .size = 0};
     memcpy(buf, &h, sizeof(h));
     uint32_t pid = UINT32_MAX, tid = 0;
     uint64_t mlen = UINT64_MAX - start, pgoff = start;
@@ -111,26 +112,20 @@ int synth_list_threads(pid_t pid, pid_t **tids, size_t *ntids, struct hw_err *er
     size_t cap = 0;
     struct dirent *de;
     /* the main thread first, so it owns the ring buffers */
-    pid_t *v = malloc(16 * sizeof(*v));
-    if (!v) {
+    pid_t *v = NULL;
+    if (hw_grow(&v, &cap, 1, sizeof(*v)) < 0) {
         closedir(d);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
-    cap = 16;
     v[(*ntids)++] = pid;
     while ((de = readdir(d))) {
         uint64_t t;
         if (hw_parse_u64(de->d_name, &t) < 0 || (pid_t)t == pid)
             continue;
-        if (*ntids == cap) {
-            pid_t *nv = realloc(v, cap * 2 * sizeof(*v));
-            if (!nv) {
-                free(v);
-                closedir(d);
-                return hw_errf(err, "out of memory");
-            }
-            v = nv;
-            cap *= 2;
+        if (hw_grow(&v, &cap, *ntids + 1, sizeof(*v)) < 0) {
+            free(v);
+            closedir(d);
+            return hw_err_oom(err);
         }
         v[(*ntids)++] = (pid_t)t;
     }
@@ -157,15 +152,15 @@ static int synth_comm(const struct synth_ctx *ctx, pid_t pid, pid_t tid, struct 
 }
 
 /* Parses one /proc/PID/maps line and emits an MMAP2 for executable mappings. */
-static int synth_map_line(const struct synth_ctx *ctx, pid_t pid, const char *line, unsigned char *buf,
-                          struct hw_err *err)
+static int synth_map_line(const struct synth_ctx *ctx, pid_t pid, const char *line,
+                          unsigned char *buf, struct hw_err *err)
 {
     unsigned long long start, end, pgoff, ino;
     unsigned maj, min;
     char perms[8];
     int name_at = 0;
-    if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff, &maj, &min, &ino,
-               &name_at) < 7)
+    if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &start, &end, perms, &pgoff, &maj, &min,
+               &ino, &name_at) < 7)
         return 0;
     if (strlen(perms) < 4 || perms[2] != 'x')
         return 0;
@@ -175,11 +170,13 @@ static int synth_map_line(const struct synth_ctx *ctx, pid_t pid, const char *li
     if (!name[0])
         snprintf(name, sizeof(name), "//anon");
     size_t len = sizeof(struct perf_event_header);
-    struct perf_event_header h = {.type = PERF_RECORD_MMAP2, .misc = PERF_RECORD_MISC_USER, .size = 0};
+    struct perf_event_header h = {
+        .type = PERF_RECORD_MMAP2, .misc = PERF_RECORD_MISC_USER, .size = 0};
     memcpy(buf, &h, sizeof(h));
     uint32_t p = (uint32_t)pid;
     uint64_t mlen = end - start, gen = 0;
-    uint32_t prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | PROT_EXEC;
+    uint32_t prot =
+        (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | PROT_EXEC;
     uint32_t flags = perms[3] == 's' ? MAP_SHARED : MAP_PRIVATE;
     uint64_t s = start, off = pgoff, inode = ino;
     synth_put(buf, &len, &p, 4);
@@ -219,7 +216,7 @@ int synth_process(const struct synth_ctx *ctx, pid_t pid, struct hw_err *err)
     unsigned char *buf = malloc(SYNTH_NAME_MAX + 256);
     if (!buf) {
         fclose(f);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
     while (rc == 0 && getline(&line, &cap, f) > 0)
         rc = synth_map_line(ctx, pid, line, buf, err);

@@ -39,21 +39,21 @@ struct recording {
     size_t nrbs;
     struct pw_writer *writer;
     struct machine *m;
-    struct bidtable *bids;         /* the build ids of the binaries samples hit, and their copies */
-    struct dec_format *formats;    /* per event */
+    struct bidtable *bids;      /* the build ids of the binaries samples hit, and their copies */
+    struct dec_format *formats; /* per event */
     struct workload wl;
     bool have_workload;
     int sigfd;
     sigset_t old_mask;
     bool mask_set;
     struct sigaction old_stop[4], old_xfsz, old_pipe; /* old_stop: per recorder_stop_signals */
-    pid_t *pids;                   /* attach mode: the processes (thread ids mapped to their
-                                      process, duplicates dropped) */
+    pid_t *pids; /* attach mode: the processes (thread ids mapped to their
+                    process, duplicates dropped) */
     size_t npids;
-    int *pidfds;                   /* one per pid, -1 when pidfd_open failed (kill(0) then) */
+    int *pidfds; /* one per pid, -1 when pidfd_open failed (kill(0) then) */
     size_t npidfds;
     uint64_t first_time, last_time;
-    uint64_t stop_time;            /* CLOCK_MONOTONIC when the recording stopped */
+    uint64_t stop_time; /* CLOCK_MONOTONIC when the recording stopped */
     struct pending_hit *pending;
     size_t npending;
 };
@@ -235,7 +235,8 @@ static long recorder_drain(struct recording *r, struct hw_err *err)
         ringbuf_end(rb);
     }
     if (n > 0) {
-        struct perf_event_header fr = {.type = PF_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
+        struct perf_event_header fr = {
+            .type = PF_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
         if (pw_writer_write(r->writer, &fr, sizeof(fr), err) < 0)
             return -1;
     }
@@ -283,11 +284,11 @@ static int recorder_alloc_result(struct recording *r, struct hw_err *err)
     res->names = calloc(res->nevents, sizeof(*res->names));
     r->formats = calloc(res->nevents, sizeof(*r->formats));
     if (!res->events || !res->names || !r->formats)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     for (size_t e = 0; e < res->nevents; e++) {
         res->names[e] = hw_strdup(r->set.names[e]);
         if (!res->names[e])
-            return hw_errf(err, "out of memory");
+            return hw_err_oom(err);
         res->events[e].name = res->names[e];
         res->events[e].member = !r->set.attrs[e].disabled;
         res->events[e].tracking = r->set.tracking && e == 0;
@@ -301,7 +302,7 @@ static int recorder_map_buffers(struct recording *r, struct hw_err *err)
 {
     r->rbs = calloc(r->set.ncpus, sizeof(*r->rbs));
     if (!r->rbs)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     for (size_t c = 0; c < r->set.ncpus; c++) {
         int fd = pe_buffer_fd(&r->set, c);
         if (fd < 0)
@@ -319,13 +320,13 @@ static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, str
     if (r->have_workload || r->opts->system_wide) {
         *targets = malloc(sizeof(pid_t));
         if (!*targets)
-            return hw_errf(err, "out of memory");
+            return hw_err_oom(err);
         (*targets)[0] = r->opts->system_wide ? -1 : r->wl.pid;
         *n = 1;
         return 0;
     }
     pid_t *all = NULL;
-    size_t nall = 0;
+    size_t nall = 0, cap = 0;
     for (size_t i = 0; i < r->npids; i++) {
         pid_t *tids;
         size_t nt;
@@ -333,13 +334,11 @@ static int recorder_targets(struct recording *r, pid_t **targets, size_t *n, str
             free(all);
             return -1;
         }
-        pid_t *na = realloc(all, (nall + nt) * sizeof(*all));
-        if (!na) {
+        if (hw_grow(&all, &cap, nall + nt, sizeof(*all)) < 0) {
             free(tids);
             free(all);
-            return hw_errf(err, "out of memory");
+            return hw_err_oom(err);
         }
-        all = na;
         memcpy(all + nall, tids, nt * sizeof(*tids));
         nall += nt;
         free(tids);
@@ -389,7 +388,7 @@ static int recorder_normalize_pids(struct recording *r, struct hw_err *err)
 {
     r->pids = calloc(r->opts->npids ? r->opts->npids : 1, sizeof(*r->pids));
     if (!r->pids)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     for (size_t i = 0; i < r->opts->npids; i++) {
         pid_t p = recorder_tgid(r->opts->pids[i]);
         bool dup = false;
@@ -407,7 +406,7 @@ static int recorder_open_pidfds(struct recording *r, struct hw_err *err)
         return -1;
     r->pidfds = calloc(r->npids ? r->npids : 1, sizeof(int));
     if (!r->pidfds)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     for (size_t i = 0; i < r->npids; i++) {
 #ifdef SYS_pidfd_open
         r->pidfds[i] = (int)syscall(SYS_pidfd_open, r->pids[i], 0);
@@ -434,7 +433,7 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
     size_t nfds = r->nrbs + 2 + r->npidfds;
     struct pollfd *pfd = calloc(nfds, sizeof(*pfd));
     if (!pfd)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     for (size_t i = 0; i < r->nrbs; i++)
         pfd[i] = (struct pollfd){.fd = r->rbs[i].fd, .events = POLLIN};
     size_t sig_at = r->nrbs, wl_at = r->nrbs + 1, pid_at = r->nrbs + 2;
@@ -451,7 +450,7 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
     bool *gone = calloc(r->npidfds ? r->npidfds : 1, sizeof(*gone));
     if (!gone) {
         free(pfd);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
     int rc = 0;
     for (;;) {
@@ -530,7 +529,8 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
     for (size_t i = 0; i < r->npending; i++)
         mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
     struct hw_warn w = {r->opts->notice, r->opts->notice_arg};
-    if (bidtable_collect(r->bids, r->m, recorder_samples_kernel(&r->set), &bids, &nbids, &w, err) < 0)
+    if (bidtable_collect(r->bids, r->m, recorder_samples_kernel(&r->set), &bids, &nbids, &w, err) <
+        0)
         return -1;
     /* With CLOCK_MONOTONIC timestamps, the end of the recording is known in the samples' clock:
      * the loader charges threads still waiting then up to it. */
@@ -575,7 +575,7 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
     r->bids = bidtable_new(o->cache_dir);
     r->pending = malloc(RECORDER_PENDING_MAX * sizeof(*r->pending));
     if (!r->m || !r->bids || !r->pending)
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     recorder_raise_fd_limit();
     if (r->have_workload) {
         if (workload_check_command(o->argv[0], err) < 0) {
@@ -618,7 +618,7 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
     if (!attrs || !ids) {
         free(attrs);
         free(ids);
-        return hw_errf(err, "out of memory");
+        return hw_err_oom(err);
     }
     size_t per = r->set.ntargets * r->set.ncpus;
     for (size_t e = 0; e < r->set.nevents; e++) {
@@ -627,8 +627,11 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
             for (size_t c = 0; c < r->set.ncpus; c++)
                 if (r->set.fds[pe_index(&r->set, t, c, e)] >= 0)
                     ids[e * per + k++] = r->set.ids[pe_index(&r->set, t, c, e)];
-        attrs[e] = (struct pw_attr){.attr = r->set.attrs[e], .ids = ids + e * per, .nids = k,
-                                    .name = r->set.names[e], .group_size = pe_group_size(&r->set, e)};
+        attrs[e] = (struct pw_attr){.attr = r->set.attrs[e],
+                                    .ids = ids + e * per,
+                                    .nids = k,
+                                    .name = r->set.names[e],
+                                    .group_size = pe_group_size(&r->set, e)};
     }
     struct pw_meta meta;
     struct pw_uname_storage us;

@@ -85,8 +85,8 @@ int ringbuf_mmap(struct ringbuf *rb, int fd, unsigned data_pages, struct hw_err 
     unsigned char *bounce = malloc(RINGBUF_BOUNCE_SIZE);
     if (!bounce) {
         munmap(map, len);
-        return hw_errf(err, "out of memory allocating the ring buffer's %u-byte bounce buffer",
-                       RINGBUF_BOUNCE_SIZE);
+        return hw_err_oom_while(err, "allocating the ring buffer's %u-byte bounce buffer",
+                                RINGBUF_BOUNCE_SIZE);
     }
 
     rb->fd = fd;

@@ -41,7 +41,7 @@ static bool stat_unsupported(int errnum)
 static int stat_slots(struct stat_session *s, struct hw_err *err)
 {
     const struct stat_opts *o = s->o;
-    size_t cap = 0;
+    size_t cap = 0, cpu_cap = 0;
     int *cpus = NULL;
     if (o->system_wide) {
         int n = o->cpus ? (int)o->ncpus : hw_online_cpus(&cpus, err);
@@ -50,7 +50,7 @@ static int stat_slots(struct stat_session *s, struct hw_err *err)
         const int *list = o->cpus ? o->cpus : cpus;
         for (int i = 0; i < n; i++) {
             if (hw_grow(&s->targets, &cap, s->nslots + 1, sizeof(*s->targets)) < 0 ||
-                !(s->slot_cpu = realloc(s->slot_cpu, (s->nslots + 1) * sizeof(int)))) {
+                hw_grow(&s->slot_cpu, &cpu_cap, s->nslots + 1, sizeof(*s->slot_cpu)) < 0) {
                 free(cpus);
                 return hw_err_oom(err);
             }
@@ -68,7 +68,7 @@ static int stat_slots(struct stat_session *s, struct hw_err *err)
             return -1;
         for (size_t t = 0; t < nt; t++) {
             if (hw_grow(&s->targets, &cap, s->nslots + 1, sizeof(*s->targets)) < 0 ||
-                !(s->slot_cpu = realloc(s->slot_cpu, (s->nslots + 1) * sizeof(int)))) {
+                hw_grow(&s->slot_cpu, &cpu_cap, s->nslots + 1, sizeof(*s->slot_cpu)) < 0) {
                 free(tids);
                 return hw_err_oom(err);
             }

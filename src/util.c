@@ -26,6 +26,21 @@ int hw_err_oom(struct hw_err *err)
     return hw_errf(err, "out of memory");
 }
 
+int hw_err_oom_while(struct hw_err *err, const char *fmt, ...)
+{
+    if (err) {
+        char what[sizeof(err->msg)];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        hw_err_oom(err);
+        snprintf(err->msg + strlen(err->msg), sizeof(err->msg) - strlen(err->msg), " while %s",
+                 what);
+    }
+    return -1;
+}
+
 void hw_warnf(const struct hw_warn *w, const char *fmt, ...)
 {
     if (!w || !w->fn)

@@ -12,19 +12,25 @@ struct hw_err {
     char msg[1024];
 };
 
-/* Formats a message into err (if err is non-NULL). Always returns -1 so callers can `return hw_errf(...)`. */
+/* Formats a message into err (if err is non-NULL). Always returns -1 so callers can `return
+ * hw_errf(...)`. */
 int hw_errf(struct hw_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Sets err to "out of memory" and returns -1: the one out-of-memory policy of library code is to
  * fail the call with this message (library code never exits). */
 int hw_err_oom(struct hw_err *err);
 
+/* hw_err_oom with what was being done: "out of memory while <fmt...>". Returns -1. */
+int hw_err_oom_while(struct hw_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Like hw_errf, and appends ": strerror(errnum)". Returns -1. */
 int hw_errf_errno(struct hw_err *err, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The one callback type for remarks to the user that do not fail the call (warnings, notices of a
- * fallback): msg is one line without a newline. Library code never prints; the subcommand decides. */
+ * fallback): msg is one line without a newline. Library code never prints; the subcommand decides.
+ */
 typedef void (*hw_warn_fn)(void *arg, const char *msg);
 
 /* A warning sink: fn (may be NULL: warnings are dropped) and its argument. */
@@ -80,7 +86,8 @@ unsigned hw_ncpus_configured(void);
 int hw_online_cpus(int **cpus, struct hw_err *err);
 
 /* Parses a kernel CPU list ("0-3,8,10-11", as in sysfs cpus/cpumask/online files) into a sorted,
- * malloc'd array. Returns the count (0 for an empty list), or -1 with err (malformed, out of memory). */
+ * malloc'd array. Returns the count (0 for an empty list), or -1 with err (malformed, out of
+ * memory). */
 int hw_parse_cpulist(const char *s, int **cpus, struct hw_err *err);
 
 /* Monotonic clock in nanoseconds. */
@@ -89,7 +96,8 @@ uint64_t hw_now_ns(void);
 /* The one binary search: the index of the last element of the sorted array base[0..n) (elements of
  * size bytes) whose uint64_t key at byte offset key_off is <= key, or n when every key is greater
  * (or n is 0). Use offsetof(struct, field) for key_off. No allocation, O(log n). */
-static inline size_t hw_bsearch_le(const void *base, size_t n, size_t size, size_t key_off, uint64_t key)
+static inline size_t hw_bsearch_le(const void *base, size_t n, size_t size, size_t key_off,
+                                   uint64_t key)
 {
     const unsigned char *b = base;
     size_t lo = 0, hi = n; /* the answer + 1 lies in [lo, hi] */
@@ -123,6 +131,6 @@ static inline size_t hw_lower_bound(const void *base, size_t n, size_t size, con
 }
 
 #define HW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define HW_ALIGN(x, a) (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define HW_ALIGN(x, a)   (((x) + (a)-1) & ~((uint64_t)(a)-1))
 
 #endif
