@@ -21,7 +21,7 @@ struct events_generic {
     const char *name;
     uint32_t type;
     uint64_t config;
-    const char *fq;   /* libpfm4's name of it, the start of hw_event.fqname */
+    const char *fq;   /* libpfm4's name of it, the start of event.fqname */
     const char *desc; /* one-line description for `hwprof list` */
 };
 
@@ -386,7 +386,7 @@ static char *events_fqname(const char *fq, const struct perf_event_attr *a)
 /* Encodes a generic name with its modifiers (mods: the text after the name). Returns 0 or -1 with
  * err. */
 static int events_encode_generic(const struct events_generic *g, const char *text, const char *mods,
-                                 bool kernel_default, struct hw_event *ev, struct hw_err *err)
+                                 bool kernel_default, struct event *ev, struct hw_err *err)
 {
     struct events_mods m;
     if (events_parse_mods(text, mods, &m, err) < 0)
@@ -696,7 +696,7 @@ static int events_err_encode(const char *text, int ret, struct hw_err *err)
     }
 }
 
-void events_free(struct hw_event_list *list)
+void events_free(struct event_list *list)
 {
     if (!list)
         return;
@@ -718,10 +718,10 @@ static bool events_unbound_generic(const struct perf_event_attr *attr)
 
 /* Appends a copy of ev to out with the given group; when pmu is set and ev is an unbound generic
  * event, binds it to that PMU and names it "PMU/NAME/". Returns 0 or -1 (out of memory). */
-static int events_append_copy(struct hw_buf *out, const struct hw_event *ev, int group,
+static int events_append_copy(struct hw_buf *out, const struct event *ev, int group,
                               const struct pmu *pmu)
 {
-    struct hw_event c = *ev;
+    struct event c = *ev;
     c.group = group;
     c.name = NULL;
     c.fqname = NULL;
@@ -746,7 +746,7 @@ static int events_append_copy(struct hw_buf *out, const struct hw_event *ev, int
 
 /* The core PMU that an event of the group [i, j) names explicitly (a raw or PMU event, or a generic
  * event already bound), or NULL. */
-static const struct pmu *events_group_core(const struct hw_event_list *l, size_t i, size_t j,
+static const struct pmu *events_group_core(const struct event_list *l, size_t i, size_t j,
                                            const struct pmu_set *pmus)
 {
     for (size_t k = i; k < j; k++) {
@@ -760,7 +760,7 @@ static const struct pmu *events_group_core(const struct hw_event_list *l, size_t
     return NULL;
 }
 
-int events_split_hybrid(struct hw_event_list *list, const struct pmu_set *pmus, struct hw_err *err)
+int events_split_hybrid(struct event_list *list, const struct pmu_set *pmus, struct hw_err *err)
 {
     size_t ncore = pmu_ncore(pmus);
     if (ncore < 2)
@@ -792,14 +792,14 @@ int events_split_hybrid(struct hw_event_list *list, const struct pmu_set *pmus, 
         i = j;
     }
     if (rc < 0) {
-        struct hw_event_list partial = {(struct hw_event *)(void *)out.data,
-                                        out.len / sizeof(struct hw_event)};
+        struct event_list partial = {(struct event *)(void *)out.data,
+                                     out.len / sizeof(struct event)};
         events_free(&partial);
         return hw_err_oom(err);
     }
     events_free(list);
-    list->ev = (struct hw_event *)(void *)out.data;
-    list->n = out.len / sizeof(struct hw_event);
+    list->ev = (struct event *)(void *)out.data;
+    list->n = out.len / sizeof(struct event);
     return 0;
 }
 
@@ -876,8 +876,8 @@ static bool events_is_raw(const char *s, size_t len)
 
 /* Encodes perf's raw event rNNNN (the CPU PMU's own encoding, PERF_TYPE_RAW) with its modifiers.
  * Returns 0 or -1 with err. */
-static int events_encode_raw(const char *text, size_t blen, bool kernel_default,
-                             struct hw_event *ev, struct hw_err *err)
+static int events_encode_raw(const char *text, size_t blen, bool kernel_default, struct event *ev,
+                             struct hw_err *err)
 {
     struct events_mods m;
     if (events_parse_mods(text, text + blen, &m, err) < 0)
@@ -1009,7 +1009,7 @@ static int events_apply_terms(struct events_pmu_event *e, const char *terms, siz
 /* Encodes perf's PMU syntax, PMU/TERM[=VALUE],.../MODIFIERS (cpu/event=0x3c,umask=0/u,
  * cpu/cycles/, msr/tsc/), from the PMU's sysfs type, format and event aliases. Returns 0 or -1
  * with err. */
-static int events_encode_pmu(struct events_ctx *c, const char *text, struct hw_event *ev,
+static int events_encode_pmu(struct events_ctx *c, const char *text, struct event *ev,
                              struct hw_err *err)
 {
     const char *open = strchr(text, '/');
@@ -1101,7 +1101,7 @@ static int events_tp_collect(const char *system, const char *event, uint64_t id,
 /* Encodes tracepoint SYSTEM:EVENT[:MODIFIERS] from tracefs. Returns 0, 1 when text is no tracepoint
  * (the caller reports an unknown event), or -1 with err (tracefs not mounted or unreadable for what
  * looks like a tracepoint, an unknown event of a known subsystem). */
-static int events_encode_tracepoint(struct events_ctx *c, const char *text, struct hw_event *ev,
+static int events_encode_tracepoint(struct events_ctx *c, const char *text, struct event *ev,
                                     struct hw_err *err)
 {
     const char *colon = strchr(text, ':');
@@ -1171,7 +1171,7 @@ static int events_encode_tracepoint(struct events_ctx *c, const char *text, stru
 /* Encodes a libpfm4 name (PMU::EVENT:UMASK:MOD..., or an event of an active PMU without the PMU
  * part) with perf's letter modifiers applied on top; a name libpfm4 does not know may be a
  * tracepoint. Returns 0 or -1 with err. */
-static int events_encode_pfm(struct events_ctx *c, const char *text, struct hw_event *ev,
+static int events_encode_pfm(struct events_ctx *c, const char *text, struct event *ev,
                              struct hw_err *err)
 {
     int plm = c->kernel_default ? (PFM_PLM0 | PFM_PLM3) : PFM_PLM3;
@@ -1217,7 +1217,7 @@ static int events_encode_pfm(struct events_ctx *c, const char *text, struct hw_e
 static int events_add(struct events_ctx *c, const char *spec, const struct events_span *sp,
                       struct hw_buf *list, struct hw_err *err)
 {
-    struct hw_event ev;
+    struct event ev;
     memset(&ev, 0, sizeof(ev));
     ev.name = strndup(spec + sp->start, sp->len);
     if (!ev.name)
@@ -1319,8 +1319,8 @@ static int events_split(const char *spec, struct hw_buf *spans, struct hw_err *e
     return 0;
 }
 
-int events_parse_at(const char *spec, bool kernel_default, const char *root,
-                    struct hw_event_list *out, struct hw_err *err)
+int events_parse_at(const char *spec, bool kernel_default, const char *root, struct event_list *out,
+                    struct hw_err *err)
 {
     out->ev = NULL;
     out->n = 0;
@@ -1339,15 +1339,14 @@ int events_parse_at(const char *spec, bool kernel_default, const char *root,
     hw_buf_free(&spans);
     if (c.have_pmus)
         pmu_set_free(&c.pmus);
-    out->ev = (struct hw_event *)(void *)evs.data;
-    out->n = evs.len / sizeof(struct hw_event);
+    out->ev = (struct event *)(void *)evs.data;
+    out->n = evs.len / sizeof(struct event);
     if (rc < 0)
         events_free(out);
     return rc;
 }
 
-int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out,
-                 struct hw_err *err)
+int events_parse(const char *spec, bool kernel_default, struct event_list *out, struct hw_err *err)
 {
     return events_parse_at(spec, kernel_default, NULL, out, err);
 }
@@ -1368,7 +1367,7 @@ bool events_is_hardware(const struct perf_event_attr *attr)
     }
 }
 
-int events_fallback_cpu_clock(struct hw_event *ev, char **old_name, struct hw_err *err)
+int events_fallback_cpu_clock(struct event *ev, char **old_name, struct hw_err *err)
 {
     const struct perf_event_attr *o = &ev->attr;
     char *name = hw_strdup("cpu-clock");
@@ -1456,7 +1455,7 @@ static int events_list_encode(const char *qname, int idx, int nattrs, struct per
 /* State of events_list while it walks the PMU events. */
 struct events_list_ctx {
     const char *pattern;
-    int (*cb)(const struct hw_event_info *info, void *arg);
+    int (*cb)(const struct event_info *info, void *arg);
     void *arg;
 };
 
@@ -1470,7 +1469,7 @@ static int events_list_pmu_event(const pfm_pmu_info_t *pi, int idx, const pfm_ev
     snprintf(qname, sizeof(qname), "%s::%s", pi->name, ei->name);
     if (!events_match(qname, c->pattern))
         return 0;
-    struct hw_event_info info;
+    struct event_info info;
     memset(&info, 0, sizeof(info));
     char desc[256];
     info.name = qname;
@@ -1482,8 +1481,8 @@ static int events_list_pmu_event(const pfm_pmu_info_t *pi, int idx, const pfm_ev
     return c->cb(&info, c->arg);
 }
 
-int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info, void *arg),
-                void *arg, struct hw_err *err)
+int events_list(const char *pattern, int (*cb)(const struct event_info *info, void *arg), void *arg,
+                struct hw_err *err)
 {
     if (events_init(err) < 0)
         return -1;
@@ -1492,7 +1491,7 @@ int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info,
         const struct events_generic *g = &events_generic_table[i];
         if (!events_match(g->name, pattern))
             continue;
-        struct hw_event_info info;
+        struct event_info info;
         memset(&info, 0, sizeof(info));
         info.name = g->name;
         info.pmu = "generic";

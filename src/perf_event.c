@@ -357,12 +357,12 @@ static bool pe_may_fall_back(const struct perf_event_attr *a, const struct pmu_s
     return pmu_by_type(pmus, a->type) == NULL; /* not msr, uncore or other non-CPU PMUs */
 }
 
-static bool pe_in_group(const struct hw_event_list *ev, size_t i)
+static bool pe_in_group(const struct event_list *ev, size_t i)
 {
     return ev->ev[i].group >= 0;
 }
 
-static enum pe_role pe_role_of(const struct hw_event_list *ev, size_t i)
+static enum pe_role pe_role_of(const struct event_list *ev, size_t i)
 {
     if (!ev->ev[i].leader)
         return PE_ROLE_MEMBER;
@@ -373,14 +373,14 @@ static enum pe_role pe_role_of(const struct hw_event_list *ev, size_t i)
 }
 
 /* The leader of event i (i itself for a leader or a lone event). */
-static size_t pe_leader_of(const struct hw_event_list *ev, size_t i)
+static size_t pe_leader_of(const struct event_list *ev, size_t i)
 {
     while (i > 0 && !ev->ev[i].leader)
         i--;
     return i;
 }
 
-static void pe_drop_event(struct hw_event_list *ev, size_t i)
+static void pe_drop_event(struct event_list *ev, size_t i)
 {
     free(ev->ev[i].name);
     free(ev->ev[i].fqname);
@@ -388,7 +388,7 @@ static void pe_drop_event(struct hw_event_list *ev, size_t i)
     ev->n--;
 }
 
-static bool pe_same_lone_event(const struct hw_event *a, const struct hw_event *b)
+static bool pe_same_lone_event(const struct event *a, const struct event *b)
 {
     return a->leader && b->leader && a->group < 0 && b->group < 0 && a->attr.type == b->attr.type &&
            a->attr.config == b->attr.config && a->attr.exclude_user == b->attr.exclude_user &&
@@ -410,7 +410,7 @@ static void pe_notify(hw_warn_fn notice, void *arg, const char *fmt, ...)
 
 /* The PMU whose CPUs event i opens on: its own, or for a member without one (a software event in a
  * group) its leader's. NULL: every CPU. */
-static const struct pmu *pe_event_pmu(const struct hw_event_list *ev, size_t i,
+static const struct pmu *pe_event_pmu(const struct event_list *ev, size_t i,
                                       const struct pmu_set *pmus)
 {
     const struct pmu *p = pmu_of_attr(pmus, &ev->ev[i].attr);
@@ -420,7 +420,7 @@ static const struct pmu *pe_event_pmu(const struct hw_event_list *ev, size_t i,
 }
 
 /* The first of cpus that event i may open on, or -1 when its PMU covers none of them. */
-static int pe_first_cpu(const struct hw_event_list *ev, size_t i, const struct pmu_set *pmus,
+static int pe_first_cpu(const struct event_list *ev, size_t i, const struct pmu_set *pmus,
                         const int *cpus, size_t ncpus)
 {
     const struct pmu *p = pe_event_pmu(ev, i, pmus);
@@ -432,7 +432,7 @@ static int pe_first_cpu(const struct hw_event_list *ev, size_t i, const struct p
 
 /* Tries event i alone on (pid, cpu); *attr gets the attr it was opened with. Returns 0 or the
  * errno. */
-static int pe_try_event(const struct hw_event_list *ev, size_t i, const struct pe_config *cfg,
+static int pe_try_event(const struct event_list *ev, size_t i, const struct pe_config *cfg,
                         pid_t pid, int cpu, struct perf_event_attr *attr)
 {
     uint64_t id;
@@ -445,7 +445,7 @@ static int pe_try_event(const struct hw_event_list *ev, size_t i, const struct p
 }
 
 /* Makes every group of ev a set of independent events. */
-static void pe_split_group(struct hw_event_list *ev, int group)
+static void pe_split_group(struct event_list *ev, int group)
 {
     for (size_t k = 0; k < ev->n; k++)
         if (ev->ev[k].group == group) {
@@ -460,7 +460,7 @@ static bool pe_unsupported_errno(int e)
 }
 
 /* Error for an event whose PMU covers none of the CPUs to record. Returns -1. */
-static int pe_err_no_cpu(const struct hw_event_list *ev, size_t i, const struct pmu_set *pmus,
+static int pe_err_no_cpu(const struct event_list *ev, size_t i, const struct pmu_set *pmus,
                          struct hw_err *err)
 {
     const struct pmu *p = pe_event_pmu(ev, i, pmus);
@@ -493,7 +493,7 @@ static const char *pe_limit_advice(int nmi_watchdog)
 }
 
 /* Writes "{a,b,c}" (the names of the group led by event i of ev) into buf. */
-static void pe_group_label(const struct hw_event_list *ev, size_t i, char *buf, size_t size)
+static void pe_group_label(const struct event_list *ev, size_t i, char *buf, size_t size)
 {
     size_t len = (size_t)snprintf(buf, size, "{%s", ev->ev[i].name);
     for (size_t k = i + 1; k < ev->n && !ev->ev[k].leader && len < size; k++)
@@ -504,7 +504,7 @@ static void pe_group_label(const struct hw_event_list *ev, size_t i, char *buf, 
 
 /* Opens the group led by event i on (pid, cpu): the leader, then each member in it. Returns 0, or
  * the errno of the first member that failed with *bad its index. */
-static int pe_try_group(const struct hw_event_list *ev, size_t i, const struct pe_config *cfg,
+static int pe_try_group(const struct event_list *ev, size_t i, const struct pe_config *cfg,
                         pid_t pid, int cpu, size_t *bad)
 {
     struct perf_event_attr attr;
@@ -537,7 +537,7 @@ static int pe_try_group(const struct hw_event_list *ev, size_t i, const struct p
 /* Opens every group as a whole: a member that opens alone but not in its group needs a counter the
  * PMU does not have free; it is dropped with a notice naming that limit (an error with
  * --no-fallback). Returns 0 or -1 with err. */
-static int pe_check_groups(struct hw_event_list *ev, const struct pe_config *cfg, pid_t pid,
+static int pe_check_groups(struct event_list *ev, const struct pe_config *cfg, pid_t pid,
                            const int *cpus, size_t ncpus, const struct pmu_set *pmus,
                            hw_warn_fn notice, void *narg, struct hw_err *err)
 {
@@ -656,7 +656,7 @@ static bool pe_ibs_event(const struct perf_event_attr *a)
     return a->type == PERF_TYPE_RAW && (a->config == 0x76 || a->config == 0xc1);
 }
 
-void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
+void pe_adjust_precise_amd(struct event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
                            void *arg)
 {
     struct perf_event_attr *a = &ev->attr;
@@ -721,8 +721,8 @@ bool pe_is_clock(const struct perf_event_attr *a)
 /* The kernel fires cpu-clock and task-clock at most every PE_CLOCK_MIN_PERIOD ns (its hrtimer
  * minimum) but reports each sample with the period asked for: a shorter period is raised to it, so
  * that every sample weighs the time it covers. */
-static void pe_clock_minimum(struct hw_event_list *ev, const struct pe_config *cfg,
-                             hw_warn_fn notice, void *narg)
+static void pe_clock_minimum(struct event_list *ev, const struct pe_config *cfg, hw_warn_fn notice,
+                             void *narg)
 {
     for (size_t i = 0; i < ev->n; i++) {
         struct perf_event_attr *a = &ev->ev[i].attr;
@@ -742,7 +742,7 @@ static void pe_clock_minimum(struct hw_event_list *ev, const struct pe_config *c
 
 /* Applies fallbacks until every event opens on (pid, the first CPU of its PMU). Returns 0 or -1
  * with err. */
-static int pe_resolve(struct hw_event_list *ev, struct pe_config *cfg, pid_t pid, const int *cpus,
+static int pe_resolve(struct event_list *ev, struct pe_config *cfg, pid_t pid, const int *cpus,
                       size_t ncpus, const struct pmu_set *pmus, hw_warn_fn notice, void *narg,
                       struct hw_err *err)
 {
@@ -760,7 +760,7 @@ static int pe_resolve(struct hw_event_list *ev, struct pe_config *cfg, pid_t pid
             i++;
             continue;
         }
-        struct hw_event *x = &ev->ev[i];
+        struct event *x = &ev->ev[i];
         enum pe_role role = pe_role_of(ev, i);
         if ((e == EOPNOTSUPP || e == EINVAL) && x->precise_max && x->attr.precise_ip > 0) {
             x->attr.precise_ip--; /* :P: the highest level that opens, silently, as perf */
@@ -877,7 +877,7 @@ static void pe_tracking_attr(struct perf_event_attr *a, const struct perf_event_
 }
 
 /* Whether event 0 opens on every CPU to record (else a dummy must carry the side-band). */
-static bool pe_first_covers(const struct hw_event_list *ev, const struct pmu_set *pmus,
+static bool pe_first_covers(const struct event_list *ev, const struct pmu_set *pmus,
                             const int *cpus, size_t ncpus)
 {
     const struct pmu *p = pe_event_pmu(ev, 0, pmus);
@@ -889,7 +889,7 @@ static bool pe_first_covers(const struct hw_event_list *ev, const struct pmu_set
 
 /* Fills the per-event part of set (attrs, names) for the resolved events, after the tracking dummy
  * when set->tracking. Returns 0 or -1 with err. */
-static int pe_fill_events(struct pe_set *set, const struct hw_event_list *events,
+static int pe_fill_events(struct pe_set *set, const struct event_list *events,
                           const struct pe_config *cfg, struct hw_err *err)
 {
     size_t off = set->tracking;
@@ -911,7 +911,7 @@ static int pe_fill_events(struct pe_set *set, const struct hw_event_list *events
     return 0;
 }
 
-int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, struct pe_config *out,
+int pe_limit_freq(const struct pe_config *cfg, struct event_list *events, struct pe_config *out,
                   hw_warn_fn notice, void *arg, struct hw_err *err)
 {
     *out = *cfg;
@@ -949,7 +949,7 @@ int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, str
     return 0;
 }
 
-int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
+int pe_open(struct pe_set *set, struct event_list *events, const struct pe_config *cfg,
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err)
 {

@@ -142,7 +142,7 @@ static inline size_t pe_index(const struct pe_set *s, size_t target, size_t cpu,
 /* Copies cfg to out, lowering the sampling frequency of out and of every event with its own
  * (a freq modifier) to kernel.perf_event_max_sample_rate when it is above, with one notice, as perf
  * does; with cfg->strict_freq that is an error instead. Returns 0 or -1 with err. */
-int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, struct pe_config *out,
+int pe_limit_freq(const struct pe_config *cfg, struct event_list *events, struct pe_config *out,
                   hw_warn_fn notice, void *arg, struct hw_err *err);
 
 /* Limits the frequency (pe_limit_freq), splits generic hardware events per core PMU on a hybrid
@@ -153,7 +153,7 @@ int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, str
  * event on every (target, cpu) of its PMU with inherit, disabled, and group members attached to
  * their leader. Each event is tried on the first of cpus its PMU covers. The events list is
  * modified by all this. Returns 0 or -1 with err (nothing left open). */
-int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
+int pe_open(struct pe_set *set, struct event_list *events, const struct pe_config *cfg,
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err);
 
@@ -166,7 +166,7 @@ bool pe_cpu_is_amd(const struct pe_system *sys);
  * hypervisor exclusions IBS refuses are cleared; user-only or kernel-only sampling uses IBS's
  * software filter (format swfilt) where the kernel has it, and otherwise drops precise. Each change
  * that the user would notice is told to notice. */
-void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
+void pe_adjust_precise_amd(struct event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
                            void *arg);
 
 /* kernel.nmi_watchdog of sys (NULL: the real system): 1 when the watchdog holds a hardware counter,

@@ -132,7 +132,7 @@ static int stat_open_counter(struct stat_session *s, size_t i, size_t leader, st
 /* Fills res->v from the events and opens them all. Returns 0 or -1 with err. */
 static int stat_open(struct stat_session *s, struct hw_err *err)
 {
-    const struct hw_event_list *ev = s->o->events;
+    const struct event_list *ev = s->o->events;
     struct stat_result *res = s->res;
     res->v = calloc(ev->n ? ev->n : 1, sizeof(*res->v));
     s->fds = malloc((ev->n ? ev->n : 1) * (s->nslots ? s->nslots : 1) * sizeof(*s->fds));

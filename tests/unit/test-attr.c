@@ -130,7 +130,7 @@ static bool perf_refused(int e)
  * opens (hardware PMU) or falls back to cpu-clock with one notice. */
 static void test_open_live(void)
 {
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
     struct hw_err err;
     CHECK(events_parse("{cpu-clock,page-faults},cycles", false, &ev, &err) == 0);
     struct perf_event_attr probe = encoded(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK);
@@ -345,7 +345,7 @@ static void test_wall_open_live(void)
         printf("test-attr: no kernel sampling here; live --wall part skipped\n");
         return;
     }
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
     struct hw_err err;
     CHECK(events_parse("cpu-clock,context-switches", true, &ev, &err) == 0);
     if (ev.n < 2) {
@@ -477,11 +477,11 @@ static int nopmu_rule(const struct perf_event_attr *a, int cpu, int group_fd)
 }
 
 /* Appends an event with this encoding to l (a lone event, or a member/leader of group). */
-static void add_event(struct hw_event_list *l, const char *name, uint32_t type, uint64_t config,
+static void add_event(struct event_list *l, const char *name, uint32_t type, uint64_t config,
                       int group, bool leader)
 {
     l->ev = realloc(l->ev, (l->n + 1) * sizeof(*l->ev));
-    struct hw_event *e = &l->ev[l->n++];
+    struct event *e = &l->ev[l->n++];
     memset(e, 0, sizeof(*e));
     e->name = strdup(name);
     e->fqname = strdup(name);
@@ -539,7 +539,7 @@ static void fake_machine_init(struct fake_machine *m, const char *name,
 }
 
 /* pe_open of ev on the fake machine's process and CPUs. */
-static int fake_pe_open(struct fake_machine *m, struct hw_event_list *ev, struct pe_set *set)
+static int fake_pe_open(struct fake_machine *m, struct event_list *ev, struct pe_set *set)
 {
     return pe_open(set, ev, &m->cfg, &m->pid, 1, m->cpus, m->ncpus, collect, &m->ns, &m->err);
 }
@@ -554,7 +554,7 @@ static void test_hybrid_open(void)
     struct pe_set set;
 
     /* -e cycles: two events, cpu_core/cycles/ on 0-7 and cpu_atom/cycles/ on 8-15 */
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
@@ -660,7 +660,7 @@ static void test_nopmu_fallback(void)
     CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
     CHECK(faketree_pmu(&m.t, "msr", 9, NULL, 0) == 0);
     struct pe_set set;
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
     add_event(&ev, "cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, -1, true);
     int rc = fake_pe_open(&m, &ev, &set);
     CHECK(rc == 0);
@@ -703,7 +703,7 @@ static void test_pmu_errors(void)
     CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
     CHECK(faketree_write(&m.t, "sys/bus/event_source/devices/cpu/caps/max_precise", "2") == 0);
     struct pe_set set;
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
 
     add_event(&ev, "ref-cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES, -1, true);
     CHECK(fake_pe_open(&m, &ev, &set) == -1);
@@ -794,7 +794,7 @@ static void test_group_too_big(void)
     CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
     CHECK(faketree_write(&m.t, "proc/sys/kernel/nmi_watchdog", "1") == 0);
     struct pe_set set;
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
     static const char *const names[] = {"cycles",        "instructions", "branches",
                                         "branch-misses", "cache-misses", "cache-references"};
     for (int i = 0; i < 6; i++)
@@ -880,7 +880,7 @@ static void test_amd_precise(void)
     CHECK(faketree_write(&m.t, "proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n") == 0);
     CHECK(pe_cpu_is_amd(&m.sys));
     struct pe_set set;
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
 
     /* cycles:ppp as root, with libpfm4's exclude_guest and exclude_hv: level 2, exclusions cleared
      */
@@ -948,7 +948,7 @@ static void test_amd_precise(void)
     faketree_free(&m.t);
 
     /* an AMD machine without IBS, and a non-AMD one (nothing changes there) */
-    struct hw_event x = {.name = "cycles:p"};
+    struct event x = {.name = "cycles:p"};
     x.attr = encoded(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES);
     x.attr.precise_ip = 1;
     struct pmu_set none = {"", NULL, 0};
@@ -976,7 +976,7 @@ static void test_max_rate(void)
     CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
     CHECK(faketree_write(&m.t, "proc/sys/kernel/perf_event_max_sample_rate", "400") == 0);
     struct pe_set set;
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
     add_event(&ev, "cpu-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, -1, true);
     add_event(&ev, "page-faults:freq=5000", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, -1,
               true);
@@ -1038,7 +1038,7 @@ static void test_clock_weights(void)
     CHECK(faketree_pmu(&m.t, "software", 1, NULL, 0) == 0);
     m.cfg.period = 1000;
     struct pe_set set;
-    struct hw_event_list ev = {0};
+    struct event_list ev = {0};
 
     /* -e cache-misses -c 1000 */
     add_event(&ev, "cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, -1, true);

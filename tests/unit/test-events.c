@@ -85,7 +85,7 @@ static const struct {
 static bool parse_one(const char *spec, bool kernel_default, struct perf_event_attr *attr,
                       bool *plm_explicit)
 {
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     if (events_parse(spec, kernel_default, &l, &err) < 0) {
         fprintf(stderr, "parse '%s' failed: %s\n", spec, err.msg);
@@ -104,7 +104,7 @@ static bool parse_one(const char *spec, bool kernel_default, struct perf_event_a
 /* Parses spec expecting a clean one-line error in err. Returns whether it failed that way. */
 static bool parse_fails(const char *spec, struct hw_err *err)
 {
-    struct hw_event_list l = {(struct hw_event *)1, 99}; /* must be reset by events_parse */
+    struct event_list l = {(struct event *)1, 99}; /* must be reset by events_parse */
     memset(err, 0, sizeof(*err));
     int rc = events_parse(spec, true, &l, err);
     bool failed = rc == -1 && l.ev == NULL && l.n == 0 && err->msg[0] != '\0';
@@ -150,7 +150,7 @@ static void test_generic_names(void)
 
 static void test_name_and_fqname(void)
 {
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     CHECK(events_parse("  cycles:u  ", true, &l, &err) == 0);
     CHECK_EQ_U64(l.n, 1);
@@ -231,7 +231,7 @@ static void test_perf_letters(void)
 {
     struct perf_event_attr a;
     bool plm = false;
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
 
     CHECK(parse_one("cycles:uk", false, &a, &plm));
@@ -288,7 +288,7 @@ static void test_perf_letters(void)
 
 static void test_groups(void)
 {
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     CHECK(events_parse("{cpu-clock,page-faults},cycles", true, &l, &err) == 0);
     CHECK_EQ_U64(l.n, 3);
@@ -407,7 +407,7 @@ static void test_is_hardware(void)
 
 static void test_fallback(void)
 {
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     CHECK(events_parse("cycles:k:period=5000,cache-misses:freq=77", false, &l, &err) == 0);
     CHECK_EQ_U64(l.n, 2);
@@ -451,7 +451,7 @@ struct list_state {
     size_t stop_after;
 };
 
-static int list_cb(const struct hw_event_info *info, void *arg)
+static int list_cb(const struct event_info *info, void *arg)
 {
     struct list_state *st = arg;
     st->n++;
@@ -526,7 +526,7 @@ static void test_split_hybrid(void)
         {"cpu_atom", 10, true, atom_cpus, 8},
     };
     struct pmu_set pmus = {"", v, 3};
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     CHECK(events_parse("cycles:u,{cycles,instructions},{cpu-clock,page-faults},cache-misses", false,
                        &l, &err) == 0);
@@ -536,7 +536,7 @@ static void test_split_hybrid(void)
         return;
     }
     /* the third group: a raw event of cpu_atom's type leads, a generic member follows it */
-    struct hw_event_list m;
+    struct event_list m;
     CHECK(events_parse("{cycles,instructions}", false, &m, &err) == 0);
     m.ev[0].attr.type = 10;
     m.ev[0].attr.config = 0xc0;
@@ -587,9 +587,9 @@ static void test_split_hybrid(void)
 }
 
 /* Parses spec under the fake root expecting one event; copies it. Returns success. */
-static bool parse_at(const char *root, const char *spec, bool kernel_default, struct hw_event *out)
+static bool parse_at(const char *root, const char *spec, bool kernel_default, struct event *out)
 {
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     if (events_parse_at(spec, kernel_default, root, &l, &err) < 0) {
         fprintf(stderr, "parse '%s' failed: %s\n", spec, err.msg);
@@ -608,7 +608,7 @@ static bool parse_at(const char *root, const char *spec, bool kernel_default, st
 /* Parses spec under root expecting a one-line error. */
 static bool fails_at(const char *root, const char *spec, struct hw_err *err)
 {
-    struct hw_event_list l;
+    struct event_list l;
     memset(err, 0, sizeof(*err));
     if (events_parse_at(spec, true, root, &l, err) == 0) {
         events_free(&l);
@@ -620,7 +620,7 @@ static bool fails_at(const char *root, const char *spec, struct hw_err *err)
 /* perf's raw events: r followed by the hexadecimal encoding. */
 static void test_raw(void)
 {
-    struct hw_event e;
+    struct event e;
     CHECK(parse_at(NULL, "r1a8", true, &e));
     CHECK_EQ_U64(e.attr.type, PERF_TYPE_RAW);
     CHECK_EQ_U64(e.attr.config, 0x1a8);
@@ -665,7 +665,7 @@ static void test_pmu_syntax(void)
     snprintf(rel, sizeof(rel), "%s/msr/events/aperf", dev);
     CHECK(faketree_write(&t, rel, "event=0x01") == 0);
 
-    struct hw_event e;
+    struct event e;
     CHECK(parse_at(t.root, "cpu/event=0x3c,umask=0x0/", false, &e));
     CHECK(e.attr.type == 4 && e.attr.config == 0x3c && e.attr.exclude_kernel);
     CHECK_STR(e.name, "cpu/event=0x3c,umask=0x0/");
@@ -695,7 +695,7 @@ static void test_pmu_syntax(void)
     free(e.name);
 
     /* commas inside the slashes belong to the event, also in a group */
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     CHECK(events_parse_at("{cpu/event=0x3c,umask=0/,cpu/event=0xc0,umask=0/},msr/aperf/", true,
                           t.root, &l, &err) == 0);
@@ -744,7 +744,7 @@ static void test_tracepoints(void)
     CHECK(faketree_write(&t, "sys/kernel/tracing/events/sched/sched_wakeup/id", "318") == 0);
     CHECK(faketree_write(&t, "sys/kernel/tracing/events/syscalls/sys_enter_clock_nanosleep/id",
                          "474") == 0);
-    struct hw_event e;
+    struct event e;
     CHECK(parse_at(t.root, "sched:sched_switch", false, &e));
     CHECK(e.attr.type == PERF_TYPE_TRACEPOINT && e.attr.config == 316);
     CHECK(!e.attr.exclude_kernel && !e.attr.exclude_user); /* it fires in the kernel */
