@@ -62,7 +62,7 @@ void events_free(struct event_list *list);
  * "PMU/NAME/" (e.g. "cpu_core/cycles/", "cpu_atom/cycles/"), with the PMU's type in
  * config >> PERF_PMU_TYPE_SHIFT. Does nothing with fewer than two core PMUs. Returns 0, or -1 with
  * err (out of memory; list is unchanged then). */
-int events_split_hybrid(struct event_list *list, const struct pmu_set *pmus, struct hw_err *err);
+int events_hybrid_split(struct event_list *list, const struct pmu_set *pmus, struct hw_err *err);
 
 /* True when the event needs a hardware PMU (PERF_TYPE_HARDWARE, HW_CACHE, RAW or a dynamic PMU type
  * that is a CPU PMU), i.e. it is a candidate for the cpu-clock fallback. */

@@ -966,7 +966,7 @@ int pe_open(struct pe_set *set, struct event_list *events, const struct pe_confi
     if (pmu_ncore(&pmus) > 0 && pe_cpu_is_amd(cfg->sys))
         for (size_t i = 0; i < events->n; i++)
             pe_adjust_precise_amd(&events->ev[i], &pmus, notice, notice_arg);
-    if (events_split_hybrid(events, &pmus, err) < 0 ||
+    if (events_hybrid_split(events, &pmus, err) < 0 ||
         pe_resolve(events, &lowered, targets[0], cpus, ncpus, &pmus, notice, notice_arg, err) < 0) {
         pmu_set_free(&pmus);
         return -1;

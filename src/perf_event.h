@@ -146,7 +146,7 @@ int pe_limit_freq(const struct pe_config *cfg, struct event_list *events, struct
                   hw_warn_fn notice, void *arg, struct hw_err *err);
 
 /* Limits the frequency (pe_limit_freq), splits generic hardware events per core PMU on a hybrid
- * CPU (events_split_hybrid), adapts precise events on AMD (pe_adjust_precise_amd), resolves
+ * CPU (events_hybrid_split), adapts precise events on AMD (pe_adjust_precise_amd), resolves
  * fallbacks (hardware events the kernel cannot open become cpu-clock on a machine without a CPU
  * PMU, unless cfg->no_fallback; unsupported group members and members that do not fit in the
  * counters are dropped; groups the kernel cannot sample with inherit are split), then opens every

@@ -282,7 +282,7 @@ int stat_run(const struct stat_opts *o, struct stat_result *res, struct hw_err *
     int rc = pmu_scan(o->sys ? o->sys->root : NULL, &s.pmus, err);
     s.have_pmus = rc == 0;
     if (rc == 0)
-        rc = events_split_hybrid(o->events, &s.pmus, err);
+        rc = events_hybrid_split(o->events, &s.pmus, err);
     if (rc == 0 && s.have_workload) {
         if (workload_check_command(o->argv[0], err) < 0) {
             res->command_not_found = true;
