@@ -1,4 +1,4 @@
-/* fuzz-perfdata.c - libFuzzer target: read a perf.data file and load it into a profile (no symbolization of real files). */
+/* fuzz-perfwriter.c - libFuzzer target: read a perf.data file and load it into a profile (no symbolization of real files). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +11,9 @@
 #include "perfreader.h"
 #include "pprof.h"
 #include "profile.h"
-#include "profile_load.h"
-#include "report_top.h"
-#include "report_tree.h"
+#include "load.h"
+#include "top.h"
+#include "tree.h"
 #include "timeline.h"
 #include "util.h"
 
@@ -87,7 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct load_options lo = {.warn = fuzz_warn, .root = FUZZ_SYM_ROOT, .timeline = true};
     struct profile *p;
     struct load_info info;
-    if (profile_load(f, &lo, &p, &info, &err) == 0) {
+    if (load_profile(f, &lo, &p, &info, &err) == 0) {
         load_pick_type(p, f, NULL, &err);
         load_pick_type(p, f, "cpu-clock", &err);
         fuzz_outputs(p, null_out);

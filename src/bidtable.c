@@ -117,7 +117,7 @@ static int bidtable_slurp(const char *path, struct hw_buf *buf)
 }
 
 /* Keeps a copy of the entry's binary in the cache (a warning when that fails). */
-static void bidtable_store(const struct bidtable *t, const struct pd_build_id *b, const char *src,
+static void bidtable_store(const struct bidtable *t, const struct pw_build_id *b, const char *src,
                            const struct hw_warn *w)
 {
     enum bidcache_kind kind = b->kernel ? BIDCACHE_KALLSYMS
@@ -145,19 +145,19 @@ static void bidtable_store(const struct bidtable *t, const struct pd_build_id *b
         hw_warnf(w, "not kept in the build-id cache %s: %s", t->cache_dir, err.msg);
 }
 
-int bidtable_collect(struct bidtable *t, const struct machine *m, bool kernel, struct pd_build_id **out,
+int bidtable_collect(struct bidtable *t, const struct machine *m, bool kernel, struct pw_build_id **out,
                      size_t *nout, const struct hw_warn *w, struct hw_err *err)
 {
     size_t n;
     const struct mach_dso *const *dsos = mach_dsos(m, &n);
-    struct pd_build_id *v = calloc(n ? n : 1, sizeof(*v));
+    struct pw_build_id *v = calloc(n ? n : 1, sizeof(*v));
     if (!v)
         return hw_err_oom(err);
     size_t k = 0;
     bool kernel_done = false;
     for (size_t i = 0; i < n; i++) {
         const struct mach_dso *d = dsos[i];
-        struct pd_build_id *b = &v[k];
+        struct pw_build_id *b = &v[k];
         char buf[64];
         const char *src = d->path;
         if (!d->hit)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "machine.h"
-#include "perfdata.h"
+#include "perfwriter.h"
 #include "util.h"
 
 struct bidtable;
@@ -26,7 +26,7 @@ void bidtable_note_mmap(struct bidtable *t, uint32_t pid, const struct mach_dso 
  * a build id (from the records, else read from the file), each stored in the cache when it is not there
  * yet (warnings through w, at most one per binary). *out is malloc'd; its file names point into m.
  * Returns 0, or -1 with err (out of memory). */
-int bidtable_collect(struct bidtable *t, const struct machine *m, bool kernel, struct pd_build_id **out,
+int bidtable_collect(struct bidtable *t, const struct machine *m, bool kernel, struct pw_build_id **out,
                      size_t *nout, const struct hw_warn *w, struct hw_err *err);
 
 #endif

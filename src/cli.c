@@ -1,5 +1,4 @@
-/* cli.c - table-driven option parsing and --help text for hwprof's subcommands (one table per
- * command). */
+/* cli.c - table-driven option parsing and --help text for hwprof's subcommands (one table per command). */
 #include "cli.h"
 
 #include <errno.h>

@@ -1,5 +1,4 @@
-/* cli.h - table-driven option parsing and --help text for hwprof's subcommands (one table per
- * command). */
+/* cli.h - table-driven option parsing and --help text for hwprof's subcommands (one table per command). */
 #ifndef HWPROF_CLI_H
 #define HWPROF_CLI_H
 

@@ -1,4 +1,4 @@
-/* commands.h - the subcommands main() dispatches to; each lives in its own cmd-*.c file. */
+/* commands.h - the subcommands main() dispatches to; each lives in its own cmd_*.c file. */
 #ifndef HWPROF_COMMANDS_H
 #define HWPROF_COMMANDS_H
 

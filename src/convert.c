@@ -12,8 +12,8 @@
 #include "folded.h"
 #include "perfreader.h"
 #include "pprof.h"
-#include "profile_load.h"
-#include "report_top.h"
+#include "load.h"
+#include "top.h"
 #include "timeline.h"
 
 int convert_parse_format(const char *name, enum convert_format *out, struct hw_err *err)
@@ -248,7 +248,7 @@ int convert_file(const struct convert_options *o, struct hw_err *err)
                               .progress = o->progress, .progress_arg = o->progress_arg};
     int rc = pr_open(&f, o->input, &(struct hw_warn){o->warn, o->warn_arg}, err);
     if (rc == 0)
-        rc = profile_load(f, &lo, &p, &info, err);
+        rc = load_profile(f, &lo, &p, &info, err);
     if (rc == 0 && o->filter && !filter_is_empty(o->filter)) {
         keep = calloc(p->nsamples ? p->nsamples : 1, sizeof(*keep));
         rc = keep ? filter_apply(o->filter, p, keep, err) : hw_errf(err, "out of memory");

@@ -1,4 +1,4 @@
-/* main.c - hwprof's entry point: git-style dispatch of `hwprof COMMAND` to the cmd-*.c files. */
+/* main.c - hwprof's entry point: git-style dispatch of `hwprof COMMAND` to the cmd_*.c files. */
 #include "config.h"
 
 #include <errno.h>

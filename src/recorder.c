@@ -17,7 +17,7 @@
 #include "buildid.h"
 #include "decode.h"
 #include "machine.h"
-#include "perfdata.h"
+#include "perfwriter.h"
 #include "procsynth.h"
 #include "ringbuf.h"
 #include "tracedata.h"
@@ -37,7 +37,7 @@ struct recording {
     struct pe_set set;
     struct ringbuf *rbs;
     size_t nrbs;
-    struct pd_writer *writer;
+    struct pw_writer *writer;
     struct machine *m;
     struct bidtable *bids;         /* the build ids of the binaries samples hit, and their copies */
     struct dec_format *formats;    /* per event */
@@ -226,7 +226,7 @@ static long recorder_drain(struct recording *r, struct hw_err *err)
             continue;
         const struct perf_event_header *h;
         while ((h = ringbuf_next(rb))) {
-            if (pd_writer_write(r->writer, h, h->size, err) < 0)
+            if (pw_writer_write(r->writer, h, h->size, err) < 0)
                 return -1;
             if (recorder_note_record(r, h, err) < 0)
                 return -1;
@@ -236,7 +236,7 @@ static long recorder_drain(struct recording *r, struct hw_err *err)
     }
     if (n > 0) {
         struct perf_event_header fr = {.type = PF_RECORD_FINISHED_ROUND, .misc = 0, .size = sizeof(fr)};
-        if (pd_writer_write(r->writer, &fr, sizeof(fr), err) < 0)
+        if (pw_writer_write(r->writer, &fr, sizeof(fr), err) < 0)
             return -1;
     }
     return n;
@@ -245,7 +245,7 @@ static long recorder_drain(struct recording *r, struct hw_err *err)
 static int recorder_emit_synth(void *arg, const void *rec, size_t len, struct hw_err *err)
 {
     struct recording *r = arg;
-    if (pd_writer_write(r->writer, rec, len, err) < 0)
+    if (pw_writer_write(r->writer, rec, len, err) < 0)
         return -1;
     return recorder_note_record(r, rec, err);
 }
@@ -525,7 +525,7 @@ static int recorder_loop(struct recording *r, struct hw_err *err)
 
 static int recorder_finish(struct recording *r, struct hw_err *err)
 {
-    struct pd_build_id *bids = NULL;
+    struct pw_build_id *bids = NULL;
     size_t nbids = 0;
     for (size_t i = 0; i < r->npending; i++)
         mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
@@ -537,8 +537,8 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
     uint64_t last = r->last_time;
     if (r->opts->pe.monotonic_clock && r->stop_time > last)
         last = r->stop_time;
-    uint64_t size = pd_writer_data_size(r->writer);
-    int rc = pd_writer_finish(r->writer, r->first_time, last, bids, nbids, err);
+    uint64_t size = pw_writer_data_size(r->writer);
+    int rc = pw_writer_finish(r->writer, r->first_time, last, bids, nbids, err);
     r->writer = NULL;
     free(bids);
     r->res->file_size = size; /* refined by the caller with stat */
@@ -548,7 +548,7 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
 static void recorder_teardown(struct recording *r)
 {
     if (r->writer)
-        pd_writer_abort(r->writer);
+        pw_writer_abort(r->writer);
     r->writer = NULL;
     for (size_t i = 0; i < r->nrbs; i++)
         ringbuf_close(&r->rbs[i]);
@@ -613,7 +613,7 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
     if (rc < 0 || recorder_alloc_result(r, err) < 0 || recorder_map_buffers(r, err) < 0)
         return -1;
 
-    struct pd_attr *attrs = calloc(r->set.nevents, sizeof(*attrs));
+    struct pw_attr *attrs = calloc(r->set.nevents, sizeof(*attrs));
     uint64_t *ids = calloc(r->set.ntargets * r->set.ncpus * r->set.nevents, sizeof(*ids));
     if (!attrs || !ids) {
         free(attrs);
@@ -627,12 +627,12 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
             for (size_t c = 0; c < r->set.ncpus; c++)
                 if (r->set.fds[pe_index(&r->set, t, c, e)] >= 0)
                     ids[e * per + k++] = r->set.ids[pe_index(&r->set, t, c, e)];
-        attrs[e] = (struct pd_attr){.attr = r->set.attrs[e], .ids = ids + e * per, .nids = k,
+        attrs[e] = (struct pw_attr){.attr = r->set.attrs[e], .ids = ids + e * per, .nids = k,
                                     .name = r->set.names[e], .group_size = pe_group_size(&r->set, e)};
     }
-    struct pd_meta meta;
-    struct pd_uname_storage us;
-    pd_meta_from_system(&meta, &us, o->version);
+    struct pw_meta meta;
+    struct pw_uname_storage us;
+    pw_meta_from_system(&meta, &us, o->version);
     meta.argc = o->cmdline_argc;
     meta.argv = o->cmdline_argv;
     meta.compression_level = o->compression_level;
@@ -642,7 +642,7 @@ static int recorder_setup(struct recording *r, struct hw_err *err)
     meta.tracing_data = tracing.data;
     meta.tracing_data_size = tracing.len;
     if (rc == 0)
-        rc = pd_writer_open(&r->writer, o->output, attrs, r->set.nevents, &meta, err);
+        rc = pw_writer_open(&r->writer, o->output, attrs, r->set.nevents, &meta, err);
     hw_buf_free(&tracing);
     free(attrs);
     free(ids);

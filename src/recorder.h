@@ -61,7 +61,7 @@ struct recorder_result {
 
 /* Records until the workload exits (or all attached processes exit), --duration elapses, or
  * SIGINT/SIGTERM/SIGHUP/SIGQUIT arrives. The output is created before the workload starts, and
- * holds every record written so far if hwprof is killed (see pd_writer_open).
+ * holds every record written so far if hwprof is killed (see pw_writer_open).
  * Returns 0 with res filled, or -1 with err (no file is left behind; res->command_not_found tells a
  * missing command apart). Free res with recorder_result_free in both cases. */
 int recorder_run(const struct recorder_opts *opts, struct recorder_result *res, struct hw_err *err);

@@ -15,7 +15,7 @@ struct timeline_options {
     const char *title; /* recorded in otherData; may be NULL */
 };
 
-/* Writes {"traceEvents": [...]} for the timeline of p (profile_load with .timeline), keeping the
+/* Writes {"traceEvents": [...]} for the timeline of p (load_profile with .timeline), keeping the
  * entries whose sample has keep[i] (NULL: all): process_name and thread_name metadata per
  * process and thread (their command names); per thread, on-CPU samples in time order as nested
  * B/E slices of their stack (root first, consecutive samples with a common prefix merged, each

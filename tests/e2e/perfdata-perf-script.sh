@@ -3,7 +3,7 @@
 set -eu
 
 : "${TOP_BUILDDIR:?set by make check}"
-TP="$TOP_BUILDDIR/tests/unit/test-perfdata"
+TP="$TOP_BUILDDIR/tests/unit/test-perfwriter"
 
 fail() {
     echo "FAIL: $*" >&2
@@ -46,7 +46,7 @@ gcc -O0 -g -fno-omit-frame-pointer -fPIE -pie "$WORK/kf.c" -o "$WORK/kf"
 ADDR=$(nm "$WORK/kf" | awk '$3 == "known_function" { print "0x" $1 }')
 [ -n "$ADDR" ] || fail "nm found no known_function in $WORK/kf"
 
-"$TP" --write "$WORK/f.data" "$WORK/kf" "$ADDR" || fail "test-perfdata --write failed"
+"$TP" --write "$WORK/f.data" "$WORK/kf" "$ADDR" || fail "test-perfwriter --write failed"
 [ -s "$WORK/f.data" ] || fail "no f.data written"
 if ls "$WORK" | grep -q '\.tmp-'; then
     fail "temporary file left behind: $(ls "$WORK")"
@@ -94,7 +94,7 @@ if ! mount -t tmpfs -o size=64k none "$MNT" 2>/dev/null; then
     echo "PASS"
     exit 0
 fi
-# 8 MiB fails inside pd_writer_write; 200 KB stays buffered and fails in pd_writer_finish.
+# 8 MiB fails inside pw_writer_write; 200 KB stays buffered and fails in pw_writer_finish.
 for bytes in 8388608 200000; do
     if "$TP" --fill "$MNT/out.data" "$bytes" 2>"$WORK/fill.err"; then
         fail "writing $bytes bytes to a 64 KiB tmpfs succeeded"

@@ -1,4 +1,4 @@
-/* test-outputs.c - unit tests for escape.c, calltree.c, report_tree.c, flame.c and timeline.c: hostile names, tree values, peek, the HTML data, the trace events. */
+/* test-outputs.c - unit tests for escape.c, calltree.c, tree.c, flame.c and timeline.c: hostile names, tree values, peek, the HTML data, the trace events. */
 #include <stdlib.h>
 
 #include "calltree.h"
@@ -7,8 +7,8 @@
 #include "flame.h"
 #include "folded.h"
 #include "profile.h"
-#include "report_top.h"
-#include "report_tree.h"
+#include "top.h"
+#include "tree.h"
 #include "timeline.h"
 
 /* A location whose inline chain is fns[0..n) (innermost first). */

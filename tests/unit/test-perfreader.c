@@ -1,7 +1,7 @@
 /* test-perfreader.c - perf.data reader tests: writer files, hostile files, real perf files. */
 #include "check.h"
 #include "decode.h"
-#include "perfdata.h"
+#include "perfwriter.h"
 #include "perfreader.h"
 #include "records.h"
 
@@ -89,26 +89,26 @@ static struct perf_event_attr mk_attr(uint32_t type, uint64_t config)
 }
 
 /* Writes a perf.data file through hwprof's writer. Returns 0 or -1. */
-static int write_perfdata(const char *path, const struct pd_attr *attrs, size_t nattrs,
-                          const struct rec *recs, size_t nrecs, const struct pd_meta *meta,
+static int write_perfdata(const char *path, const struct pw_attr *attrs, size_t nattrs,
+                          const struct rec *recs, size_t nrecs, const struct pw_meta *meta,
                           uint64_t first_time, uint64_t last_time,
-                          const struct pd_build_id *bids, size_t nbids)
+                          const struct pw_build_id *bids, size_t nbids)
 {
-    struct pd_writer *w;
+    struct pw_writer *w;
     struct hw_err err;
-    if (pd_writer_open(&w, path, attrs, nattrs, meta, &err) < 0) {
-        fprintf(stderr, "pd_writer_open: %s\n", err.msg);
+    if (pw_writer_open(&w, path, attrs, nattrs, meta, &err) < 0) {
+        fprintf(stderr, "pw_writer_open: %s\n", err.msg);
         return -1;
     }
     for (size_t i = 0; i < nrecs; i++) {
-        if (pd_writer_write(w, recs[i].b, recs[i].len, &err) < 0) {
-            fprintf(stderr, "pd_writer_write: %s\n", err.msg);
-            pd_writer_abort(w);
+        if (pw_writer_write(w, recs[i].b, recs[i].len, &err) < 0) {
+            fprintf(stderr, "pw_writer_write: %s\n", err.msg);
+            pw_writer_abort(w);
             return -1;
         }
     }
-    if (pd_writer_finish(w, first_time, last_time, bids, nbids, &err) < 0) {
-        fprintf(stderr, "pd_writer_finish: %s\n", err.msg);
+    if (pw_writer_finish(w, first_time, last_time, bids, nbids, &err) < 0) {
+        fprintf(stderr, "pw_writer_finish: %s\n", err.msg);
         return -1;
     }
     return 0;
@@ -259,13 +259,13 @@ static void test_main_file(void)
 {
     const char *path = tpath("main.data");
     uint64_t ids0[] = {11, 12}, ids1[] = {21, 22};
-    struct pd_attr attrs[2] = {
+    struct pw_attr attrs[2] = {
         {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids0, 2, "cpu-clock:ppp", 2},
         {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS), ids1, 2, "page-faults", 0},
     };
     attrs[1].attr.sample_period = 7;
     char *argv[] = {"hwprof", "record", "-o", "x.data", "--", "./prog", "arg"};
-    struct pd_meta meta = {
+    struct pw_meta meta = {
         .hostname = "testhost",
         .osrelease = "6.0-test",
         .version = "hwprof-test",
@@ -275,7 +275,7 @@ static void test_main_file(void)
         .argc = 7,
         .argv = argv,
     };
-    struct pd_build_id bids[2] = {
+    struct pw_build_id bids[2] = {
         {.pid = -1, .kernel = true, .id_len = 20, .filename = "[kernel.kallsyms]"},
         {.pid = 42, .kernel = false, .id_len = 8, .filename = "/usr/bin/prog"},
     };
@@ -493,7 +493,7 @@ static void test_derived_names(void)
 {
     const char *path = tpath("names.data");
     uint64_t ids[6][1] = {{1}, {2}, {3}, {4}, {5}, {6}};
-    struct pd_attr attrs[6] = {
+    struct pw_attr attrs[6] = {
         {mk_attr(PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES), ids[0], 1, NULL, 0},
         {mk_attr(PERF_TYPE_HARDWARE, PERF_COUNT_HW_REF_CPU_CYCLES), ids[1], 1, NULL, 0},
         {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS), ids[2], 1, NULL, 0},
@@ -540,14 +540,14 @@ static unsigned char *make_small(size_t *len)
 {
     const char *path = tpath("small.data");
     uint64_t ids[] = {7};
-    struct pd_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1,
+    struct pw_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1,
                            "cpu-clock:u", 0};
     char *argv[] = {"hwprof", "record"};
-    struct pd_meta meta = {.hostname = "h",
+    struct pw_meta meta = {.hostname = "h",
                            .osrelease = "r",
                            .argc = 2,
                            .argv = argv};
-    struct pd_build_id bid = {.pid = -1, .kernel = true, .id_len = 4, .filename = "[k]"};
+    struct pw_build_id bid = {.pid = -1, .kernel = true, .id_len = 4, .filename = "[k]"};
     struct rec recs[SMALL_NREC];
     rec_comm(&recs[0], 0, 5, 5, "c", 2, 0, 7);
     mk_sample(&recs[1], 7, 0x10, 3, 0);
@@ -1002,7 +1002,7 @@ static void test_attr_layouts(void)
 {
     const char *p = tpath("layout.data");
     uint64_t ids0[] = {1}, ids1[] = {2};
-    struct pd_attr attrs[2] = {
+    struct pw_attr attrs[2] = {
         {mk_attr(PERF_TYPE_SOFTWARE, 0), ids0, 1, "a", 0},
         {mk_attr(PERF_TYPE_SOFTWARE, 2), ids1, 1, "b", 0},
     };
@@ -1225,16 +1225,16 @@ static long read_ips(struct pr_file *f, uint64_t *ips, size_t max)
  * 1's, both covering the same time span; round k's records start before round k-1's latest. */
 enum { ROUNDS = 400, PER_CPU = 25 };
 
-static int write_rounds(const char *path, const struct pd_meta *meta, bool late)
+static int write_rounds(const char *path, const struct pw_meta *meta, bool late)
 {
     uint64_t ids[] = {7};
-    struct pd_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1, "cpu-clock", 0};
-    struct pd_writer *w;
+    struct pw_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1, "cpu-clock", 0};
+    struct pw_writer *w;
     struct hw_err err;
     struct rec r;
     int rc = 0;
-    if (pd_writer_open(&w, path, &attr, 1, meta, &err) < 0) {
-        fprintf(stderr, "pd_writer_open: %s\n", err.msg);
+    if (pw_writer_open(&w, path, &attr, 1, meta, &err) < 0) {
+        fprintf(stderr, "pw_writer_open: %s\n", err.msg);
         return -1;
     }
     for (int k = 0; k < ROUNDS && rc == 0; k++) {
@@ -1245,20 +1245,20 @@ static int write_rounds(const char *path, const struct pd_meta *meta, bool late)
                 if (k > 0)
                     t -= 10 * PER_CPU / 2;
                 mk_sample(&r, 7, t, t, (uint32_t)cpu); /* ip = time: the order is visible */
-                rc = pd_writer_write(w, r.b, r.len, &err);
+                rc = pw_writer_write(w, r.b, r.len, &err);
             }
         rec_round(&r);
         if (rc == 0)
-            rc = pd_writer_write(w, r.b, r.len, &err);
+            rc = pw_writer_write(w, r.b, r.len, &err);
     }
     if (late && rc == 0) { /* a record older than everything let go already */
         mk_sample(&r, 7, 1, 1, 0);
-        rc = pd_writer_write(w, r.b, r.len, &err);
+        rc = pw_writer_write(w, r.b, r.len, &err);
     }
     if (rc == 0)
-        rc = pd_writer_finish(w, 1000, 1000 + ROUNDS * 10 * PER_CPU, NULL, 0, &err);
+        rc = pw_writer_finish(w, 1000, 1000 + ROUNDS * 10 * PER_CPU, NULL, 0, &err);
     else
-        pd_writer_abort(w);
+        pw_writer_abort(w);
     if (rc < 0)
         fprintf(stderr, "write_rounds: %s\n", err.msg);
     return rc;
@@ -1316,7 +1316,7 @@ static void test_rounds(void)
 }
 
 /* Runs the writer with path "-" (its standard output on file out). */
-static int write_stream(const char *out, const struct pd_meta *meta)
+static int write_stream(const char *out, const struct pw_meta *meta)
 {
     fflush(stdout);
     int saved = dup(STDOUT_FILENO);
@@ -1336,7 +1336,7 @@ static void test_stream_and_compression(void)
     static uint64_t ips[ROUNDS * 2 * PER_CPU + 1], want[ROUNDS * 2 * PER_CPU + 1];
     const long n = ROUNDS * 2 * PER_CPU;
     char *argv[] = {"hwprof", "record", "-o", "-"};
-    struct pd_meta meta = {.hostname = "streamhost", .arch = "x86_64", .argc = 4, .argv = argv};
+    struct pw_meta meta = {.hostname = "streamhost", .arch = "x86_64", .argc = 4, .argv = argv};
     struct pr_file *f;
     struct hw_err err;
 
@@ -1406,19 +1406,19 @@ static void test_killed_writer(void)
     pid_t pid = fork();
     if (pid == 0) {
         uint64_t ids[] = {7};
-        struct pd_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1,
+        struct pw_attr attr = {mk_attr(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK), ids, 1,
                                "cpu-clock", 0};
-        struct pd_writer *w;
+        struct pw_writer *w;
         struct hw_err err;
         struct rec r;
-        if (pd_writer_open(&w, p, &attr, 1, NULL, &err) < 0)
+        if (pw_writer_open(&w, p, &attr, 1, NULL, &err) < 0)
             _exit(1);
         for (uint64_t t = 1; t <= 30000; t++) {
             mk_sample(&r, 7, t, t, 0);
-            if (pd_writer_write(w, r.b, r.len, &err) < 0)
+            if (pw_writer_write(w, r.b, r.len, &err) < 0)
                 _exit(1);
         }
-        _exit(0); /* no pd_writer_finish */
+        _exit(0); /* no pw_writer_finish */
     }
     int status = 0;
     CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&

@@ -1,10 +1,10 @@
-/* test-profile.c - unit tests for profile.c (interning, aggregation), filter.c and report_top.c (flat/cum, recursion, inline, lines). */
+/* test-profile.c - unit tests for profile.c (interning, aggregation), filter.c and top.c (flat/cum, recursion, inline, lines). */
 #include <stdlib.h>
 
 #include "check.h"
 #include "filter.h"
 #include "profile.h"
-#include "report_top.h"
+#include "top.h"
 
 /* A location with an inline chain given as (function, line) pairs, innermost first. */
 static uint32_t loc(struct profile *p, uint64_t addr, const char *const *fns, const uint32_t *lines, size_t n)

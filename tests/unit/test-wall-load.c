@@ -1,14 +1,14 @@
-/* test-wall-load.c - profile_load on hand-built wall-clock recordings: sample types, on-CPU samples, off-CPU intervals, states, the end of the recording, user stack repair. */
+/* test-wall-load.c - load_profile on hand-built wall-clock recordings: sample types, on-CPU samples, off-CPU intervals, states, the end of the recording, user stack repair. */
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 #include "check.h"
 #include "perf_regs.h"
-#include "perfdata.h"
+#include "perfwriter.h"
 #include "perfreader.h"
 #include "profile.h"
-#include "profile_load.h"
+#include "load.h"
 #include "records.h"
 
 /* Formats as record --wall writes them: the clock event (frequency, so PERIOD) and the
@@ -169,30 +169,30 @@ static int write_recording(const char *path, const struct recs *rs, struct attrs
     cs.comm = cs.task = cs.mmap = cs.mmap2 = 0;
     cs.context_switch = 0;
     static const uint64_t clk_ids[] = {CLOCK_ID}, cs_ids[] = {SWITCH_ID};
-    struct pd_attr attrs[2] = {
+    struct pw_attr attrs[2] = {
         {.attr = clk, .ids = clk_ids, .nids = 1, .name = "cpu-clock"},
         {.attr = cs, .ids = cs_ids, .nids = 1, .name = "context-switches"},
     };
     if (o.swap) {
-        struct pd_attr t = attrs[0];
+        struct pw_attr t = attrs[0];
         attrs[0] = attrs[1];
         attrs[1] = t;
     }
-    struct pd_writer *w;
+    struct pw_writer *w;
     struct hw_err err;
-    if (pd_writer_open(&w, path, attrs, 2, NULL, &err) < 0) {
-        fprintf(stderr, "pd_writer_open: %s\n", err.msg);
+    if (pw_writer_open(&w, path, attrs, 2, NULL, &err) < 0) {
+        fprintf(stderr, "pw_writer_open: %s\n", err.msg);
         return -1;
     }
     for (size_t i = 0; i < rs->n; i++) {
-        if (pd_writer_write(w, rs->r[i].b, rs->r[i].len, &err) < 0) {
-            fprintf(stderr, "pd_writer_write: %s\n", err.msg);
-            pd_writer_abort(w);
+        if (pw_writer_write(w, rs->r[i].b, rs->r[i].len, &err) < 0) {
+            fprintf(stderr, "pw_writer_write: %s\n", err.msg);
+            pw_writer_abort(w);
             return -1;
         }
     }
-    if (pd_writer_finish(w, T0, last_time, NULL, 0, &err) < 0) {
-        fprintf(stderr, "pd_writer_finish: %s\n", err.msg);
+    if (pw_writer_finish(w, T0, last_time, NULL, 0, &err) < 0) {
+        fprintf(stderr, "pw_writer_finish: %s\n", err.msg);
         return -1;
     }
     return 0;
@@ -218,8 +218,8 @@ static bool load(const char *name, const struct recs *rs, struct attrs_opts o, u
         return false;
     }
     struct load_options lo = {.root = root};
-    if (profile_load(out->f, &lo, &out->p, &out->info, &err) < 0) {
-        fprintf(stderr, "profile_load: %s\n", err.msg);
+    if (load_profile(out->f, &lo, &out->p, &out->info, &err) < 0) {
+        fprintf(stderr, "load_profile: %s\n", err.msg);
         pr_close(out->f);
         out->f = NULL;
         return false;

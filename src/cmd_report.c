@@ -1,4 +1,4 @@
-/* cmd-report.c - `hwprof report`: wire recording reader -> profile loader -> filter -> top table, call tree or callers view, with pprof-style headers. */
+/* cmd_report.c - `hwprof report`: wire recording reader -> profile loader -> filter -> top table, call tree or callers view, with pprof-style headers. */
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +11,10 @@
 #include "commands.h"
 #include "filter.h"
 #include "perfreader.h"
-#include "profile_load.h"
+#include "load.h"
 #include "progress.h"
-#include "report_top.h"
-#include "report_tree.h"
+#include "top.h"
+#include "tree.h"
 
 enum {
     OPT_INPUT = 1,
@@ -364,7 +364,7 @@ static int report_run(struct report_args *a)
                               .progress = progress_update, .progress_arg = &pg};
 
     int rc = pr_open(&f, a->input, &(struct hw_warn){report_warn, NULL}, &err) < 0 ||
-                     profile_load(f, &lo, &p, &info, &err) < 0
+                     load_profile(f, &lo, &p, &info, &err) < 0
                  ? -1
                  : 0;
     progress_end(&pg);

@@ -1,6 +1,6 @@
-/* report_tree.h - the call tree of `hwprof report --tree` and the callers/callees view of `--callers REGEX` (like pprof -peek), for terminals. */
-#ifndef HWPROF_REPORT_TREE_H
-#define HWPROF_REPORT_TREE_H
+/* tree.h - the call tree of `hwprof report --tree` and the callers/callees view of `--callers REGEX` (like pprof -peek), for terminals. */
+#ifndef HWPROF_TREE_H
+#define HWPROF_TREE_H
 
 #include <regex.h>
 #include <stdbool.h>

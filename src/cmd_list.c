@@ -1,4 +1,4 @@
-/* cmd-list.c - `hwprof list [PATTERN]`: the events a user can name, and whether this kernel can open each. */
+/* cmd_list.c - `hwprof list [PATTERN]`: the events a user can name, and whether this kernel can open each. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
-/* report_top.c - the `pprof -top` table of a profile: flat, flat%, sum%, cum, cum% per function (or line, command, thread), with more events as columns and a ratio. */
-#include "report_top.h"
+/* top.c - the `pprof -top` table of a profile: flat, flat%, sum%, cum, cum% per function (or line, command, thread), with more events as columns and a ratio. */
+#include "top.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
-/* perfdata.c - write perf.data: a file whose header is valid from the start (crash-safe), or a pipe-mode stream; records plain or zstd-compressed; feature sections. */
-#include "perfdata.h"
+/* perfwriter.c - write perf.data: a file whose header is valid from the start (crash-safe), or a pipe-mode stream; records plain or zstd-compressed; feature sections. */
+#include "perfwriter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,7 @@
 #define PD_SYNC_NS     1000000000ull /* records reach the file at least this often */
 #define PD_STDOUT_NAME "standard output"
 
-struct pd_writer {
+struct pw_writer {
     int fd;
     bool pipe;         /* a pipe-mode stream on standard output */
     char *path;        /* the output's name */
@@ -44,7 +44,7 @@ struct pd_writer {
 
 /* Writes all n bytes, retrying short writes and EINTR: with write(2) at the file position when at
  * is NULL, else with pwrite(2) from offset *at. Returns 0, or -1 with errno. */
-static int pd_write_all(int fd, const void *p, size_t n, const uint64_t *at)
+static int pw_write_all(int fd, const void *p, size_t n, const uint64_t *at)
 {
     const char *c = p;
     uint64_t off = at ? *at : 0;
@@ -67,7 +67,7 @@ static int pd_write_all(int fd, const void *p, size_t n, const uint64_t *at)
 }
 
 /* Formats an I/O error on w's file with advice for the common causes. Returns -1. */
-static int pd_io_err(const struct pd_writer *w, struct hw_err *err, int errnum, const char *what)
+static int pw_io_err(const struct pw_writer *w, struct hw_err *err, int errnum, const char *what)
 {
     const char *hint = "";
     switch (errnum) {
@@ -90,20 +90,20 @@ static int pd_io_err(const struct pd_writer *w, struct hw_err *err, int errnum, 
 }
 
 /* Appends bytes to the output. Returns 0, or -1 with err (w is failed then). */
-static int pd_out(struct pd_writer *w, const void *p, size_t n, struct hw_err *err)
+static int pw_out(struct pw_writer *w, const void *p, size_t n, struct hw_err *err)
 {
-    if (pd_write_all(w->fd, p, n, NULL) < 0) {
+    if (pw_write_all(w->fd, p, n, NULL) < 0) {
         w->failed = true;
-        return pd_io_err(w, err, errno, "write");
+        return pw_io_err(w, err, errno, "write");
     }
     w->written += n;
     return 0;
 }
 
 /* comp_emit_fn: one COMPRESSED record around each piece, gathered in zout. */
-static int pd_emit_piece(void *arg, const void *piece, size_t len, struct hw_err *err)
+static int pw_emit_piece(void *arg, const void *piece, size_t len, struct hw_err *err)
 {
-    struct pd_writer *w = arg;
+    struct pw_writer *w = arg;
     struct perf_event_header h = {PF_RECORD_COMPRESSED, 0, (uint16_t)(sizeof(h) + len)};
     if (hw_buf_append(&w->zout, &h, sizeof(h)) < 0 || hw_buf_append(&w->zout, piece, len) < 0)
         return hw_err_oom(err);
@@ -111,20 +111,20 @@ static int pd_emit_piece(void *arg, const void *piece, size_t len, struct hw_err
 }
 
 /* Writes the gathered records (compressed with -z). Returns 0 or -1 with err. */
-static int pd_flush(struct pd_writer *w, struct hw_err *err)
+static int pw_flush(struct pw_writer *w, struct hw_err *err)
 {
     if (w->buf_len == 0)
         return 0;
     int rc;
     if (w->zenc) {
         w->zout.len = 0;
-        rc = comp_encode(w->zenc, w->buf, w->buf_len, PD_ZPIECE, pd_emit_piece, w, err);
+        rc = comp_encode(w->zenc, w->buf, w->buf_len, PD_ZPIECE, pw_emit_piece, w, err);
         if (rc < 0)
             w->failed = true;
         else
-            rc = pd_out(w, w->zout.data, w->zout.len, err);
+            rc = pw_out(w, w->zout.data, w->zout.len, err);
     } else {
-        rc = pd_out(w, w->buf, w->buf_len, err);
+        rc = pw_out(w, w->buf, w->buf_len, err);
     }
     w->buf_len = 0;
     w->last_sync = hw_now_ns();
@@ -133,7 +133,7 @@ static int pd_flush(struct pd_writer *w, struct hw_err *err)
 
 /* ---- meta ---- */
 
-void pd_meta_from_system(struct pd_meta *meta, struct pd_uname_storage *u, const char *version)
+void pw_meta_from_system(struct pw_meta *meta, struct pw_uname_storage *u, const char *version)
 {
     struct utsname un;
     memset(meta, 0, sizeof(*meta));
@@ -155,7 +155,7 @@ void pd_meta_from_system(struct pd_meta *meta, struct pd_uname_storage *u, const
 }
 
 /* Copies what meta says into w->env. Returns 0 or -1 with err (out of memory). */
-static int pd_env_meta(struct pd_writer *w, const struct pd_meta *m, struct hw_err *err)
+static int pw_env_meta(struct pw_writer *w, const struct pw_meta *m, struct hw_err *err)
 {
     struct pf_env *env = &w->env;
     const char *src[] = {m->hostname, m->osrelease, m->version, m->arch};
@@ -188,12 +188,12 @@ static int pd_env_meta(struct pd_writer *w, const struct pd_meta *m, struct hw_e
 }
 
 /* Copies the build ids that have an id and a file name into w->env. Returns 0 or -1 with err. */
-static int pd_env_build_ids(struct pd_writer *w, const struct pd_build_id *bids, size_t nbids,
+static int pw_env_build_ids(struct pw_writer *w, const struct pw_build_id *bids, size_t nbids,
                             struct hw_err *err)
 {
     struct pf_env *env = &w->env;
     for (size_t i = 0; i < nbids; i++) {
-        const struct pd_build_id *b = &bids[i];
+        const struct pw_build_id *b = &bids[i];
         if (b->id_len <= 0 || !b->filename)
             continue; /* nothing to say about a file without a build id */
         size_t flen = HW_ALIGN(strlen(b->filename) + 1, PF_NAME_ALIGN);
@@ -214,7 +214,7 @@ static int pd_env_build_ids(struct pd_writer *w, const struct pd_build_id *bids,
 }
 
 /* Copies the attrs into w->env, and a group for each leader with members. */
-static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_t nattrs,
+static int pw_copy_attrs(struct pw_writer *w, const struct pw_attr *attrs, size_t nattrs,
                          struct hw_err *err)
 {
     struct pf_env *env = &w->env;
@@ -249,7 +249,7 @@ static int pd_copy_attrs(struct pd_writer *w, const struct pd_attr *attrs, size_
 
 /* The file header; features NULL: the header of a recording being written, marked so (see
  * PF_WRITING_MARK), without feature bits. */
-static struct pf_file_header pd_header(const struct pd_writer *w, uint64_t data_size,
+static struct pf_file_header pw_header(const struct pw_writer *w, uint64_t data_size,
                                        const uint64_t features[PF_FEAT_BITS / 64])
 {
     struct pf_file_header h;
@@ -267,7 +267,7 @@ static struct pf_file_header pd_header(const struct pd_writer *w, uint64_t data_
 }
 
 /* Writes the header, the id arrays and the attrs; sets attrs_offset and data_offset. */
-static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
+static int pw_write_prologue(struct pw_writer *w, struct hw_err *err)
 {
     const uint64_t attr_sz = sizeof(struct perf_event_attr);
     const struct pf_env *env = &w->env;
@@ -294,9 +294,9 @@ static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
         return hw_err_oom(err);
     }
     w->data_offset = off;
-    struct pf_file_header h = pd_header(w, 0, NULL);
+    struct pf_file_header h = pw_header(w, 0, NULL);
     memcpy(b.data, &h, sizeof(h));
-    rc = pd_write_all(w->fd, b.data, b.len, NULL) < 0 ? pd_io_err(w, err, errno, "write") : 0;
+    rc = pw_write_all(w->fd, b.data, b.len, NULL) < 0 ? pw_io_err(w, err, errno, "write") : 0;
     hw_buf_free(&b);
     return rc;
 }
@@ -304,7 +304,7 @@ static int pd_write_prologue(struct pd_writer *w, struct hw_err *err)
 /* Creates path for writing, mode 0600 whatever the umask (a recording holds command lines and
  * stack copies); an older non-empty file there is kept as path.old, as perf does. Never replaces
  * a directory, device or pipe. Returns 0 or -1 with err. */
-static int pd_create(struct pd_writer *w, struct hw_err *err)
+static int pw_create(struct pw_writer *w, struct hw_err *err)
 {
     const char *path = w->path;
     struct stat st;
@@ -346,7 +346,7 @@ static int pd_create(struct pd_writer *w, struct hw_err *err)
 /* ---- pipe mode ---- */
 
 /* Appends a record of type with the body (header.size must fit in 16 bits). */
-static int pd_put_record(struct hw_buf *b, uint32_t type, const void *p1, size_t n1, const void *p2,
+static int pw_put_record(struct hw_buf *b, uint32_t type, const void *p1, size_t n1, const void *p2,
                          size_t n2)
 {
     struct perf_event_header h = {type, 0, (uint16_t)(sizeof(h) + n1 + n2)};
@@ -359,7 +359,7 @@ static int pd_put_record(struct hw_buf *b, uint32_t type, const void *p1, size_t
 }
 
 /* HEADER_FEATURE records of the features env has now (the ones in ids[]). Returns 0 or -1. */
-static int pd_put_features(const struct pf_env *env, const int *ids, size_t n, struct hw_buf *b)
+static int pw_put_features(const struct pf_env *env, const int *ids, size_t n, struct hw_buf *b)
 {
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -367,7 +367,7 @@ static int pd_put_features(const struct pf_env *env, const int *ids, size_t n, s
         uint64_t id = (uint64_t)ids[i];
         rc = pf_write_feature(env, ids[i], &body);
         if (rc == 0 && body.len)
-            rc = pd_put_record(b, PF_RECORD_HEADER_FEATURE, &id, sizeof(id), body.data, body.len);
+            rc = pw_put_record(b, PF_RECORD_HEADER_FEATURE, &id, sizeof(id), body.data, body.len);
         hw_buf_free(&body);
     }
     return rc;
@@ -375,14 +375,14 @@ static int pd_put_features(const struct pf_env *env, const int *ids, size_t n, s
 
 /* HEADER_TRACING_DATA as a stream carries it: u32 size (padded to 8), u32 pad; then the bytes
  * and the padding, which the record's header.size does not count. Returns 0 or -1. */
-static int pd_put_tracing_record(const struct pf_env *env, struct hw_buf *b)
+static int pw_put_tracing_record(const struct pf_env *env, struct hw_buf *b)
 {
     static const unsigned char zeros[8];
     uint64_t padded = HW_ALIGN(env->tracing_data_size, 8);
     if (padded > UINT32_MAX)
         return -1;
     uint32_t size[2] = {(uint32_t)padded, 0};
-    return pd_put_record(b, PF_RECORD_HEADER_TRACING_DATA, size, sizeof(size), NULL, 0) < 0 ||
+    return pw_put_record(b, PF_RECORD_HEADER_TRACING_DATA, size, sizeof(size), NULL, 0) < 0 ||
                    hw_buf_append(b, env->tracing_data, env->tracing_data_size) < 0 ||
                    hw_buf_append(b, zeros, (size_t)(padded - env->tracing_data_size)) < 0
                ? -1
@@ -391,7 +391,7 @@ static int pd_put_tracing_record(const struct pf_env *env, struct hw_buf *b)
 
 /* The start of a pipe-mode stream: its header, one HEADER_ATTR per attr (with its ids), then
  * the features known now, as records (perf record -o - does the same). */
-static int pd_write_stream_start(struct pd_writer *w, struct hw_err *err)
+static int pw_write_stream_start(struct pw_writer *w, struct hw_err *err)
 {
     static const int feats[] = {PF_FEAT_HOSTNAME,   PF_FEAT_OSRELEASE,  PF_FEAT_VERSION,
                                 PF_FEAT_ARCH,       PF_FEAT_NRCPUS,     PF_FEAT_CMDLINE,
@@ -408,21 +408,21 @@ static int pd_write_stream_start(struct pd_writer *w, struct hw_err *err)
                            "to a file",
                            a->name ? a->name : "?", a->nids);
         }
-        rc = pd_put_record(&b, PF_RECORD_HEADER_ATTR, &a->attr, sizeof(a->attr), a->ids,
+        rc = pw_put_record(&b, PF_RECORD_HEADER_ATTR, &a->attr, sizeof(a->attr), a->ids,
                            a->nids * 8);
     }
     if (rc == 0)
-        rc = pd_put_features(&w->env, feats, HW_ARRAY_SIZE(feats), &b);
+        rc = pw_put_features(&w->env, feats, HW_ARRAY_SIZE(feats), &b);
     if (rc == 0 && w->env.tracing_data_size)
-        rc = pd_put_tracing_record(&w->env, &b);
-    rc = rc < 0 ? hw_err_oom(err) : pd_out(w, b.data, b.len, err);
+        rc = pw_put_tracing_record(&w->env, &b);
+    rc = rc < 0 ? hw_err_oom(err) : pw_out(w, b.data, b.len, err);
     w->written = 0; /* the data is what follows */
     hw_buf_free(&b);
     return rc;
 }
 
 /* The end of a pipe-mode stream: the build ids and sample times, as records. */
-static int pd_write_stream_end(struct pd_writer *w, struct hw_err *err)
+static int pw_write_stream_end(struct pw_writer *w, struct hw_err *err)
 {
     static const int feats[] = {PF_FEAT_SAMPLE_TIME, PF_FEAT_COMPRESSED};
     struct hw_buf b = {0};
@@ -430,15 +430,15 @@ static int pd_write_stream_end(struct pd_writer *w, struct hw_err *err)
     for (size_t i = 0; rc == 0 && i < w->env.nbuild_ids; i++)
         rc = pf_put_build_id(&b, PF_RECORD_HEADER_BUILD_ID, &w->env.build_ids[i]);
     if (rc == 0)
-        rc = pd_put_features(&w->env, feats, w->zenc ? 2 : 1, &b);
-    rc = rc < 0 ? hw_err_oom(err) : pd_out(w, b.data, b.len, err);
+        rc = pw_put_features(&w->env, feats, w->zenc ? 2 : 1, &b);
+    rc = rc < 0 ? hw_err_oom(err) : pw_out(w, b.data, b.len, err);
     hw_buf_free(&b);
     return rc;
 }
 
 /* ---- open ---- */
 
-static void pd_writer_free(struct pd_writer *w)
+static void pw_writer_free(struct pw_writer *w)
 {
     if (!w)
         return;
@@ -452,7 +452,7 @@ static void pd_writer_free(struct pd_writer *w)
 }
 
 /* Closes the output; a file that is not finished is removed and an older one moved back. */
-static void pd_writer_discard(struct pd_writer *w)
+static void pw_writer_discard(struct pw_writer *w)
 {
     if (!w)
         return;
@@ -463,11 +463,11 @@ static void pd_writer_discard(struct pd_writer *w)
         if (w->old_path)
             rename(w->old_path, w->path);
     }
-    pd_writer_free(w);
+    pw_writer_free(w);
 }
 
-int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr *attrs,
-                   size_t nattrs, const struct pd_meta *meta, struct hw_err *err)
+int pw_writer_open(struct pw_writer **wp, const char *path, const struct pw_attr *attrs,
+                   size_t nattrs, const struct pw_meta *meta, struct hw_err *err)
 {
     *wp = NULL;
     if (!path || !*path)
@@ -478,7 +478,7 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
     if (pipe && isatty(STDOUT_FILENO))
         return hw_errf(err, "standard output is a terminal: pipe the recording into 'hwprof report "
                             "-i -' or 'perf report -i -', or give a file name with -o");
-    struct pd_writer *w = calloc(1, sizeof(*w));
+    struct pw_writer *w = calloc(1, sizeof(*w));
     if (!w)
         return hw_err_oom(err);
     w->fd = -1;
@@ -489,19 +489,19 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
     w->last_sync = hw_now_ns();
     int rc = !w->path || !w->buf ? hw_err_oom(err) : 0;
     if (rc == 0)
-        rc = pd_copy_attrs(w, attrs, nattrs, err);
+        rc = pw_copy_attrs(w, attrs, nattrs, err);
     if (rc == 0 && meta)
-        rc = pd_env_meta(w, meta, err);
+        rc = pw_env_meta(w, meta, err);
     if (rc == 0 && meta && meta->compression_level > 0)
         rc = comp_encoder_new(&w->zenc, meta->compression_level, err);
     if (rc == 0 && pipe)
         w->fd = STDOUT_FILENO;
     else if (rc == 0)
-        rc = pd_create(w, err);
+        rc = pw_create(w, err);
     if (rc == 0)
-        rc = pipe ? pd_write_stream_start(w, err) : pd_write_prologue(w, err);
+        rc = pipe ? pw_write_stream_start(w, err) : pw_write_prologue(w, err);
     if (rc < 0) {
-        pd_writer_discard(w);
+        pw_writer_discard(w);
         return -1;
     }
     *wp = w;
@@ -513,22 +513,22 @@ int pd_writer_open(struct pd_writer **wp, const char *path, const struct pd_attr
 /* Writes the gathered records, then a header whose data size covers them, and starts their
  * writeback: perf reads a file up to the data size its header states (it refuses data size 0),
  * hwprof up to its end while the header is marked as being written. Returns 0 or -1 with err. */
-static int pd_sync(struct pd_writer *w, struct hw_err *err)
+static int pw_sync(struct pw_writer *w, struct hw_err *err)
 {
-    if (pd_flush(w, err) < 0)
+    if (pw_flush(w, err) < 0)
         return -1;
     if (w->pipe)
         return 0;
-    struct pf_file_header h = pd_header(w, w->written, NULL);
-    if (pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0) {
+    struct pf_file_header h = pw_header(w, w->written, NULL);
+    if (pw_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0) {
         w->failed = true;
-        return pd_io_err(w, err, errno, "write");
+        return pw_io_err(w, err, errno, "write");
     }
     (void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE); /* best effort */
     return 0;
 }
 
-int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_err *err)
+int pw_writer_write(struct pw_writer *w, const void *rec, size_t len, struct hw_err *err)
 {
     struct perf_event_header h;
     if (w->failed)
@@ -539,7 +539,7 @@ int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_
     if (h.size != len)
         return hw_errf(err, "internal error: record type %u says %u bytes but has %zu", h.type,
                        h.size, len);
-    if (len > w->buf_max - w->buf_len && pd_flush(w, err) < 0)
+    if (len > w->buf_max - w->buf_len && pw_flush(w, err) < 0)
         return -1;
     memcpy(w->buf + w->buf_len, rec, len); /* len <= 65535 < buf_max */
     w->buf_len += len;
@@ -547,11 +547,11 @@ int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_
     /* a round is a point where the records so far make sense: let them reach the file now and
      * then, so a recording killed by SIGKILL, the OOM killer or a power loss keeps them */
     if (h.type == PF_RECORD_FINISHED_ROUND && hw_now_ns() - w->last_sync >= PD_SYNC_NS)
-        return pd_sync(w, err);
+        return pw_sync(w, err);
     return 0;
 }
 
-uint64_t pd_writer_data_size(const struct pd_writer *w)
+uint64_t pw_writer_data_size(const struct pw_writer *w)
 {
     return w->data_size;
 }
@@ -559,7 +559,7 @@ uint64_t pd_writer_data_size(const struct pd_writer *w)
 /* ---- finish ---- */
 
 /* fsyncs the directory holding path so a new file is durable; errors are ignored (best effort). */
-static void pd_sync_dir(const char *path)
+static void pw_sync_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
@@ -574,31 +574,31 @@ static void pd_sync_dir(const char *path)
 }
 
 /* The feature sections after the data, then the final header (data size and feature bits). */
-static int pd_finish_file(struct pd_writer *w, struct hw_err *err)
+static int pw_finish_file(struct pw_writer *w, struct hw_err *err)
 {
     struct hw_buf feats = {0};
     uint64_t features[PF_FEAT_BITS / 64] = {0};
     uint64_t feat_off = w->data_offset + w->written;
     int rc = pf_write_features(&w->env, feat_off, &feats, features, err);
-    if (rc == 0 && pd_write_all(w->fd, feats.data, feats.len, &feat_off) < 0)
-        rc = pd_io_err(w, err, errno, "write");
+    if (rc == 0 && pw_write_all(w->fd, feats.data, feats.len, &feat_off) < 0)
+        rc = pw_io_err(w, err, errno, "write");
     hw_buf_free(&feats);
-    struct pf_file_header h = pd_header(w, w->written, features);
-    if (rc == 0 && pd_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0)
-        rc = pd_io_err(w, err, errno, "write");
+    struct pf_file_header h = pw_header(w, w->written, features);
+    if (rc == 0 && pw_write_all(w->fd, &h, sizeof(h), &(uint64_t){0}) < 0)
+        rc = pw_io_err(w, err, errno, "write");
     if (rc == 0 && fsync(w->fd) < 0)
-        rc = pd_io_err(w, err, errno, "write");
+        rc = pw_io_err(w, err, errno, "write");
     int fd = w->fd;
     w->fd = -1;
     if (close(fd) < 0 && rc == 0)
-        rc = pd_io_err(w, err, errno, "write");
+        rc = pw_io_err(w, err, errno, "write");
     if (rc == 0)
-        pd_sync_dir(w->path);
+        pw_sync_dir(w->path);
     return rc;
 }
 
-int pd_writer_finish(struct pd_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
-                     const struct pd_build_id *bids, size_t nbids, struct hw_err *err)
+int pw_writer_finish(struct pw_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
+                     const struct pw_build_id *bids, size_t nbids, struct hw_err *err)
 {
     int rc = 0;
     if (w->failed)
@@ -606,25 +606,25 @@ int pd_writer_finish(struct pd_writer *w, uint64_t first_sample_time, uint64_t l
     if (rc == 0 && w->data_size == 0) {
         /* a finished file has data: an empty data section means an unfinished one */
         struct perf_event_header round = {PF_RECORD_FINISHED_ROUND, 0, sizeof(round)};
-        rc = pd_writer_write(w, &round, sizeof(round), err);
+        rc = pw_writer_write(w, &round, sizeof(round), err);
     }
     if (rc == 0)
-        rc = pd_flush(w, err);
+        rc = pw_flush(w, err);
     w->env.first_sample_time = first_sample_time;
     w->env.last_sample_time = last_sample_time;
     if (w->zenc && w->written)
         w->env.compression.ratio = (uint32_t)((w->data_size + w->written / 2) / w->written);
     if (rc == 0)
-        rc = pd_env_build_ids(w, bids, nbids, err);
+        rc = pw_env_build_ids(w, bids, nbids, err);
     if (rc == 0)
-        rc = w->pipe ? pd_write_stream_end(w, err) : pd_finish_file(w, err);
+        rc = w->pipe ? pw_write_stream_end(w, err) : pw_finish_file(w, err);
     if (rc == 0)
         w->created = false; /* finished: it stays */
-    pd_writer_discard(w);
+    pw_writer_discard(w);
     return rc;
 }
 
-void pd_writer_abort(struct pd_writer *w)
+void pw_writer_abort(struct pw_writer *w)
 {
-    pd_writer_discard(w);
+    pw_writer_discard(w);
 }

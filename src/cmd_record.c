@@ -1,4 +1,4 @@
-/* cmd-record.c - `hwprof record`: parse options, then wire events -> perf_event -> ring buffers -> perf.data via the recorder. */
+/* cmd_record.c - `hwprof record`: parse options, then wire events -> perf_event -> ring buffers -> perf.data via the recorder. */
 #include "config.h"
 
 #include <stdio.h>

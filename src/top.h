@@ -1,6 +1,6 @@
-/* report_top.h - the `pprof -top` table of a profile: flat, flat%, sum%, cum, cum% per function (or line, command, thread), with more events as columns and a ratio. */
-#ifndef HWPROF_REPORT_TOP_H
-#define HWPROF_REPORT_TOP_H
+/* top.h - the `pprof -top` table of a profile: flat, flat%, sum%, cum, cum% per function (or line, command, thread), with more events as columns and a ratio. */
+#ifndef HWPROF_TOP_H
+#define HWPROF_TOP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* cmd-convert.c - `hwprof convert`: parse options, then wire the recording through the converter into pprof, folded stacks, a flame graph page or a timeline. */
+/* cmd_convert.c - `hwprof convert`: parse options, then wire the recording through the converter into pprof, folded stacks, a flame graph page or a timeline. */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "convert.h"
 #include "filter.h"
-#include "profile_load.h"
+#include "load.h"
 #include "progress.h"
 
 enum {

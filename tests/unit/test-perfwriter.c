@@ -1,7 +1,7 @@
-/* test-perfdata.c - perf.data writer tests (read back by a mini reader); --write/--fill for e2e. */
+/* test-perfwriter.c - perf.data writer tests (read back by a mini reader); --write/--fill for e2e. */
 #include "buildid.h"
 #include "check.h"
-#include "perfdata.h"
+#include "perfwriter.h"
 #include "records.h"
 
 #include <dirent.h>
@@ -215,7 +215,7 @@ static void test_roundtrip(const char *dir)
     snprintf(path, sizeof(path), "%s/rt.data", dir);
     struct hw_err err = {{0}};
 
-    struct pd_attr attrs[2];
+    struct pw_attr attrs[2];
     memset(attrs, 0, sizeof(attrs));
     attrs[0].attr = cpu_clock_attr();
     attrs[0].ids = ids_a;
@@ -230,7 +230,7 @@ static void test_roundtrip(const char *dir)
     attrs[1].name = "page-faults";
 
     char *argv[] = {"hwprof", "record", "-o", path, NULL};
-    struct pd_meta meta = {
+    struct pw_meta meta = {
         .hostname = "host-x",
         .osrelease = "6.1.0-test",
         .version = "hwprof 0.1-test",
@@ -240,9 +240,9 @@ static void test_roundtrip(const char *dir)
         .argc = 4,
         .argv = argv,
     };
-    struct pd_writer *w = NULL;
+    struct pw_writer *w = NULL;
     mode_t old = umask(022);
-    CHECK_EQ_U64(pd_writer_open(&w, path, attrs, 2, &meta, &err), 0);
+    CHECK_EQ_U64(pw_writer_open(&w, path, attrs, 2, &meta, &err), 0);
     umask(old);
     if (!w) {
         fprintf(stderr, "open: %s\n", err.msg);
@@ -266,7 +266,7 @@ static void test_roundtrip(const char *dir)
         free(early.p);
     }
     /* The attrs are copied: clobbering the caller's array must not matter. */
-    struct pd_attr saved[2];
+    struct pw_attr saved[2];
     memcpy(saved, attrs, sizeof(attrs));
     memset(attrs, 0xa5, sizeof(attrs));
 
@@ -282,21 +282,21 @@ static void test_roundtrip(const char *dir)
     rec_exit(&recs[nrecs++], 100, 1, 100, 1, 3000, 102);
     uint64_t total = 0;
     for (size_t i = 0; i < nrecs; i++) {
-        CHECK_EQ_U64(pd_writer_write(w, recs[i].b, recs[i].len, &err), 0);
+        CHECK_EQ_U64(pw_writer_write(w, recs[i].b, recs[i].len, &err), 0);
         total += recs[i].len;
-        CHECK_EQ_U64(pd_writer_data_size(w), total);
+        CHECK_EQ_U64(pw_writer_data_size(w), total);
     }
     /* A record whose header.size disagrees with len is refused. */
-    CHECK_EQ_U64(pd_writer_write(w, recs[0].b, recs[0].len - 8, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_write(w, recs[0].b, recs[0].len - 8, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "internal error") != NULL);
-    CHECK_EQ_U64(pd_writer_write(w, recs[0].b, 4, &err), (uint64_t)-1);
-    CHECK_EQ_U64(pd_writer_data_size(w), total);
+    CHECK_EQ_U64(pw_writer_write(w, recs[0].b, 4, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_data_size(w), total);
 
     char long_name[200];
     memset(long_name, 'a', sizeof(long_name));
     long_name[0] = '/';
     long_name[sizeof(long_name) - 1] = 0;
-    struct pd_build_id bids[4] = {
+    struct pw_build_id bids[4] = {
         {.pid = -1, .kernel = true, .id_len = 20, .filename = "[kernel.kallsyms]"},
         {.pid = -1, .kernel = false, .id_len = 20, .filename = "/usr/bin/prog"},
         {.pid = -1, .kernel = false, .id_len = 16, .filename = long_name},
@@ -307,7 +307,7 @@ static void test_roundtrip(const char *dir)
         bids[1].id[i] = (uint8_t)(0x60 + i);
         bids[2].id[i] = (uint8_t)(0xa0 + i);
     }
-    CHECK_EQ_U64(pd_writer_finish(w, 2000, 2002, bids, 4, &err), 0);
+    CHECK_EQ_U64(pw_writer_finish(w, 2000, 2002, bids, 4, &err), 0);
     CHECK_EQ_U64(count_tmp_files(dir), 0);
     CHECK(stat(path, &st) == 0);
     CHECK_EQ_U64(st.st_mode & 0777, 0600);
@@ -410,7 +410,7 @@ static void test_roundtrip(const char *dir)
     o = feats[PF_FEAT_BUILD_ID].offset;
     uint64_t end = o + feats[PF_FEAT_BUILD_ID].size;
     for (int i = 0; i < 3; i++) {
-        const struct pd_build_id *b = &bids[i];
+        const struct pw_build_id *b = &bids[i];
         size_t flen = (strlen(b->filename) + 1 + 63) / 64 * 64;
         CHECK_EQ_U64(rd_u32(&f, o), 0); /* type */
         uint16_t misc, size;
@@ -450,9 +450,9 @@ static void test_big_and_replace(const char *dir)
     CHECK(write_text(path, "old contents\n"));
 
     uint64_t id = 7;
-    struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = NULL};
-    struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
+    struct pw_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = NULL};
+    struct pw_writer *w = NULL;
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return;
     /* the older file is kept as NAME.old, as perf does */
@@ -470,12 +470,12 @@ static void test_big_and_replace(const char *dir)
     for (uint32_t i = 0; i < n; i++) {
         struct rec r;
         enc_sample(&r, id, 0x5000 + i, 1, i, i, 0, 1, chain, 1 + i % 64);
-        CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err) == 0, 1);
+        CHECK_EQ_U64(pw_writer_write(w, r.b, r.len, &err) == 0, 1);
         total += r.len;
     }
     CHECK(total > 3 * (1u << 20));
-    CHECK_EQ_U64(pd_writer_data_size(w), total);
-    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), 0);
+    CHECK_EQ_U64(pw_writer_data_size(w), total);
+    CHECK_EQ_U64(pw_writer_finish(w, 0, 0, NULL, 0, &err), 0);
 
     struct rd f;
     CHECK(rd_load(&f, path));
@@ -516,11 +516,11 @@ static void test_errors(const char *dir)
     char path[512];
     struct hw_err err = {{0}};
     uint64_t id = 1;
-    struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
-    struct pd_writer *w = (struct pd_writer *)&err; /* must be reset to NULL on failure */
+    struct pw_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
+    struct pw_writer *w = (struct pw_writer *)&err; /* must be reset to NULL on failure */
 
     snprintf(path, sizeof(path), "%s/no/such/dir/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(w == NULL);
     CHECK(strstr(err.msg, "cannot create") != NULL);
     CHECK(strstr(err.msg, path) != NULL);
@@ -531,7 +531,7 @@ static void test_errors(const char *dir)
     snprintf(path, sizeof(path), "%s/plain", dir);
     CHECK(write_text(path, "x"));
     snprintf(path, sizeof(path), "%s/plain/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "Not a directory") != NULL);
     snprintf(path, sizeof(path), "%s/plain", dir);
     unlink(path);
@@ -539,9 +539,9 @@ static void test_errors(const char *dir)
 
     /* The output is a directory or a device: refused before anything is created, and the
      * device is left alone (it must not be moved to NAME.old or truncated). */
-    CHECK_EQ_U64(pd_writer_open(&w, dir, &attr, 1, NULL, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_open(&w, dir, &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "a directory") != NULL);
-    CHECK_EQ_U64(pd_writer_open(&w, "/dev/null", &attr, 1, NULL, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_open(&w, "/dev/null", &attr, 1, NULL, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "not a regular file") != NULL);
     struct stat st;
     CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
@@ -549,36 +549,36 @@ static void test_errors(const char *dir)
 
     /* No attributes. */
     snprintf(path, sizeof(path), "%s/x.data", dir);
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 0, NULL, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 0, NULL, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* Abort leaves nothing behind. */
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     struct rec r;
     rec_round(&r);
-    CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), 0);
+    CHECK_EQ_U64(pw_writer_write(w, r.b, r.len, &err), 0);
     CHECK_EQ_U64(count_files(dir), 1);
-    pd_writer_abort(w);
+    pw_writer_abort(w);
     CHECK_EQ_U64(count_files(dir), 0);
-    pd_writer_abort(NULL);
+    pw_writer_abort(NULL);
 }
 
 /* In a child: a 64 KiB file size limit (SIGXFSZ ignored) makes writes fail with EFBIG, once in
- * pd_writer_write and once in pd_writer_finish; no file may be left behind. */
+ * pw_writer_write and once in pw_writer_finish; no file may be left behind. */
 static int efbig_child(const char *dir)
 {
     char path[512];
     struct hw_err err = {{0}};
     uint64_t id = 1;
-    struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
+    struct pw_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
     struct rlimit rl = {64 * 1024, 64 * 1024};
     signal(SIGXFSZ, SIG_IGN);
     if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
         return 77;
     snprintf(path, sizeof(path), "%s/limited.data", dir);
 
-    struct pd_writer *w = NULL;
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
+    struct pw_writer *w = NULL;
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return 1;
     uint64_t chain[8] = {0};
@@ -586,7 +586,7 @@ static int efbig_child(const char *dir)
     for (int i = 0; i < 100000 && rc == 0; i++) {
         struct rec r;
         enc_sample(&r, id, 1, 1, 1, 1, 0, 1, chain, 8);
-        rc = pd_writer_write(w, r.b, r.len, &err);
+        rc = pw_writer_write(w, r.b, r.len, &err);
     }
     CHECK_EQ_U64(rc, (uint64_t)-1);
     CHECK(strstr(err.msg, path) != NULL);
@@ -595,21 +595,21 @@ static int efbig_child(const char *dir)
     /* After an error, further writes are refused; finish fails and cleans up. */
     struct rec r;
     rec_round(&r);
-    CHECK_EQ_U64(pd_writer_write(w, r.b, r.len, &err), (uint64_t)-1);
-    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_write(w, r.b, r.len, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK_EQ_U64(count_files(dir), 0);
 
     /* 100 KiB stays in the buffer; the failure shows up in finish. */
-    CHECK_EQ_U64(pd_writer_open(&w, path, &attr, 1, NULL, &err), 0);
+    CHECK_EQ_U64(pw_writer_open(&w, path, &attr, 1, NULL, &err), 0);
     if (!w)
         return 1;
     for (int i = 0; i < 1000; i++) {
         struct rec s;
         enc_sample(&s, id, 1, 1, 1, 1, 0, 1, chain, 8);
-        CHECK_EQ_U64(pd_writer_write(w, s.b, s.len, &err), 0);
+        CHECK_EQ_U64(pw_writer_write(w, s.b, s.len, &err), 0);
     }
     err.msg[0] = 0;
-    CHECK_EQ_U64(pd_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
+    CHECK_EQ_U64(pw_writer_finish(w, 0, 0, NULL, 0, &err), (uint64_t)-1);
     CHECK(strstr(err.msg, "File too large") != NULL);
     CHECK_EQ_U64(count_files(dir), 0);
     return check_failures ? 1 : 0;
@@ -625,18 +625,18 @@ static void test_efbig(const char *dir)
     CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
     CHECK(WIFEXITED(status));
     if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-        printf("test-perfdata: setrlimit failed, EFBIG part skipped\n");
+        printf("test-perfwriter: setrlimit failed, EFBIG part skipped\n");
     else
         CHECK_EQ_U64(WEXITSTATUS(status), 0);
 }
 
 static void test_meta_from_system(void)
 {
-    struct pd_meta m;
-    struct pd_uname_storage u;
+    struct pw_meta m;
+    struct pw_uname_storage u;
     struct utsname un;
     memset(&m, 0x5a, sizeof(m));
-    pd_meta_from_system(&m, &u, "hwprof 9.9");
+    pw_meta_from_system(&m, &u, "hwprof 9.9");
     CHECK(uname(&un) == 0);
     CHECK_STR(m.hostname, un.nodename);
     CHECK_STR(m.osrelease, un.release);
@@ -646,7 +646,7 @@ static void test_meta_from_system(void)
     CHECK(m.nr_cpus_online <= m.nr_cpus_avail);
     CHECK_EQ_U64(m.nr_cpus_online, (uint64_t)sysconf(_SC_NPROCESSORS_ONLN));
     CHECK(m.argc == 0 && m.argv == NULL && m.compression_level == 0);
-    pd_meta_from_system(&m, &u, NULL);
+    pw_meta_from_system(&m, &u, NULL);
     CHECK(m.version == NULL);
 }
 
@@ -660,60 +660,60 @@ static int mode_write(const char *out, const char *binary, const char *func, cha
     errno = 0;
     uint64_t func_addr = strtoull(func, &end, 0);
     if (errno || *end || end == func) {
-        fprintf(stderr, "test-perfdata: bad address '%s'\n", func);
+        fprintf(stderr, "test-perfwriter: bad address '%s'\n", func);
         return 2;
     }
     struct stat st;
     if (stat(binary, &st) < 0) {
-        fprintf(stderr, "test-perfdata: %s: %s\n", binary, strerror(errno));
+        fprintf(stderr, "test-perfwriter: %s: %s\n", binary, strerror(errno));
         return 2;
     }
-    struct pd_build_id bid = {.pid = -1, .kernel = false, .filename = binary};
+    struct pw_build_id bid = {.pid = -1, .kernel = false, .filename = binary};
     bid.id_len = buildid_read_file(binary, bid.id);
     if (bid.id_len < 0) {
-        fprintf(stderr, "test-perfdata: cannot read build id of %s: %s\n", binary, strerror(errno));
+        fprintf(stderr, "test-perfwriter: cannot read build id of %s: %s\n", binary, strerror(errno));
         return 2;
     }
 
     const uint64_t id = 1001, base = 0x555555554000ULL, t0 = 1000000000ULL;
     const uint32_t pid = 4242;
-    struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
-    struct pd_meta meta;
-    struct pd_uname_storage u;
-    pd_meta_from_system(&meta, &u, "hwprof-test");
+    struct pw_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
+    struct pw_meta meta;
+    struct pw_uname_storage u;
+    pw_meta_from_system(&meta, &u, "hwprof-test");
     meta.argc = argc;
     meta.argv = argv;
-    struct pd_writer *w;
-    if (pd_writer_open(&w, out, &attr, 1, &meta, &err) < 0) {
-        fprintf(stderr, "test-perfdata: %s\n", err.msg);
+    struct pw_writer *w;
+    if (pw_writer_open(&w, out, &attr, 1, &meta, &err) < 0) {
+        fprintf(stderr, "test-perfwriter: %s\n", err.msg);
         return 1;
     }
     struct rec r;
     int rc = 0;
     rec_comm(&r, PERF_RECORD_MISC_COMM_EXEC, pid, pid, "hwprof-test", t0, 0, id);
-    rc |= pd_writer_write(w, r.b, r.len, &err);
+    rc |= pw_writer_write(w, r.b, r.len, &err);
     uint64_t len = ((uint64_t)st.st_size + 4095) & ~4095ULL;
     rec_mmap2(&r, pid, base, len, 0, &st, binary, t0 + 1, id);
-    rc |= pd_writer_write(w, r.b, r.len, &err);
+    rc |= pw_writer_write(w, r.b, r.len, &err);
     uint64_t ip = base + func_addr;
     uint64_t chain[3] = {PERF_CONTEXT_USER, ip, base + func_addr + 1};
     uint64_t t = t0 + 1000;
     for (int i = 0; i < 100 && rc == 0; i++) {
         t = t0 + 1000 + (uint64_t)i * 250000;
         enc_sample(&r, id, ip, pid, pid, t, 0, 250000, chain, 3);
-        rc |= pd_writer_write(w, r.b, r.len, &err);
+        rc |= pw_writer_write(w, r.b, r.len, &err);
     }
     rec_round(&r);
-    rc |= pd_writer_write(w, r.b, r.len, &err);
+    rc |= pw_writer_write(w, r.b, r.len, &err);
     rec_exit(&r, pid, pid - 1, pid, pid - 1, t + 1000, id);
-    rc |= pd_writer_write(w, r.b, r.len, &err);
+    rc |= pw_writer_write(w, r.b, r.len, &err);
     if (rc) {
-        fprintf(stderr, "test-perfdata: %s\n", err.msg);
-        pd_writer_abort(w);
+        fprintf(stderr, "test-perfwriter: %s\n", err.msg);
+        pw_writer_abort(w);
         return 1;
     }
-    if (pd_writer_finish(w, t0 + 1000, t, bid.id_len > 0 ? &bid : NULL, bid.id_len > 0, &err) < 0) {
-        fprintf(stderr, "test-perfdata: %s\n", err.msg);
+    if (pw_writer_finish(w, t0 + 1000, t, bid.id_len > 0 ? &bid : NULL, bid.id_len > 0, &err) < 0) {
+        fprintf(stderr, "test-perfwriter: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -726,24 +726,24 @@ static int mode_fill(const char *out, const char *bytes)
     struct hw_err err = {{0}};
     uint64_t limit = bytes ? strtoull(bytes, NULL, 0) : 8u << 20;
     uint64_t id = 1;
-    struct pd_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
-    struct pd_writer *w;
-    if (pd_writer_open(&w, out, &attr, 1, NULL, &err) < 0) {
-        fprintf(stderr, "test-perfdata: %s\n", err.msg);
+    struct pw_attr attr = {.attr = cpu_clock_attr(), .ids = &id, .nids = 1, .name = "cpu-clock"};
+    struct pw_writer *w;
+    if (pw_writer_open(&w, out, &attr, 1, NULL, &err) < 0) {
+        fprintf(stderr, "test-perfwriter: %s\n", err.msg);
         return 1;
     }
     uint64_t chain[16] = {PERF_CONTEXT_USER};
     struct rec r;
     enc_sample(&r, id, 0x1000, 1, 1, 1, 0, 1, chain, 16);
-    while (pd_writer_data_size(w) < limit) {
-        if (pd_writer_write(w, r.b, r.len, &err) < 0) {
-            fprintf(stderr, "test-perfdata: %s\n", err.msg);
-            pd_writer_abort(w);
+    while (pw_writer_data_size(w) < limit) {
+        if (pw_writer_write(w, r.b, r.len, &err) < 0) {
+            fprintf(stderr, "test-perfwriter: %s\n", err.msg);
+            pw_writer_abort(w);
             return 1;
         }
     }
-    if (pd_writer_finish(w, 0, 0, NULL, 0, &err) < 0) {
-        fprintf(stderr, "test-perfdata: %s\n", err.msg);
+    if (pw_writer_finish(w, 0, 0, NULL, 0, &err) < 0) {
+        fprintf(stderr, "test-perfwriter: %s\n", err.msg);
         return 1;
     }
     return 0;
@@ -757,11 +757,11 @@ int main(int argc, char **argv)
         return mode_fill(argv[2], argc == 4 ? argv[3] : NULL);
     if (argc != 1) {
         fprintf(stderr,
-                "usage: test-perfdata [--write OUT BINARY FUNC_ADDR | --fill OUT [BYTES]]\n");
+                "usage: test-perfwriter [--write OUT BINARY FUNC_ADDR | --fill OUT [BYTES]]\n");
         return 2;
     }
 
-    char dir[] = "/tmp/test-perfdata-XXXXXX";
+    char dir[] = "/tmp/test-perfwriter-XXXXXX";
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;
@@ -774,5 +774,5 @@ int main(int argc, char **argv)
     test_meta_from_system();
     CHECK_EQ_U64(count_files(dir), 0);
     rmdir(dir);
-    return check_done("test-perfdata");
+    return check_done("test-perfwriter");
 }

@@ -1,4 +1,4 @@
-/* cmd-stat.c - `hwprof stat`: parse options, count with the stat module, print as perf stat. */
+/* cmd_stat.c - `hwprof stat`: parse options, count with the stat module, print as perf stat. */
 #include "config.h"
 
 #include <stdio.h>

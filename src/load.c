@@ -1,5 +1,5 @@
-/* profile_load.c - build a profile from a recording: read its records in time order and pass them through the machine, stacks, locations, values and the wall-clock tracker. */
-#include "profile_load.h"
+/* load.c - build a profile from a recording: read its records in time order and pass them through the machine, stacks, locations, values and the wall-clock tracker. */
+#include "load.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,7 +470,7 @@ static int load_records(struct loader *l, const struct load_options *opts, struc
     return rc;
 }
 
-int profile_load(struct pr_file *f, const struct load_options *opts, struct profile **out,
+int load_profile(struct pr_file *f, const struct load_options *opts, struct profile **out,
                  struct load_info *info, struct hw_err *err)
 {
     struct loader l;

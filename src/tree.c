@@ -1,5 +1,5 @@
-/* report_tree.c - the call tree of `hwprof report --tree` and the callers/callees view of `--callers REGEX` (like pprof -peek), for terminals. */
-#include "report_tree.h"
+/* tree.c - the call tree of `hwprof report --tree` and the callers/callees view of `--callers REGEX` (like pprof -peek), for terminals. */
+#include "tree.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 #include "calltree.h"
 #include "escape.h"
 #include "hashmap.h"
-#include "report_top.h"
+#include "top.h"
 
-/* Percent of v in total, as report_top prints it ("79.84%", "100%", "0%"). */
+/* Percent of v in total, as top prints it ("79.84%", "100%", "0%"). */
 static void tree_percent(char *buf, size_t size, int64_t v, int64_t total)
 {
     double pct = total ? 100.0 * (double)v / (double)total : 0;

@@ -1,6 +1,6 @@
-/* perfdata.h - write perf.data: files (crash-safe: a valid header from the start) or pipe-mode streams, records plain or zstd-compressed, feature sections. */
-#ifndef HWPROF_PERFDATA_H
-#define HWPROF_PERFDATA_H
+/* perfwriter.h - write perf.data: files (crash-safe: a valid header from the start) or pipe-mode streams, records plain or zstd-compressed, feature sections. */
+#ifndef HWPROF_PERFWRITER_H
+#define HWPROF_PERFWRITER_H
 
 #include <linux/perf_event.h>
 #include <stdbool.h>
@@ -12,7 +12,7 @@
 #include "util.h"
 
 /* One attribute written to the attrs section, with the ids of all its fds. */
-struct pd_attr {
+struct pw_attr {
     struct perf_event_attr attr;
     const uint64_t *ids;
     size_t nids;
@@ -22,7 +22,7 @@ struct pd_attr {
 };
 
 /* One entry of HEADER_BUILD_ID. */
-struct pd_build_id {
+struct pw_build_id {
     int32_t pid; /* -1 for the kernel */
     bool kernel; /* misc = KERNEL instead of USER */
     uint8_t id[HW_BUILD_ID_MAX];
@@ -31,7 +31,7 @@ struct pd_build_id {
 };
 
 /* What the feature sections say about the machine and the run. NULL/0 fields are omitted. */
-struct pd_meta {
+struct pw_meta {
     const char *hostname;
     const char *osrelease;
     const char *version; /* hwprof's version */
@@ -47,42 +47,42 @@ struct pd_meta {
 
 /* Fills hostname, osrelease, arch (uname), cpu counts and version into meta; strings point into
  * storage owned by *u. */
-struct pd_uname_storage {
+struct pw_uname_storage {
     char buf[4][256];
 };
-void pd_meta_from_system(struct pd_meta *meta, struct pd_uname_storage *u, const char *version);
+void pw_meta_from_system(struct pw_meta *meta, struct pw_uname_storage *u, const char *version);
 
-struct pd_writer;
+struct pw_writer;
 
 /* Creates the output and writes its start: path "-" is a pipe-mode stream on standard output
  * (HEADER_ATTR and HEADER_FEATURE records first, as perf record -o - writes them; refused on a
  * terminal); any other path a file, created 0600 whatever the umask (a recording holds command
  * lines and stack copies), an older non-empty file there kept as PATH.old as perf does, with a
- * valid header from the start (data size 0 until pd_writer_finish: a recording killed on the way
+ * valid header from the start (data size 0 until pw_writer_finish: a recording killed on the way
  * is read to its end by hwprof and perf). Never replaces a directory, device or pipe. The attrs
  * and meta are copied. Returns 0 or -1 with err (e.g. "cannot create /x/y.data: Permission
  * denied", "cannot keep the existing NAME as NAME.old: Operation not permitted"); nothing is left
  * behind then. */
-int pd_writer_open(struct pd_writer **w, const char *path, const struct pd_attr *attrs,
-                   size_t nattrs, const struct pd_meta *meta, struct hw_err *err);
+int pw_writer_open(struct pw_writer **w, const char *path, const struct pw_attr *attrs,
+                   size_t nattrs, const struct pw_meta *meta, struct hw_err *err);
 
 /* Appends one record (a perf_event_header and its body, len == header.size). Buffered; written
  * when the buffer fills, and at a FINISHED_ROUND when a second has passed since the last write (so
  * a killed recording keeps its records); compressed on the way with a compression level. Returns 0
- * or -1 with err (e.g. ENOSPC). After an error, only pd_writer_abort is valid. */
-int pd_writer_write(struct pd_writer *w, const void *rec, size_t len, struct hw_err *err);
+ * or -1 with err (e.g. ENOSPC). After an error, only pw_writer_abort is valid. */
+int pw_writer_write(struct pw_writer *w, const void *rec, size_t len, struct hw_err *err);
 
 /* Bytes of records given so far (before compression). */
-uint64_t pd_writer_data_size(const struct pd_writer *w);
+uint64_t pw_writer_data_size(const struct pw_writer *w);
 
 /* Writes what is buffered and the end: a file gets its feature sections (HEADER_SAMPLE_TIME from
  * the times when last_sample_time != 0, HEADER_BUILD_ID from bids) and its final header, is
  * fsynced and closed; a stream gets HEADER_BUILD_ID and HEADER_FEATURE records. Frees w in all
  * cases. Returns 0, or -1 with err (the file is removed, an older one moved back). */
-int pd_writer_finish(struct pd_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
-                     const struct pd_build_id *bids, size_t nbids, struct hw_err *err);
+int pw_writer_finish(struct pw_writer *w, uint64_t first_sample_time, uint64_t last_sample_time,
+                     const struct pw_build_id *bids, size_t nbids, struct hw_err *err);
 
 /* Removes an unfinished file (moving an older one back) and frees w. Safe with NULL. */
-void pd_writer_abort(struct pd_writer *w);
+void pw_writer_abort(struct pw_writer *w);
 
 #endif

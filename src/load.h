@@ -1,6 +1,6 @@
-/* profile_load.h - build a profile from a recording: decode records, follow address spaces, symbolize stacks, add values per event. */
-#ifndef HWPROF_PROFILE_LOAD_H
-#define HWPROF_PROFILE_LOAD_H
+/* load.h - build a profile from a recording: decode records, follow address spaces, symbolize stacks, add values per event. */
+#ifndef HWPROF_LOAD_H
+#define HWPROF_LOAD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,7 +37,7 @@ struct load_info {
  * member's value is the delta of its running total per thread); locations with inline chains;
  * labels pid, tid, comm, cpu. Returns 0 with *out and *info filled (free with prof_free and
  * load_info_free), or -1 with err. */
-int profile_load(struct pr_file *f, const struct load_options *opts, struct profile **out,
+int load_profile(struct pr_file *f, const struct load_options *opts, struct profile **out,
                  struct load_info *info, struct hw_err *err);
 
 void load_info_free(struct load_info *info);
