@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     spec[size] = '\0';
 
     struct hw_err err;
-    struct hw_event_list list;
+    struct event_list list;
     bool kernel_default = size > 0 && (data[0] & 1);
     if (events_parse(spec, kernel_default, &list, &err) == 0) {
         for (size_t i = 0; i < list.n; i++) {

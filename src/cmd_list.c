@@ -32,7 +32,7 @@ struct list_state {
     bool generic_missing;   /* a generic hardware event cannot be opened */
 };
 
-static int list_print_event(const struct hw_event_info *info, void *arg)
+static int list_print_event(const struct event_info *info, void *arg)
 {
     struct list_state *st = arg;
     if (!st->pmu || strcmp(st->pmu, info->pmu) != 0) {

@@ -292,7 +292,7 @@ static int record_parse(struct record_args *a, int argc, char **argv, struct hw_
 
 /* Says once that kernel frames are left out when the user may not sample the kernel and did not
  * choose the privilege level of every event. */
-static void record_note_user_only(const struct hw_event_list *events)
+static void record_note_user_only(const struct event_list *events)
 {
     for (size_t i = 0; i < events->n; i++)
         if (!events->ev[i].plm_explicit) {
@@ -308,7 +308,7 @@ static void record_note_user_only(const struct hw_event_list *events)
 /* The events of --wall: cpu-clock at the sampling rate, context-switches at every switch. Wall mode
  * needs kernel sampling: a context switch happens in the kernel, and the kernel drops switch
  * samples of user-only events. Returns 0 or -1 with err. */
-static int record_wall_events(bool kernel, struct hw_event_list *events, struct hw_err *err)
+static int record_wall_events(bool kernel, struct event_list *events, struct hw_err *err)
 {
     if (!kernel)
         return hw_errf(err,
@@ -456,7 +456,7 @@ int cmd_record(int argc, char **argv)
         return HW_EXIT_USAGE;
     }
 
-    struct hw_event_list events = {0};
+    struct event_list events = {0};
     bool kernel = pe_kernel_allowed();
     if (events_init(&err) < 0 || (a.wall ? record_wall_events(kernel, &events, &err)
                                          : events_parse(a.events, kernel, &events, &err)) < 0) {

@@ -200,7 +200,7 @@ static void stat_warn_schedule(const struct stat_result *res)
 }
 
 /* Counts the runs and prints the result. Returns the exit code. */
-static int stat_count(const struct stat_args *a, struct hw_event_list *events, char *const *cmd)
+static int stat_count(const struct stat_args *a, struct event_list *events, char *const *cmd)
 {
     struct stat_opts opts = {.events = events,
                              .argv = cmd,
@@ -299,7 +299,7 @@ int cmd_stat(int argc, char **argv)
         stat_args_free(&a);
         return HW_EXIT_ERROR;
     }
-    struct hw_event_list events = {0};
+    struct event_list events = {0};
     if (events_parse(a.events, pe_kernel_allowed(), &events, &err) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
         stat_args_free(&a);

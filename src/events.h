@@ -12,7 +12,7 @@
 /* One event the user named. attr holds what libpfm4 encoded (type, config, config1/2,
  * exclude_user/kernel/hv, and period/freq if given as libpfm modifiers); the sampling fields
  * (sample_type, freq, inherit, ...) are filled later by the perf_event module. */
-struct hw_event {
+struct event {
     char *name; /* as the user wrote it, e.g. "cycles:u" (malloc'd) */
     char
         *fqname; /* libpfm4's fully qualified name, e.g. "perf::PERF_COUNT_HW_CPU_CYCLES:u=1:k=0" */
@@ -25,8 +25,8 @@ struct hw_event {
     bool sample_read;  /* :S: the leader's samples read the group (what groups always do) */
 };
 
-struct hw_event_list {
-    struct hw_event *ev;
+struct event_list {
+    struct event *ev;
     size_t n;
 };
 
@@ -47,14 +47,13 @@ int events_init(struct hw_err *err);
  * Unknown names give an error naming the cause (the PMU models that have the event, up to three
  * nearest names, tracefs not mounted). root is the prefix of the sysfs and tracefs paths (NULL or
  * "": the real system). Returns 0 with out filled (free with events_free), or -1 with err. */
-int events_parse_at(const char *spec, bool kernel_default, const char *root,
-                    struct hw_event_list *out, struct hw_err *err);
+int events_parse_at(const char *spec, bool kernel_default, const char *root, struct event_list *out,
+                    struct hw_err *err);
 
 /* events_parse_at on the real system. */
-int events_parse(const char *spec, bool kernel_default, struct hw_event_list *out,
-                 struct hw_err *err);
+int events_parse(const char *spec, bool kernel_default, struct event_list *out, struct hw_err *err);
 
-void events_free(struct hw_event_list *list);
+void events_free(struct event_list *list);
 
 /* On a CPU with several core PMUs (hybrid: cpu_core and cpu_atom), makes every generic hardware
  * event (cycles, cache-misses, ... of type PERF_TYPE_HARDWARE or HW_CACHE without a PMU in the
@@ -63,7 +62,7 @@ void events_free(struct hw_event_list *list);
  * "PMU/NAME/" (e.g. "cpu_core/cycles/", "cpu_atom/cycles/"), with the PMU's type in
  * config >> PERF_PMU_TYPE_SHIFT. Does nothing with fewer than two core PMUs. Returns 0, or -1 with
  * err (out of memory; list is unchanged then). */
-int events_split_hybrid(struct hw_event_list *list, const struct pmu_set *pmus, struct hw_err *err);
+int events_hybrid_split(struct event_list *list, const struct pmu_set *pmus, struct hw_err *err);
 
 /* True when the event needs a hardware PMU (PERF_TYPE_HARDWARE, HW_CACHE, RAW or a dynamic PMU type
  * that is a CPU PMU), i.e. it is a candidate for the cpu-clock fallback. */
@@ -72,10 +71,10 @@ bool events_is_hardware(const struct perf_event_attr *attr);
 /* Replaces ev's encoding by cpu-clock, keeping its exclude_* bits and any period/freq.
  * ev->name becomes "cpu-clock" (the old name is returned through *old_name, caller frees).
  * Returns 0 or -1 with err. */
-int events_fallback_cpu_clock(struct hw_event *ev, char **old_name, struct hw_err *err);
+int events_fallback_cpu_clock(struct event *ev, char **old_name, struct hw_err *err);
 
 /* An entry of `hwprof list`. */
-struct hw_event_info {
+struct event_info {
     const char *name; /* what the user types: "cycles", "perf::PERF_COUNT_SW_CPU_CLOCK",
                          "amd64_fam19h_zen4::RETIRED_INSTRUCTIONS" */
     const char *pmu;  /* libpfm4 PMU name ("perf", "amd64_fam19h_zen4", ...) or "generic" */
@@ -88,7 +87,7 @@ struct hw_event_info {
 /* Calls cb for every event a user can name whose name contains pattern (case-insensitive;
  * NULL or "" = all): generic names first, then the events of every PMU libpfm4 reports present.
  * Stops early and returns cb's value if it returns non-zero. Returns 0, or -1 with err. */
-int events_list(const char *pattern, int (*cb)(const struct hw_event_info *info, void *arg),
-                void *arg, struct hw_err *err);
+int events_list(const char *pattern, int (*cb)(const struct event_info *info, void *arg), void *arg,
+                struct hw_err *err);
 
 #endif

@@ -103,18 +103,21 @@ bool pe_is_clock(const struct perf_event_attr *attr);
 int pe_probe(const struct perf_event_attr *encoded, const struct pmu_set *pmus,
              const struct pe_system *sys);
 
-/* Turns the errno of an event the kernel refused into a one-line error naming the cause, from what
- * the system's PMUs (pmus, may be NULL) tell: no hardware PMU at all, a CPU outside the event's PMU
- * (cpu: where it was opened, -1 for any), a precise level above the PMU's, a PMU that cannot sample
- * the event, a generic event the CPU model does not map. Other errnos as pe_open_error. Returns -1.
+/* (pe_explain.c) Turns the errno of an event the kernel refused into a one-line error naming the
+ * cause, from what the system's PMUs (pmus, may be NULL) tell: no hardware PMU at all, a CPU
+ * outside the event's PMU (cpu: where it was opened, -1 for any), a precise level above the PMU's,
+ * a PMU that cannot sample the event, a generic event the CPU model does not map. Other errnos as
+ * pe_explain_errno. Returns -1.
  */
 int pe_explain_error(struct hw_err *err, int errnum, const char *event,
                      const struct perf_event_attr *attr, pid_t pid, int cpu,
                      const struct pmu_set *pmus);
 
-/* Turns a perf_event_open errno into a one-line error with advice. */
-int pe_open_error(struct hw_err *err, int errnum, const char *event,
-                  const struct perf_event_attr *attr, pid_t pid);
+/* (pe_explain.c) Turns a perf_event_open errno into a one-line error with advice: permissions
+ * (naming perf_event_paranoid), open files, a missing process or PMU, a busy PMU, a frequency above
+ * kernel.perf_event_max_sample_rate. Returns -1. */
+int pe_explain_errno(struct hw_err *err, int errnum, const char *event,
+                     const struct perf_event_attr *attr, pid_t pid);
 
 /* The events actually opened, for every target thread and CPU. An event opens only on the CPUs of
  * its PMU (on a hybrid CPU, a cpu_atom event only on the E-cores): its other fds stay -1. When the
@@ -139,35 +142,30 @@ static inline size_t pe_index(const struct pe_set *s, size_t target, size_t cpu,
     return (target * s->ncpus + cpu) * s->nevents + event;
 }
 
-/* Copies cfg to out, lowering the sampling frequency of out and of every event with its own
- * (a freq modifier) to kernel.perf_event_max_sample_rate when it is above, with one notice, as perf
- * does; with cfg->strict_freq that is an error instead. Returns 0 or -1 with err. */
-int pe_limit_freq(const struct pe_config *cfg, struct hw_event_list *events, struct pe_config *out,
-                  hw_warn_fn notice, void *arg, struct hw_err *err);
-
-/* Limits the frequency (pe_limit_freq), splits generic hardware events per core PMU on a hybrid
- * CPU (events_split_hybrid), adapts precise events on AMD (pe_adjust_precise_amd), resolves
+/* Limits the sampling frequency to kernel.perf_event_max_sample_rate (lowered with a notice, as
+ * perf does; an error with cfg->strict_freq), splits generic hardware events per core PMU on a
+ * hybrid CPU (events_hybrid_split), adapts precise events on AMD (pe_resolve_precise_amd), resolves
  * fallbacks (hardware events the kernel cannot open become cpu-clock on a machine without a CPU
  * PMU, unless cfg->no_fallback; unsupported group members and members that do not fit in the
  * counters are dropped; groups the kernel cannot sample with inherit are split), then opens every
  * event on every (target, cpu) of its PMU with inherit, disabled, and group members attached to
  * their leader. Each event is tried on the first of cpus its PMU covers. The events list is
  * modified by all this. Returns 0 or -1 with err (nothing left open). */
-int pe_open(struct pe_set *set, struct hw_event_list *events, const struct pe_config *cfg,
+int pe_open(struct pe_set *set, struct event_list *events, const struct pe_config *cfg,
             const pid_t *targets, size_t ntargets, const int *cpus, size_t ncpus, hw_warn_fn notice,
             void *notice_arg, struct hw_err *err);
 
 /* Whether sys's CPU (from /proc/cpuinfo) is an AMD (or Hygon) one. */
 bool pe_cpu_is_amd(const struct pe_system *sys);
 
-/* On an AMD CPU, makes a precise event (precise_ip > 0) one the kernel can give to IBS, which does
- * the precise sampling there, as perf does: without an ibs_op PMU, or for an event other than
- * cycles or micro-ops, precise is dropped; a level above 2 becomes 2; the guest, host, idle and
- * hypervisor exclusions IBS refuses are cleared; user-only or kernel-only sampling uses IBS's
- * software filter (format swfilt) where the kernel has it, and otherwise drops precise. Each change
- * that the user would notice is told to notice. */
-void pe_adjust_precise_amd(struct hw_event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
-                           void *arg);
+/* (pe_resolve.c) On an AMD CPU, makes a precise event (precise_ip > 0) one the kernel can give to
+ * IBS, which does the precise sampling there, as perf does: without an ibs_op PMU, or for an event
+ * other than cycles or micro-ops, precise is dropped; a level above 2 becomes 2; the guest, host,
+ * idle and hypervisor exclusions IBS refuses are cleared; user-only or kernel-only sampling uses
+ * IBS's software filter (format swfilt) where the kernel has it, and otherwise drops precise. Each
+ * change that the user would notice is told to notice. */
+void pe_resolve_precise_amd(struct event *ev, const struct pmu_set *pmus, hw_warn_fn notice,
+                            void *arg);
 
 /* kernel.nmi_watchdog of sys (NULL: the real system): 1 when the watchdog holds a hardware counter,
  * 0 when off, -1 when unknown. */

@@ -14,7 +14,7 @@
 struct recorder_opts {
     const char *output;            /* file name, "-": a pipe-mode stream on standard output */
     int compression_level;         /* 0, or 1..22: zstd-compressed records (record -z) */
-    struct hw_event_list *events;  /* parsed events; fallbacks modify it */
+    struct event_list *events;     /* parsed events; fallbacks modify it */
     struct pe_config pe;
     unsigned mmap_pages;           /* data pages per CPU ring buffer, power of two */
     const pid_t *pids;             /* attach to these processes ... */

@@ -132,7 +132,7 @@ static int stat_open_counter(struct stat_session *s, size_t i, size_t leader, st
 /* Fills res->v from the events and opens them all. Returns 0 or -1 with err. */
 static int stat_open(struct stat_session *s, struct hw_err *err)
 {
-    const struct hw_event_list *ev = s->o->events;
+    const struct event_list *ev = s->o->events;
     struct stat_result *res = s->res;
     res->v = calloc(ev->n ? ev->n : 1, sizeof(*res->v));
     s->fds = malloc((ev->n ? ev->n : 1) * (s->nslots ? s->nslots : 1) * sizeof(*s->fds));
@@ -282,7 +282,7 @@ int stat_run(const struct stat_opts *o, struct stat_result *res, struct hw_err *
     int rc = pmu_scan(o->sys ? o->sys->root : NULL, &s.pmus, err);
     s.have_pmus = rc == 0;
     if (rc == 0)
-        rc = events_split_hybrid(o->events, &s.pmus, err);
+        rc = events_hybrid_split(o->events, &s.pmus, err);
     if (rc == 0 && s.have_workload) {
         if (workload_check_command(o->argv[0], err) < 0) {
             res->command_not_found = true;

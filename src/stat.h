@@ -15,7 +15,7 @@
 /* What to count and where. Exactly one target: a command, processes, or CPUs (system_wide, with or
  * without a command). */
 struct stat_opts {
-    struct hw_event_list *events; /* parsed events; split per core PMU on a hybrid CPU */
+    struct event_list *events;    /* parsed events; split per core PMU on a hybrid CPU */
     char *const *argv;            /* the command (NULL or empty: none) */
     const pid_t *pids;            /* attach to these processes (all their threads) */
     size_t npids;
@@ -30,7 +30,7 @@ struct stat_opts {
 struct stat_value {
     char *name;
     struct perf_event_attr attr; /* as encoded (type, config, exclusion bits) */
-    int group;                   /* as in hw_event */
+    int group;                   /* as in struct event */
     bool leader;
     bool supported; /* the kernel opened it (else ENOENT, EOPNOTSUPP, ...) */
     uint64_t value, enabled, running;

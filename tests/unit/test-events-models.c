@@ -16,7 +16,7 @@
 
 static bool parse_one(const char *spec, bool kernel_default, struct perf_event_attr *attr)
 {
-    struct hw_event_list l;
+    struct event_list l;
     struct hw_err err = {{0}};
     if (events_parse(spec, kernel_default, &l, &err) < 0) {
         fprintf(stderr, "parse '%s' failed: %s\n", spec, err.msg);
@@ -35,7 +35,7 @@ struct list_count {
     bool cycles;
 };
 
-static int count_cb(const struct hw_event_info *info, void *arg)
+static int count_cb(const struct event_info *info, void *arg)
 {
     struct list_count *c = arg;
     if (info->generic) {
