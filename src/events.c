@@ -294,7 +294,7 @@ static int events_err_encode(const char *text, int ret, struct hw_err *err)
         return hw_errf(err, "event '%s' needs a valid unit mask (%s)%s%s", text, pfm_strerror(ret),
                        names[0] ? "; choose one of" : "", names);
     case PFM_ERR_NOMEM:
-        return hw_errf(err, "out of memory while encoding event '%s'", text);
+        return hw_err_oom_while(err, "encoding event '%s'", text);
     default:
         return hw_errf(err, "cannot encode event '%s': %s; run 'hwprof list' to see events", text,
                        pfm_strerror(ret));
@@ -444,7 +444,7 @@ static int events_split(const char *spec, struct hw_buf *spans, struct hw_err *e
             .leader = !in_group || nmembers == 0,
         };
         if (hw_buf_append(spans, &sp, sizeof(sp)) < 0)
-            return hw_errf(err, "out of memory while parsing events");
+            return hw_err_oom_while(err, "parsing events");
         nmembers++;
         if (*p == '}') {
             in_group = false;
@@ -522,7 +522,7 @@ int events_fallback_cpu_clock(struct event *ev, char **old_name, struct hw_err *
     if (!name || asprintf(&fq, "perf::PERF_COUNT_SW_CPU_CLOCK:u=%d:k=%d%s", !o->exclude_user,
                           !o->exclude_kernel, rate) < 0) {
         free(name);
-        return hw_errf(err, "out of memory while switching '%s' to cpu-clock", ev->name);
+        return hw_err_oom_while(err, "switching '%s' to cpu-clock", ev->name);
     }
 
     struct perf_event_attr a;
