@@ -1,4 +1,4 @@
-/* check.h - minimal assertion macros for hwprof's unit tests: count failures, print where, exit 1 if any. */
+/* check.h - minimal assertion macros for hwprof's unit tests: count failures, print where, exit 1 if any; a repeatable random sequence. */
 #ifndef HWPROF_CHECK_H
 #define HWPROF_CHECK_H
 
@@ -40,6 +40,16 @@ static int check_count;
                     check_b_ ? check_b_ : "(null)");                                               \
         }                                                                                          \
     } while (0)
+
+/* The next number of the xorshift64 sequence whose state is *s (nonzero): randomized tests that
+ * repeat exactly. */
+static inline uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
 
 /* Call at the end of main: prints a summary and returns the exit status. */
 static inline int check_done(const char *name)

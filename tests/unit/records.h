@@ -1,4 +1,4 @@
-/* records.h - byte-level builders for the unit tests: perf.data records (header, fields, the sample_id_all trailer, COMM/MMAP2/EXIT/FINISHED_ROUND), fields of byte images, files. */
+/* records.h - byte-level builders for the unit tests: perf.data records (header, fields, the sample_id_all trailer, samples, COMM/MMAP2/EXIT/FINISHED_ROUND), attributes, fields of byte images, files. */
 #ifndef HWPROF_TEST_RECORDS_H
 #define HWPROF_TEST_RECORDS_H
 
@@ -59,9 +59,26 @@ static inline void rec_put(struct rec *r, const void *p, size_t n)
     r->len += n;
 }
 
+static inline void rec_u8(struct rec *r, uint8_t v)
+{
+    rec_put(r, &v, 1);
+}
+
+static inline void rec_u16(struct rec *r, uint16_t v)
+{
+    rec_put(r, &v, 2);
+}
+
 static inline void rec_u32(struct rec *r, uint32_t v)
 {
     rec_put(r, &v, 4);
+}
+
+/* Two u32 fields, as perf pairs them (pid/tid, cpu/res). */
+static inline void rec_u32x2(struct rec *r, uint32_t a, uint32_t b)
+{
+    rec_u32(r, a);
+    rec_u32(r, b);
 }
 
 static inline void rec_u64(struct rec *r, uint64_t v)
@@ -77,24 +94,27 @@ static inline void rec_str(struct rec *r, const char *s)
         r->b[r->len++] = 0;
 }
 
-/* Starts r afresh with a perf_event_header of TYPE and MISC (its size set by rec_end). */
+/* Starts r afresh with a perf_event_header of TYPE and MISC (its size set by rec_end). The bytes
+ * past the record are 0xee, so a decoder that reads past it sees junk, not zeros. */
 static inline void rec_begin(struct rec *r, uint32_t type, uint16_t misc)
 {
     struct perf_event_header h = {type, misc, 0};
+    memset(r->b, 0xee, sizeof(r->b));
     r->len = 0;
     rec_put(r, &h, sizeof(h));
 }
 
-/* Sets the header's size to the record's length. */
-static inline void rec_end(struct rec *r)
+/* Sets the header's size to the record's length. Returns that length. */
+static inline size_t rec_end(struct rec *r)
 {
     put_u16(r->b, 6, (uint16_t)r->len);
+    return r->len;
 }
 
 /* The sample_id_all trailer of a sample type with TID, TIME, CPU and IDENTIFIER (in that order,
  * as the kernel writes them): pid, tid, time, cpu, reserved, identifier. */
-static inline void rec_trailer(struct rec *r, uint32_t pid, uint32_t tid, uint64_t time, uint32_t cpu,
-                               uint64_t id)
+static inline void rec_trailer(struct rec *r, uint32_t pid, uint32_t tid, uint64_t time,
+                               uint32_t cpu, uint64_t id)
 {
     rec_u32(r, pid);
     rec_u32(r, tid);
@@ -104,10 +124,46 @@ static inline void rec_trailer(struct rec *r, uint32_t pid, uint32_t tid, uint64
     rec_u64(r, id);
 }
 
-/* ---- side-band records, each with rec_trailer's trailer ---- */
+/* ---- hwprof's sample layout, and side-band records with rec_trailer's trailer ---- */
 
-static inline void rec_comm(struct rec *r, uint16_t misc, uint32_t pid, uint32_t tid, const char *comm,
-                            uint64_t time, uint32_t cpu, uint64_t id)
+/* The sample_type hwprof records with (rec_trailer's trailer is its sample_id_all trailer). */
+#define REC_ST                                                                                     \
+    (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |                \
+     PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN)
+
+/* A REC_ST sample of event ID at IP: pid/tid 77/78, period 1000, callchain user, IP, IP + 0x10. */
+static inline void rec_sample(struct rec *r, uint64_t id, uint64_t ip, uint64_t time, uint32_t cpu)
+{
+    rec_begin(r, PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+    rec_u64(r, id);
+    rec_u64(r, ip);
+    rec_u32x2(r, 77, 78);
+    rec_u64(r, time);
+    rec_u32x2(r, cpu, 0);
+    rec_u64(r, 1000);
+    rec_u64(r, 3); /* callchain */
+    rec_u64(r, PERF_CONTEXT_USER);
+    rec_u64(r, ip);
+    rec_u64(r, ip + 0x10);
+    rec_end(r);
+}
+
+/* An attribute of TYPE and CONFIG sampling REC_ST every 1000 events, with sample_id_all. */
+static inline struct perf_event_attr rec_attr(uint32_t type, uint64_t config)
+{
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof(a));
+    a.size = sizeof(a);
+    a.type = type;
+    a.config = config;
+    a.sample_period = 1000;
+    a.sample_type = REC_ST;
+    a.sample_id_all = 1;
+    return a;
+}
+
+static inline void rec_comm(struct rec *r, uint16_t misc, uint32_t pid, uint32_t tid,
+                            const char *comm, uint64_t time, uint32_t cpu, uint64_t id)
 {
     rec_begin(r, PERF_RECORD_COMM, misc);
     rec_u32(r, pid);
@@ -118,8 +174,9 @@ static inline void rec_comm(struct rec *r, uint16_t misc, uint32_t pid, uint32_t
 }
 
 /* An executable MAP_PRIVATE MMAP2 of FILE at ADDR; device and inode from ST (all 0 when NULL). */
-static inline void rec_mmap2(struct rec *r, uint32_t pid, uint64_t addr, uint64_t len, uint64_t pgoff,
-                             const struct stat *st, const char *file, uint64_t time, uint64_t id)
+static inline void rec_mmap2(struct rec *r, uint32_t pid, uint64_t addr, uint64_t len,
+                             uint64_t pgoff, const struct stat *st, const char *file, uint64_t time,
+                             uint64_t id)
 {
     rec_begin(r, PERF_RECORD_MMAP2, PERF_RECORD_MISC_USER);
     rec_u32(r, pid);

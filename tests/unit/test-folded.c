@@ -34,7 +34,9 @@ int main(void)
     uint32_t l2 = loc(p, 0x20, (const char *const[]){"main"}, 1);
     uint32_t l3 = loc(p, 0x30, (const char *const[]){"odd;name"}, 1);
     int64_t v[2] = {1, 1000};
-    struct prof_labels a = {1, 1, "prog", 0}, b = {1, 2, "prog", 1}, c = {2, 2, "", -1};
+    struct prof_labels a = {.pid = 1, .tid = 1, .comm = "prog", .cpu = 0},
+                       b = {.pid = 1, .tid = 2, .comm = "prog", .cpu = 1},
+                       c = {.pid = 2, .tid = 2, .comm = "", .cpu = -1};
     uint32_t s1[] = {l1, l2}, s2[] = {l3, l2};
     prof_add_sample(p, s1, 2, v, &a);
     prof_add_sample(p, s1, 2, v, &b); /* other labels, same folded line: summed */

@@ -322,14 +322,6 @@ static void test_dsos(void)
     mach_free(as);
 }
 
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 /* Many random pids, exiting and coming back in random order: the pid table (linear probing with
  * deletions) stays consistent with a plain array model. */
 static void test_many_pids(void)

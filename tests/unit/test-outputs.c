@@ -66,7 +66,8 @@ static struct profile *build(void)
     uint32_t la = loc(p, 0x20, (const char *const[]){"a"}, 1);
     uint32_t lm = loc(p, 0x30, (const char *const[]){"main"}, 1);
     uint32_t lc = loc(p, 0x40, (const char *const[]){"c", "main"}, 2);
-    struct prof_labels x = {1, 1, "prog", 0}, y = {2, 2, "other\n", 0};
+    struct prof_labels x = {.pid = 1, .tid = 1, .comm = "prog", .cpu = 0},
+                       y = {.pid = 2, .tid = 2, .comm = "other\n", .cpu = 0};
     int64_t v3[2] = {3, 3000000}, v1[2] = {1, 1000000}, v2[2] = {2, 2000000};
     prof_add_sample(p, (uint32_t[]){lb, la, lm}, 3, v3, &x);
     prof_add_sample(p, (uint32_t[]){la, lm}, 2, v1, &x);
@@ -184,7 +185,8 @@ static void test_folded_hostile(void)
     struct profile *p = prof_new();
     prof_add_type(p, "samples", "count", -1);
     uint32_t l = loc(p, 0x10, (const char *const[]){"f"}, 1);
-    struct prof_labels a = {1, 1, "a;b c\nfake;x 9", 0}, b = {1, 2, "a;b c\nfake;x 9", 0};
+    struct prof_labels a = {.pid = 1, .tid = 1, .comm = "a;b c\nfake;x 9", .cpu = 0},
+                       b = {.pid = 1, .tid = 2, .comm = "a;b c\nfake;x 9", .cpu = 0};
     int64_t big[1] = {INT64_MAX};
     prof_add_sample(p, &l, 1, big, &a);
     prof_add_sample(p, &l, 1, big, &b); /* another sample, the same folded line */

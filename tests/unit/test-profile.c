@@ -65,7 +65,8 @@ static struct profile *build(void)
     CHECK(prof_add_type(p, "cpu", "nanoseconds", 0) == 1);
     uint32_t lmain = LOC1(p, 0x10, "main", 5), la = LOC1(p, 0x20, "a", 10), lb = LOC1(p, 0x30, "b", 20);
     uint32_t lr1 = LOC1(p, 0x40, "rec", 30), lr2 = LOC1(p, 0x41, "rec", 31);
-    struct prof_labels l1 = {100, 100, "prog", 0}, l2 = {100, 101, "worker", 1};
+    struct prof_labels l1 = {.pid = 100, .tid = 100, .comm = "prog", .cpu = 0},
+                       l2 = {.pid = 100, .tid = 101, .comm = "worker", .cpu = 1};
     int64_t v[2] = {1, 1000000};
     uint32_t s1[] = {lb, la, lmain};
     for (int i = 0; i < 3; i++)
