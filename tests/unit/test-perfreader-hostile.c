@@ -8,7 +8,7 @@
 
 /* ---- a small valid file, the base of the hostile variants ---- */
 
-enum { SMALL_NREC = 4, SMALL_NREC_OUT = 3 };
+enum { SMALL_NREC = 4, SMALL_NREC_OUT = 3 }; /* the FINISHED_ROUND is not returned */
 
 static unsigned char *make_small(size_t *len)
 {

@@ -7,7 +7,7 @@
 
 /* ---- the main file: two events, two "CPUs", records out of order ---- */
 
-enum { NREC = 11, NREC_OUT = 9 };
+enum { NREC = 11, NREC_OUT = 9 }; /* the two FINISHED_ROUNDs are not returned */
 
 static void build_main_records(struct rec *recs)
 {
