@@ -28,6 +28,40 @@ want_seconds()
     case $2 in '' | *[!0-9.]* | *.*.*) die "$1 wants a number of seconds, not '$2'" ;; esac
 }
 
+# bench_getopts OPTSTRING MAXARGS ARGS...: parses ARGS with getopts (OPTSTRING without -h, which
+# prints the usage), calling `bench_opt LETTER VALUE` (defined by the script) for each option; dies
+# on an unknown option, a missing value or more than MAXARGS arguments, which are left in bench_args.
+bench_getopts()
+{
+    local optstring=$1 maxargs=$2 opt OPTIND=1
+    shift 2
+    while getopts ":${optstring}h" opt; do
+        case $opt in
+        h)
+            usage
+            exit 0
+            ;;
+        :) die "option -$OPTARG needs a value (see -h)" ;;
+        \?) die "unknown option -$OPTARG (see -h)" ;;
+        *) bench_opt "$opt" "${OPTARG:-}" ;;
+        esac
+    done
+    shift $((OPTIND - 1))
+    [ $# -le "$maxargs" ] || die "unexpected argument '${*:maxargs+1:1}' (see -h)"
+    bench_args=("$@")
+}
+
+# bench_env: sets root (the source tree), HWPROF, PERF and CC from the environment or their
+# defaults, and dies unless HWPROF is built.
+bench_env()
+{
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    HWPROF=${HWPROF:-$root/src/hwprof}
+    PERF=${PERF:-perf}
+    CC=${CC:-cc}
+    [ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first (./configure && make) or set HWPROF"
+}
+
 # bench_tmpdir: sets tmp to a new temporary directory removed at exit, and a C locale.
 bench_tmpdir()
 {

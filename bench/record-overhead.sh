@@ -22,31 +22,22 @@ runs=5
 ops=
 event=
 perf_bpf=0
-while getopts ':n:a:e:bh' opt; do
-    case $opt in
+bench_opt()
+{
+    case $1 in
     b) perf_bpf=1 ;;
-    n) runs=$OPTARG ;;
-    a) ops=$OPTARG ;;
-    e) event=$OPTARG ;;
-    h)
-        usage
-        exit 0
-        ;;
-    :) die "option -$OPTARG needs a value (see -h)" ;;
-    *) die "unknown option -$OPTARG (see -h)" ;;
+    n) runs=$2 ;;
+    a) ops=$2 ;;
+    e) event=$2 ;;
     esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
+}
+bench_getopts 'n:a:e:b' 0 "$@"
 want_count -n "$runs" "number of runs"
 case $ops in
 *[!0-9]* | 0) die "-a wants a positive number of operations, not '$ops'" ;;
 esac
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-HWPROF=${HWPROF:-$root/src/hwprof}
-PERF=${PERF:-perf}
-[ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first (./configure && make) or set HWPROF"
+bench_env
 command -v "$PERF" >/dev/null 2>&1 ||
     die "$PERF not found: install perf (Debian: apt-get install linux-perf) or set PERF"
 

@@ -25,33 +25,23 @@ seconds=38
 threads=2
 runs=1
 input=
-while getopts ':F:s:t:n:i:h' opt; do
-    case $opt in
-    F) hz=$OPTARG ;;
-    s) seconds=$OPTARG ;;
-    t) threads=$OPTARG ;;
-    n) runs=$OPTARG ;;
-    i) input=$OPTARG ;;
-    h)
-        usage
-        exit 0
-        ;;
-    :) die "option -$OPTARG needs a value (see -h)" ;;
-    *) die "unknown option -$OPTARG (see -h)" ;;
+bench_opt()
+{
+    case $1 in
+    F) hz=$2 ;;
+    s) seconds=$2 ;;
+    t) threads=$2 ;;
+    n) runs=$2 ;;
+    i) input=$2 ;;
     esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
+}
+bench_getopts 'F:s:t:n:i:' 0 "$@"
 want_count -F "$hz" "frequency in Hz"
 want_count -t "$threads" "number of threads"
 want_count -n "$runs" "number of runs"
 want_seconds -s "$seconds"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-HWPROF=${HWPROF:-$root/src/hwprof}
-PERF=${PERF:-perf}
-CC=${CC:-cc}
-[ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first (./configure && make) or set HWPROF"
+bench_env
 command -v "$PERF" >/dev/null 2>&1 ||
     die "$PERF not found: install perf (Debian: apt-get install linux-perf) or set PERF"
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: install GNU time (apt-get install time)"

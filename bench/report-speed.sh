@@ -34,35 +34,25 @@ hz=4000
 seconds=7
 threads=2
 runs=3
-while getopts ':qw:F:s:t:n:h' opt; do
-    case $opt in
+bench_opt()
+{
+    case $1 in
     q) quick=1 ;;
-    w) workload=$OPTARG ;;
-    F) hz=$OPTARG ;;
-    s) seconds=$OPTARG ;;
-    t) threads=$OPTARG ;;
-    n) runs=$OPTARG ;;
-    h)
-        usage
-        exit 0
-        ;;
-    :) die "option -$OPTARG needs a value (see -h)" ;;
-    *) die "unknown option -$OPTARG (see -h)" ;;
+    w) workload=$2 ;;
+    F) hz=$2 ;;
+    s) seconds=$2 ;;
+    t) threads=$2 ;;
+    n) runs=$2 ;;
     esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
+}
+bench_getopts 'qw:F:s:t:n:' 0 "$@"
 want_count -F "$hz" "frequency in Hz"
 want_count -t "$threads" "number of threads"
 want_count -n "$runs" "number of runs"
 want_seconds -s "$seconds"
 case $workload in inline-heavy | zstd) ;; *) die "-w wants inline-heavy or zstd, not '$workload'" ;; esac
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-HWPROF=${HWPROF:-$root/src/hwprof}
-PERF=${PERF:-perf}
-CC=${CC:-cc}
-[ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first (./configure && make) or set HWPROF"
+bench_env
 command -v "$PERF" >/dev/null 2>&1 ||
     die "$PERF not found: install perf (Debian: apt-get install linux-perf) or set PERF"
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: install GNU time (apt-get install time)"

@@ -15,30 +15,20 @@ USAGE_LINES=4,10
 
 runs=3
 seconds=2
-while getopts ':n:s:h' opt; do
-    case $opt in
-    n) runs=$OPTARG ;;
-    s) seconds=$OPTARG ;;
-    h)
-        usage
-        exit 0
-        ;;
-    :) die "option -$OPTARG needs a value (see -h)" ;;
-    *) die "unknown option -$OPTARG (see -h)" ;;
+bench_opt()
+{
+    case $1 in
+    n) runs=$2 ;;
+    s) seconds=$2 ;;
     esac
-done
-shift $((OPTIND - 1))
-[ $# -eq 0 ] || die "unexpected argument '$1' (see -h)"
+}
+bench_getopts 'n:s:' 0 "$@"
 want_count -n "$runs" "number of runs"
 want_seconds -s "$seconds"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-HWPROF=${HWPROF:-$root/src/hwprof}
-PERF=${PERF:-perf}
-CC=${CC:-cc}
+bench_env
 XZ=${XZ:-xz}
 PYTHON=${PYTHON:-/usr/bin/python3}
-[ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first or set HWPROF"
 for t in "$PERF" "$CC" "$XZ" "$PYTHON"; do
     command -v "$t" >/dev/null 2>&1 || die "$t not found (see -h)"
 done

@@ -20,21 +20,15 @@ USAGE_LINES=4,11
 runs=5
 trips=
 work=
-while getopts ':a:w:h' opt; do
-    case $opt in
-    a) trips=$OPTARG ;;
-    w) work=$OPTARG ;;
-    h)
-        usage
-        exit 0
-        ;;
-    :) die "option -$OPTARG needs a value (see -h)" ;;
-    *) die "unknown option -$OPTARG (see -h)" ;;
+bench_opt()
+{
+    case $1 in
+    a) trips=$2 ;;
+    w) work=$2 ;;
     esac
-done
-shift $((OPTIND - 1))
-[ $# -le 1 ] || die "unexpected argument '$2' (see -h)"
-[ $# -eq 0 ] || runs=$1
+}
+bench_getopts 'a:w:' 1 "$@"
+[ ${#bench_args[@]} -eq 0 ] || runs=${bench_args[0]}
 want_count RUNS "$runs" "number of runs"
 [ -z "$trips" ] || want_count -a "$trips" "number of round trips"
 case $work in
@@ -42,11 +36,7 @@ case $work in
 esac
 [ -z "$work" ] || [ -n "$trips" ] || die "-w needs -a as well (pingpong takes ROUND_TRIPS before WORK)"
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-HWPROF=${HWPROF:-$root/src/hwprof}
-PERF=${PERF:-perf}
-CC=${CC:-cc}
-[ -x "$HWPROF" ] || die "$HWPROF not found: build hwprof first (./configure && make) or set HWPROF"
+bench_env
 "$HWPROF" record --help 2>&1 | grep -q -e '--wall' ||
     die "$HWPROF has no 'record --wall': build a newer hwprof or set HWPROF"
 command -v "$PERF" >/dev/null 2>&1 ||
