@@ -32,7 +32,7 @@ expect_rc rec 0
 run_report top -i "$T/pf.data" --stdio --no-inline --cum -n 0
 toucher=$(awk -F '\t' '$6 == "toucher" { print $5 }' "$T/top.tsv")
 [ -n "$toucher" ] || { show top; fail "no toucher row: the faulting instruction was charged elsewhere"; }
-assert_ge "$toucher" 40 "toucher cum%"
+assert_ge "toucher cum%" "$toucher" 40
 if awk -F '\t' '$6 ~ /^pf\+0x/ && $5 >= 10 { found = 1 } END { exit !found }' "$T/top.tsv"; then
     show top
     fail "a placeholder pf+0x... row holds the page faults that belong to toucher"
