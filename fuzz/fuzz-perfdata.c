@@ -1,4 +1,4 @@
-/* fuzz-perfwriter.c - libFuzzer target: read a perf.data file and load it into a profile (no symbolization of real files). */
+/* fuzz-perfdata.c - libFuzzer target: read a perf.data file and load it into a profile (no symbolization of real files). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -47,15 +47,17 @@ fi
 }
 build=$base/build
 
-# run_target NAME CORPUS MAXLEN: fuzzes NAME over a copy of fuzz/corpus/CORPUS; writes $work/NAME.result.
+# run_target NAME CORPUS MAXLEN: fuzzes NAME over a copy of fuzz/corpus/CORPUS (with the dictionary
+# fuzz/CORPUS.dict when there is one: extreme values and file tokens); writes $work/NAME.result.
 run_target()
 {
-    local name=$1 corpus=$2 maxlen=$3 dir="$work/$1"
+    local name=$1 corpus=$2 maxlen=$3 dir="$work/$1" dict=()
+    [ ! -f "$src/fuzz/$corpus.dict" ] || dict=(-dict="$src/fuzz/$corpus.dict")
     mkdir -p "$dir/corpus" "$dir/artifacts"
     cp "$src/fuzz/corpus/$corpus/"* "$dir/corpus/"
     "$build/fuzz/$name" -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=256 -max_len="$maxlen" \
-        -timeout=10 -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1
+        -timeout=10 "${dict[@]}" -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$dir/log" 2>&1
     local rc=$? runs findings
     runs=$(grep -Eo '^#[0-9]+' "$dir/log" | tail -n 1 | tr -d '#')
     findings=$(find "$dir/artifacts" -type f | wc -l)
