@@ -146,7 +146,12 @@ perf inject -i - -o hs-file.data <hs.stream 2>hs-inject.err || { cat hs-inject.e
 same_report hs -hs.stream hs-file.data
 hs_n=$(report_header hs-pipe.out Samples)
 [ "$(perf_count - <hs.stream)" = "$hs_n" ] ||
-    fail "perf report -i - does not count the $hs_n samples of hwprof's stream"
+    fail "perf script -i - does not count the $hs_n samples of hwprof's stream"
+# live: hwprof record -o - | perf report -i - names the program's functions
+"$HWPROF" record -q -g -e cpu-clock -o - -- "$PROGS/split" 2>/dev/null |
+    perf report -i - --stdio --no-children --sort sym >hs-perf.out 2>hs-perf.err ||
+    { cat hs-perf.err >&2; fail "hwprof record -o - | perf report -i - failed"; }
+grep -q 'work_three' hs-perf.out || { head -30 hs-perf.out >&2; fail "perf report -i - of hwprof's live stream lacks work_three"; }
 "$HWPROF" record -q -z -g -e cpu-clock -o - -- "$PROGS/split" 2>/dev/null | "$HWPROF" convert -i - -o hs.folded 2>hsc.err ||
     { cat hsc.err >&2; fail "hwprof record -z -o - | hwprof convert -i - failed"; }
 grep -q 'work_three' hs.folded || fail "the folded stacks of a streamed recording lack work_three"
