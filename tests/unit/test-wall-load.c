@@ -783,6 +783,37 @@ static void test_dwarf_kernel_sample(void)
     unload(&l);
 }
 
+/* Records lost in the ring buffer (PERF_RECORD_LOST) and samples the PMU dropped
+ * (PERF_RECORD_LOST_SAMPLES, e.g. PEBS) are both counted as lost. */
+static void test_lost_counts(void)
+{
+    struct recs *rs = calloc(1, sizeof(*rs));
+    build_main(rs, false);
+    struct loaded base;
+    bool ok = load("lost-base.data", rs, (struct attrs_opts){0}, END, "/dev/null", &base);
+    CHECK(ok);
+    uint64_t before = ok ? base.info.lost : 0;
+    if (ok)
+        unload(&base);
+    struct rec *r = start(rs, PERF_RECORD_LOST, 0);
+    rec_u64(r, CLOCK_ID);
+    rec_u64(r, 12);
+    trailer(r, 1, 1, T0 + 10, 0);
+    rec_end(r);
+    r = start(rs, PERF_RECORD_LOST_SAMPLES, 0);
+    rec_u64(r, 5);
+    trailer(r, 1, 1, T0 + 20, 0);
+    rec_end(r);
+    struct loaded l;
+    ok = load("lost.data", rs, (struct attrs_opts){0}, END, "/dev/null", &l);
+    CHECK(ok);
+    if (ok) {
+        CHECK_EQ_U64(l.info.lost, before + 12 + 5);
+        unload(&l);
+    }
+    free(rs);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof(tmpdir), "/tmp/hwprof-wall-load-XXXXXX");
@@ -796,6 +827,7 @@ int main(void)
     test_cpu_wide();
     test_end_is_last_record();
     test_not_wall();
+    test_lost_counts();
     test_user_repair();
     test_dwarf_kernel_sample(); /* last: under UBSan the bug it shows aborts the program */
     char cmd[128];
