@@ -18,18 +18,19 @@ static const char *const list_usage[] = {"list [options] [PATTERN]", NULL};
 static const struct cli_command list_command = {
     .name = "list",
     .usage = list_usage,
-    .description = "List the events 'hwprof record -e' accepts: generic names first, then the events of\n"
-                   "every PMU libpfm4 finds. The AVAILABLE column says whether this kernel can open\n"
-                   "the event here. PATTERN filters names (case-insensitive substring).",
+    .description =
+        "List the events 'hwprof record -e' accepts: generic names first, then the events of\n"
+        "every PMU libpfm4 finds. The AVAILABLE column says whether this kernel can open\n"
+        "the event here. PATTERN filters names (case-insensitive substring).",
     .options = list_options,
     .noptions = HW_ARRAY_SIZE(list_options),
 };
 
 struct list_state {
     const struct pmu_set *pmus; /* the system's PMUs, for the CPU an event is probed on */
-    const char *pmu;        /* section being printed */
+    const char *pmu;            /* section being printed */
     size_t shown;
-    bool generic_missing;   /* a generic hardware event cannot be opened */
+    bool generic_missing; /* a generic hardware event cannot be opened */
 };
 
 static int list_print_event(const struct event_info *info, void *arg)
@@ -76,7 +77,7 @@ int cmd_list(int argc, char **argv)
         return HW_EXIT_ERROR;
     }
     struct list_state st = {.pmus = &pmus};
-    if (events_init(&err) < 0 || events_list(pattern, list_print_event, &st, &err) < 0) {
+    if (events_list(pattern, list_print_event, &st, &err) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
         pmu_set_free(&pmus);
         return HW_EXIT_ERROR;
@@ -87,8 +88,9 @@ int cmd_list(int argc, char **argv)
         return HW_EXIT_ERROR;
     }
     if (st.generic_missing && pmu_ncore(&pmus) == 0)
-        printf("\nNote: hardware events are not available here (no hardware PMU, e.g. in a virtual\n"
-               "machine); 'hwprof record' samples cpu-clock instead of them.\n");
+        printf(
+            "\nNote: hardware events are not available here (no hardware PMU, e.g. in a virtual\n"
+            "machine); 'hwprof record' samples cpu-clock instead of them.\n");
     pmu_set_free(&pmus);
     return 0;
 }

@@ -458,8 +458,8 @@ int cmd_record(int argc, char **argv)
 
     struct event_list events = {0};
     bool kernel = pe_kernel_allowed();
-    if (events_init(&err) < 0 || (a.wall ? record_wall_events(kernel, &events, &err)
-                                         : events_parse(a.events, kernel, &events, &err)) < 0) {
+    if ((a.wall ? record_wall_events(kernel, &events, &err)
+                : events_parse(a.events, kernel, &events, &err)) < 0) {
         fprintf(stderr, "hwprof: %s\n", err.msg);
         record_args_free(&a);
         return HW_EXIT_ERROR;

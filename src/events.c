@@ -7,22 +7,62 @@
 #include <strings.h>
 
 #include <linux/perf_event.h>
+#include <dlfcn.h>
 #include <perfmon/pfmlib_perf_event.h>
 
 #include "events_private.h"
 
-/* libpfm4's state is process-global; this only remembers that pfm_initialize succeeded. */
-static bool events_initialized;
+/* libpfm4, loaded on first use: most recordings name only events of hwprof's own tables (generic
+ * names, raw, PMU/TERM/, tracepoints), and linking it would cost every hwprof command the
+ * relocation of its tables at start-up (several milliseconds). Its state is process-global. */
+#define EVENTS_PFM_SONAME "libpfm.so.4"
+static struct {
+    bool ready;
+    __typeof__(pfm_initialize) *initialize;
+    __typeof__(pfm_strerror) *strerror;
+    __typeof__(pfm_get_os_event_encoding) *get_os_event_encoding;
+    __typeof__(pfm_find_event) *find_event;
+    __typeof__(pfm_get_event_info) *get_event_info;
+    __typeof__(pfm_get_event_attr_info) *get_event_attr_info;
+    __typeof__(pfm_get_event_next) *get_event_next;
+    __typeof__(pfm_get_pmu_info) *get_pmu_info;
+} events_pfm;
+
+/* Sets *slot to the address of name in handle h. Returns 0, or -1 when it is missing. */
+static int events_pfm_symbol(void *h, const char *name, void *slot)
+{
+    void *sym = dlsym(h, name);
+    if (!sym)
+        return -1;
+    memcpy(slot, &sym, sizeof(sym));
+    return 0;
+}
 
 int events_init(struct hw_err *err)
 {
-    if (events_initialized)
+    if (events_pfm.ready)
         return 0;
-    int ret = pfm_initialize();
+    void *h = dlopen(EVENTS_PFM_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return hw_errf(err, "cannot load libpfm4 (%s); install the Debian package libpfm4",
+                       dlerror());
+    if (events_pfm_symbol(h, "pfm_initialize", &events_pfm.initialize) < 0 ||
+        events_pfm_symbol(h, "pfm_strerror", &events_pfm.strerror) < 0 ||
+        events_pfm_symbol(h, "pfm_get_os_event_encoding", &events_pfm.get_os_event_encoding) < 0 ||
+        events_pfm_symbol(h, "pfm_find_event", &events_pfm.find_event) < 0 ||
+        events_pfm_symbol(h, "pfm_get_event_info", &events_pfm.get_event_info) < 0 ||
+        events_pfm_symbol(h, "pfm_get_event_attr_info", &events_pfm.get_event_attr_info) < 0 ||
+        events_pfm_symbol(h, "pfm_get_event_next", &events_pfm.get_event_next) < 0 ||
+        events_pfm_symbol(h, "pfm_get_pmu_info", &events_pfm.get_pmu_info) < 0) {
+        dlclose(h);
+        return hw_errf(err, "%s lacks the functions hwprof needs; install libpfm4 4.13 or later",
+                       EVENTS_PFM_SONAME);
+    }
+    int ret = events_pfm.initialize();
     if (ret != PFM_SUCCESS)
         return hw_errf(err, "cannot initialize libpfm4: %s; check the libpfm4 installation",
-                       pfm_strerror(ret));
-    events_initialized = true;
+                       events_pfm.strerror(ret));
+    events_pfm.ready = true; /* the handle stays open: libpfm4's tables are used until exit */
     return 0;
 }
 
@@ -40,7 +80,7 @@ static int events_encode(const char *text, int plm, struct perf_event_attr *attr
     arg.attr = attr;
     arg.fstr = &fstr;
     arg.cpu = -1;
-    int ret = pfm_get_os_event_encoding(text, plm, PFM_OS_PERF_EVENT_EXT, &arg);
+    int ret = events_pfm.get_os_event_encoding(text, plm, PFM_OS_PERF_EVENT_EXT, &arg);
     if (ret != PFM_SUCCESS) {
         free(fstr);
         return ret;
@@ -67,21 +107,21 @@ static void events_attr_names(const char *text, bool umask, char *buf, size_t si
         return;
     /* pfm_find_event wants the bare event name, without unit masks or modifiers */
     str[events_mods_start(str)] = '\0';
-    int idx = pfm_find_event(str);
+    int idx = events_pfm.find_event(str);
     free(str);
     if (idx < 0)
         return;
     pfm_event_info_t info;
     memset(&info, 0, sizeof(info));
     info.size = sizeof(info);
-    if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &info) != PFM_SUCCESS)
+    if (events_pfm.get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &info) != PFM_SUCCESS)
         return;
     int shown = 0;
     for (int i = 0; i < info.nattrs; i++) {
         pfm_event_attr_info_t ai;
         memset(&ai, 0, sizeof(ai));
         ai.size = sizeof(ai);
-        if (pfm_get_event_attr_info(idx, i, PFM_OS_PERF_EVENT_EXT, &ai) != PFM_SUCCESS)
+        if (events_pfm.get_event_attr_info(idx, i, PFM_OS_PERF_EVENT_EXT, &ai) != PFM_SUCCESS)
             continue;
         if (umask != (ai.type == PFM_ATTR_UMASK))
             continue;
@@ -111,14 +151,14 @@ static int events_for_each_pmu_event(int (*fn)(const pfm_pmu_info_t *pi, int idx
         pfm_pmu_info_t pi;
         memset(&pi, 0, sizeof(pi));
         pi.size = sizeof(pi);
-        if (pfm_get_pmu_info(pmu, &pi) != PFM_SUCCESS || !pi.is_present ||
+        if (events_pfm.get_pmu_info(pmu, &pi) != PFM_SUCCESS || !pi.is_present ||
             strcmp(pi.name, "perf_raw") == 0)
             continue;
-        for (int idx = pi.first_event; idx != -1; idx = pfm_get_event_next(idx)) {
+        for (int idx = pi.first_event; idx != -1; idx = events_pfm.get_event_next(idx)) {
             pfm_event_info_t ei;
             memset(&ei, 0, sizeof(ei));
             ei.size = sizeof(ei);
-            if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &ei) != PFM_SUCCESS)
+            if (events_pfm.get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &ei) != PFM_SUCCESS)
                 continue;
             int rc = fn(&pi, idx, &ei, arg);
             if (rc)
@@ -195,11 +235,11 @@ struct events_models_ctx {
 /* Appends the description of PMU pi to the list when it knows the event c->event. */
 static void events_models_check(const pfm_pmu_info_t *pi, struct events_models_ctx *c)
 {
-    for (int i = pi->first_event; i != -1; i = pfm_get_event_next(i)) {
+    for (int i = pi->first_event; i != -1; i = events_pfm.get_event_next(i)) {
         pfm_event_info_t ei;
         memset(&ei, 0, sizeof(ei));
         ei.size = sizeof(ei);
-        if (pfm_get_event_info(i, PFM_OS_NONE, &ei) != PFM_SUCCESS)
+        if (events_pfm.get_event_info(i, PFM_OS_NONE, &ei) != PFM_SUCCESS)
             return;
         if (strcasecmp(ei.name, c->event) != 0)
             continue;
@@ -223,7 +263,7 @@ static void events_other_models(const char *event, char *hint, size_t size)
         pfm_pmu_info_t pi;
         memset(&pi, 0, sizeof(pi));
         pi.size = sizeof(pi);
-        if (pfm_get_pmu_info(pmu, &pi) != PFM_SUCCESS)
+        if (events_pfm.get_pmu_info(pmu, &pi) != PFM_SUCCESS)
             continue;
         if (pi.is_present) {
             if (strcmp(pi.name, "perf") != 0 && strcmp(pi.name, "perf_raw") != 0)
@@ -287,17 +327,17 @@ static int events_err_encode(const char *text, int ret, struct hw_err *err)
     case PFM_ERR_ATTR_SET:
     case PFM_ERR_FEATCOMB:
         events_attr_names(text, false, names, sizeof(names));
-        return hw_errf(err, "invalid modifier in '%s' (%s)%s%s", text, pfm_strerror(ret),
+        return hw_errf(err, "invalid modifier in '%s' (%s)%s%s", text, events_pfm.strerror(ret),
                        names[0] ? "; it accepts" : "", names);
     case PFM_ERR_UMASK:
         events_attr_names(text, true, names, sizeof(names));
-        return hw_errf(err, "event '%s' needs a valid unit mask (%s)%s%s", text, pfm_strerror(ret),
-                       names[0] ? "; choose one of" : "", names);
+        return hw_errf(err, "event '%s' needs a valid unit mask (%s)%s%s", text,
+                       events_pfm.strerror(ret), names[0] ? "; choose one of" : "", names);
     case PFM_ERR_NOMEM:
         return hw_err_oom_while(err, "encoding event '%s'", text);
     default:
         return hw_errf(err, "cannot encode event '%s': %s; run 'hwprof list' to see events", text,
-                       pfm_strerror(ret));
+                       events_pfm.strerror(ret));
     }
 }
 
@@ -327,6 +367,8 @@ struct events_span {
 static int events_encode_pfm(struct events_perf_ctx *c, const char *text, struct event *ev,
                              struct hw_err *err)
 {
+    if (events_init(err) < 0)
+        return -1;
     int plm = c->kernel_default ? (PFM_PLM0 | PFM_PLM3) : PFM_PLM3;
     int cpu = -1;
     struct events_mods m;
@@ -474,8 +516,6 @@ int events_parse_at(const char *spec, bool kernel_default, const char *root, str
     struct hw_buf spans = {0}, evs = {0};
     struct events_perf_ctx c = {.root = root, .kernel_default = kernel_default};
     int rc = events_split(spec, &spans, err);
-    if (rc == 0)
-        rc = events_init(err);
     const struct events_span *sp = (const struct events_span *)(void *)spans.data;
     size_t nsp = spans.len / sizeof(*sp);
     for (size_t i = 0; rc == 0 && i < nsp; i++)
@@ -580,7 +620,7 @@ static int events_list_encode(const char *qname, int idx, int nattrs, struct per
             pfm_event_attr_info_t ai;
             memset(&ai, 0, sizeof(ai));
             ai.size = sizeof(ai);
-            if (pfm_get_event_attr_info(idx, i, PFM_OS_PERF_EVENT_EXT, &ai) != PFM_SUCCESS ||
+            if (events_pfm.get_event_attr_info(idx, i, PFM_OS_PERF_EVENT_EXT, &ai) != PFM_SUCCESS ||
                 ai.type != PFM_ATTR_UMASK)
                 continue;
             char *s = NULL;

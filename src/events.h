@@ -30,7 +30,9 @@ struct event_list {
     size_t n;
 };
 
-/* Initializes libpfm4 once. Returns 0 or -1 with err. Safe to call more than once. */
+/* Loads (dlopen) and initializes libpfm4 once; the parser and events_list call it when they need
+ * libpfm4, so callers need not. Returns 0 or -1 with err (libpfm.so.4 missing or unusable). Safe to
+ * call more than once. */
 int events_init(struct hw_err *err);
 
 /* Parses a comma-separated event list. "{a,b,c}" makes a group whose first member leads. Each
