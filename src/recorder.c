@@ -526,6 +526,13 @@ static int recorder_finish(struct recording *r, struct hw_err *err)
 {
     struct pw_build_id *bids = NULL;
     size_t nbids = 0;
+    /* Recording is over: a new stop signal now ends hwprof as it would have before recording (the
+     * file it leaves is read as an unfinished recording), rather than waiting unread on the
+     * signalfd while the build-id pass and the final header are written. Signals that came with
+     * the end (a terminal's Ctrl-C reaches the workload and hwprof) are consumed first. */
+    while (recorder_read_signal(r) != 0)
+        ;
+    recorder_restore_signals(r);
     for (size_t i = 0; i < r->npending; i++)
         mach_mark_hit(r->m, r->pending[i].pid, r->pending[i].addr);
     struct hw_warn w = {r->opts->notice, r->opts->notice_arg};
