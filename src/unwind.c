@@ -15,8 +15,8 @@ static bool unwind_read(const struct unwind_input *in, uint64_t addr, uint64_t *
     return true;
 }
 
-/* The frame pointers the kernel's walk went through, as far as the copy shows them: kbp[0] is the bp
- * it started from, kbp[i + 1] the one saved at kbp[i]. chain[i + 1] is the return address stored
+/* The frame pointers the kernel's walk went through, as far as the copy shows them: kbp[0] is the
+ * bp it started from, kbp[i + 1] the one saved at kbp[i]. chain[i + 1] is the return address stored
  * beside kbp[i], so the function whose frame pointer is kbp[i] returns to chain[i + 1]. Returns the
  * count (0 when the chain does not start at the sample's ip). */
 static size_t unwind_kernel_bps(const struct unwind_input *in, uint64_t *kbp, size_t max)
@@ -45,7 +45,8 @@ static long unwind_kernel_bp_index(const uint64_t *kbp, size_t nkbp, uint64_t bp
 }
 
 /* Appends chain[from..] to out[0..n). Returns the new count. */
-static size_t unwind_append_chain(const struct unwind_input *in, size_t from, uint64_t *out, size_t n, size_t max)
+static size_t unwind_append_chain(const struct unwind_input *in, size_t from, uint64_t *out,
+                                  size_t n, size_t max)
 {
     for (size_t i = from; i < in->nchain && n < max; i++)
         out[n++] = in->chain[i];
@@ -60,8 +61,8 @@ static size_t unwind_kernel_chain(const struct unwind_input *in, uint64_t *out, 
     return n;
 }
 
-/* Where the kernel's chain continues a walk that ended at out[n - 1] (which the walk did not get past):
- * after the return address equal to it (a frame the kernel saw too), or 0 when none is. */
+/* Where the kernel's chain continues a walk that ended at out[n - 1] (which the walk did not get
+ * past): after the return address equal to it (a frame the kernel saw too), or 0 when none is. */
 static size_t unwind_chain_after(const struct unwind_input *in, const uint64_t *out, size_t n)
 {
     if (n < 2)
@@ -82,8 +83,8 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
     uint64_t pc = in->ip, sp = in->sp, bp = in->bp;
     bool bp_known = true;
     size_t n = 0;
-    /* the last frame that set up its own frame pointer at one of the kernel's: frames up to it (at),
-     * then chain[from..] */
+    /* the last frame that set up its own frame pointer at one of the kernel's: frames up to it
+     * (at), then chain[from..] */
     size_t splice_at = 0, splice_from = 0;
     out[n++] = pc;
     /* Every step moves the stack pointer up and reads within the copy, so the walk ends within
@@ -106,9 +107,13 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
         uint64_t ra, saved_bp = bp;
         if (cfa <= sp || !unwind_read(in, cfa + (uint64_t)r.ra_offset, &ra))
             break;
-        /* a save slot outside the copy (an epilogue after "pop %rbp" still names the slot below the
-         * stack pointer) leaves the caller's frame pointer unknown; the walk goes on without it */
-        bool bp_read = r.bp != SYM_BP_SAVED || unwind_read(in, cfa + (uint64_t)r.bp_offset, &saved_bp);
+        /* In an epilogue after "pop %rbp" the CFI still names rbp's save slot, now below the
+         * sample's stack pointer: the pop has put the caller's frame pointer back in rbp, so the
+         * sample's bp is it. Any other save slot outside the copy leaves the caller's frame pointer
+         * unknown; the walk goes on without it. */
+        uint64_t slot = cfa + (uint64_t)r.bp_offset;
+        bool popped = r.bp == SYM_BP_SAVED && n == 1 && slot < in->sp;
+        bool bp_read = r.bp != SYM_BP_SAVED || popped || unwind_read(in, slot, &saved_bp);
         bp_known = bp_known && r.bp != SYM_BP_UNDEFINED && bp_read;
         bp = saved_bp;
         sp = cfa;
@@ -119,7 +124,8 @@ size_t unwind_user(const struct unwind_input *in, unwind_rule_fn rule, void *arg
     }
     /* The walk ended at out[n - 1]: continue on the kernel's chain where it is known to join. */
     if (splice_from && splice_at == n)
-        return unwind_append_chain(in, splice_from, out, n, max); /* the last frame's own frame pointer */
+        return unwind_append_chain(in, splice_from, out, n,
+                                   max); /* the last frame's own frame pointer */
     size_t after = unwind_chain_after(in, out, n);
     if (after)
         return unwind_append_chain(in, after, out, n, max);

@@ -538,9 +538,9 @@ static void test_frameless_in_the_middle(void)
     CHECK(frames_are(out, n, want, 6));
 }
 
-/* In an epilogue after "pop %rbp" the CFI still names rbp's save slot below the stack pointer, outside
- * the copy: the caller's frame pointer becomes unknown, and the walk goes on with the frames that do
- * not need it (instead of throwing away the frames found). */
+/* A save slot outside the copy that is not below the sample's stack pointer (here: above the copied
+ * bytes) leaves the caller's frame pointer unknown, and the walk goes on with the frames that do not
+ * need it (instead of throwing away the frames found). */
 static void test_unreadable_bp_slot(void)
 {
     struct stack st = {0};
@@ -548,10 +548,10 @@ static void test_unreadable_bp_slot(void)
     put(&st, SP, RA_F);      /* the leaf's return address */
     put(&st, SP + 8, RA_G);  /* f is frameless too: its return address just above */
     put(&st, SP + 16, RA_MAIN);
-    struct sym_cfa_rule epilogue = rule_sp(8);
-    epilogue.bp = SYM_BP_SAVED;
-    epilogue.bp_offset = -24; /* cfa - 24 = sp - 16: below the copy */
-    fake_add(&f, LEAF, epilogue);
+    struct sym_cfa_rule leaf = rule_sp(8);
+    leaf.bp = SYM_BP_SAVED;
+    leaf.bp_offset = 0x200; /* cfa + 0x200: past the 0x100 bytes copied */
+    fake_add(&f, LEAF, leaf);
     fake_add(&f, RA_F, rule_sp(8));
     fake_add(&f, RA_G, rule_sp(8));
     fake_add(&f, RA_MAIN, rule_fp()); /* needs the frame pointer, which is unknown now */
@@ -562,6 +562,36 @@ static void test_unreadable_bp_slot(void)
     /* with the kernel's chain walked from that bp, nothing is spliced: the bp is no longer known */
     const uint64_t chain[] = {LEAF, 0x777, 0x888};
     n = run(&f, &st, 0x100, LEAF, SP, SP + 0x40, chain, 3, out, 64);
+    CHECK(frames_are(out, n, want, 4));
+}
+
+/* A sample on the "ret" of a function with a frame pointer, after its "pop %rbp": the CFI still names
+ * rbp's save slot (cfa - 16, below the stack pointer now), but rbp already holds the caller's frame
+ * pointer, the one the kernel walked from. So the kernel's chain skipped the caller (main); the repair
+ * adds it and goes on with the kernel's chain from main's frame, whether the copy holds main's frame
+ * or not. */
+static void test_epilogue_ret(void)
+{
+    struct stack st = {0};
+    struct fake f = {0};
+    const uint64_t ra_libc = 0x7f0000022222ULL, ra_start = 0x7f0000033333ULL;
+    put(&st, SP, RA_MAIN);        /* the return address "ret" is about to use */
+    put(&st, SP + 0x40, 0);       /* main's frame: the saved rbp of its caller */
+    put(&st, SP + 0x48, ra_libc); /* main's return address (what the kernel found at bp + 8) */
+    struct sym_cfa_rule ret = rule_sp(8);
+    ret.bp = SYM_BP_SAVED;
+    ret.bp_offset = -16; /* cfa - 16 = sp - 8: popped */
+    fake_add(&f, LEAF, ret);
+    fake_add(&f, RA_MAIN, rule_fp());
+    const uint64_t chain[] = {LEAF, ra_libc, ra_start};
+    const uint64_t want[] = {LEAF, RA_MAIN, ra_libc, ra_start};
+    uint64_t out[64];
+    /* main's frame in the copy: the CFI walk reaches libc, whose rules are unknown; the kernel's
+     * chain goes on after ra_libc */
+    size_t n = run(&f, &st, 0x100, LEAF, SP, SP + 0x40, chain, 3, out, 64);
+    CHECK(frames_are(out, n, want, 4));
+    /* only the return address copied: main's frame pointer is the one the kernel walked from */
+    n = run(&f, &st, 0x10, LEAF, SP, SP + 0x40, chain, 3, out, 64);
     CHECK(frames_are(out, n, want, 4));
 }
 
@@ -596,6 +626,7 @@ int main(void)
 {
     test_frameless_in_the_middle();
     test_unreadable_bp_slot();
+    test_epilogue_ret();
     test_deep_recursion();
     test_frameless_leaf_splice();
     test_clobbered_bp();
